@@ -1,0 +1,72 @@
+//! The `berth` command line: argument parsing and dispatch. Each subcommand lives in
+//! its own module under `cmd/` and owns its arguments and output.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Exit code: no finding at or above the failure threshold.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings, or a Dockerfile BuildKit would reject.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage, I/O or internal error.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "berth",
+    version,
+    about = "Dockerfile parser, linter and layer-cache simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint Dockerfiles (files, directories, or `-` for stdin).
+    Lint(cmd::lint::LintArgs),
+    /// Print the syntax tree of a Dockerfile.
+    Parse(cmd::parse::ParseArgs),
+    /// Inspect the build context a build would send.
+    #[command(subcommand)]
+    Context(cmd::context::ContextCommand),
+    /// Record and predict layer-cache behaviour.
+    #[command(subcommand)]
+    Cache(cmd::cache::CacheCommand),
+    /// List rules, or explain one.
+    Rule(cmd::rule::RuleArgs),
+}
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 (clap's default for errors), help and version exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Lint(args) => cmd::lint::run(args),
+        Command::Parse(args) => cmd::parse::run(args),
+        Command::Context(command) => cmd::context::run(command),
+        Command::Cache(command) => cmd::cache::run(command),
+        Command::Rule(args) => cmd::rule::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("berth: error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
