@@ -22,6 +22,7 @@ pub mod engine;
 pub mod evidence;
 pub mod pragma;
 pub mod registry;
+pub mod report;
 pub mod rule;
 pub mod rules;
 pub mod settings;
