@@ -193,9 +193,10 @@ pub fn run(args: LintArgs) -> CmdResult {
     let env = Environment::from_process()?;
     let cli_layer = args.layer()?;
     let loaded = if args.isolated {
-        let mut loaded = config::Loaded::default();
-        loaded.config = config::resolve(&[config::env_layer(&env)?, cli_layer]);
-        loaded
+        config::Loaded {
+            config: config::resolve(&[config::env_layer(&env)?, cli_layer]),
+            ..config::Loaded::default()
+        }
     } else {
         config::load(&env, args.config.as_deref(), cli_layer)?
     };

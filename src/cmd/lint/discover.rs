@@ -121,9 +121,9 @@ mod tests {
             std::fs::write(p, "FROM scratch\n").unwrap();
         }
         std::fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
-        let (inputs, errors) = inputs(&[root.to_path_buf(), root.join("b/Dockerfile")]);
+        let (found, errors) = inputs(&[root.to_path_buf(), root.join("b/Dockerfile")]);
         assert!(errors.is_empty());
-        let names: Vec<String> = inputs
+        let names: Vec<String> = found
             .iter()
             .map(|i| match i {
                 Input::File(p) => p.strip_prefix(root).unwrap().display().to_string(),
