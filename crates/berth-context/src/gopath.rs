@@ -165,7 +165,10 @@ mod tests {
 
     #[test]
     fn decode_replaces_each_bad_byte() {
-        assert_eq!(decode_runes(b"a\xff\xfeb"), vec!['a', '\u{fffd}', '\u{fffd}', 'b']);
+        assert_eq!(
+            decode_runes(b"a\xff\xfeb"),
+            vec!['a', '\u{fffd}', '\u{fffd}', 'b']
+        );
         assert_eq!(trim_space(" \t x y\u{a0}".as_bytes()), b"x y");
     }
 }

@@ -169,7 +169,10 @@ impl Program {
         let mut stack = Vec::new();
         for pos in 0..=input.len() {
             self.add(&mut current, &mut seen, &mut stack, 0, pos, input.len());
-            if current.iter().any(|&pc| matches!(self.insts[pc], Inst::Match)) {
+            if current
+                .iter()
+                .any(|&pc| matches!(self.insts[pc], Inst::Match))
+            {
                 return true;
             }
             let Some(&c) = input.get(pos) else { break };
@@ -182,7 +185,14 @@ impl Program {
                     _ => false,
                 };
                 if advance {
-                    self.add(&mut next, &mut seen, &mut stack, pc + 1, pos + 1, input.len());
+                    self.add(
+                        &mut next,
+                        &mut seen,
+                        &mut stack,
+                        pc + 1,
+                        pos + 1,
+                        input.len(),
+                    );
                 }
             }
             std::mem::swap(&mut current, &mut next);
@@ -442,7 +452,10 @@ impl Parser<'_> {
             }
         } else {
             for _ in 0..2 {
-                let d = self.peek().and_then(|c| c.to_digit(16)).ok_or(bad.clone())?;
+                let d = self
+                    .peek()
+                    .and_then(|c| c.to_digit(16))
+                    .ok_or(bad.clone())?;
                 self.i += 1;
                 value = value * 16 + d;
             }
@@ -545,7 +558,10 @@ fn push_range(into: &mut Vec<(char, char)>, lo: u32, hi: u32) {
 }
 
 /// POSIX `[:name:]` classes (ASCII, as in Go).
-fn named_class(s: &[char]) -> Option<(Vec<(char, char)>, bool, usize)> {
+/// A named class: its ranges, whether negated, and how many characters it spans.
+type NamedClass = (Vec<(char, char)>, bool, usize);
+
+fn named_class(s: &[char]) -> Option<NamedClass> {
     let end = (2..s.len().saturating_sub(1)).find(|&i| s[i] == ':' && s[i + 1] == ']')?;
     let mut name: String = s[2..end].iter().collect();
     let negated = name.starts_with('^');

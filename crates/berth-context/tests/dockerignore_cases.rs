@@ -1,20 +1,20 @@
 //! The 144 cases of `../shared/conformance/dockerignore-cases.json` (moby/patternmatcher's
 //! tests plus BuildKit integration cases), read at test time.
 
+mod common;
+
 use berth_context::Matcher;
 use serde_json::Value;
 
-const CASES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/dockerignore-cases.json"
-);
-
 #[test]
 fn all_dockerignore_cases() {
-    let Ok(text) = std::fs::read_to_string(CASES) else {
-        println!("SKIPPED: {CASES} not found (the shared conformance data is not beside this checkout)");
+    let Some(path) = common::shared("conformance/dockerignore-cases.json") else {
+        println!(
+            "SKIPPED: ../shared/conformance/dockerignore-cases.json not found beside this checkout"
+        );
         return;
     };
+    let text = std::fs::read_to_string(path).expect("readable cases");
     let cases: Vec<Value> = serde_json::from_str(&text).expect("valid JSON");
     let (mut passed, mut errors) = (0, 0);
     let mut failures = Vec::new();
@@ -42,8 +42,16 @@ fn all_dockerignore_cases() {
             failures.push(format!("{patterns:?} {path:?}: got {got:?}, want {case}"));
         }
     }
-    println!("dockerignore cases: {passed}/{} pass ({errors} pattern errors)", cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    println!(
+        "dockerignore cases: {passed}/{} pass ({errors} pattern errors)",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(cases.len(), 144);
     assert_eq!(errors, 18);
 }
