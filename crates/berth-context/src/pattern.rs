@@ -222,7 +222,7 @@ fn compile(text: &[u8], semantics: Semantics) -> Option<Kind> {
                     i += 1;
                 }
                 if i == chars.len() {
-                    if kind == Type::Exact {
+                    if kind == Type::Exact && semantics == Semantics::BuildKit {
                         kind = Type::Prefix;
                     } else {
                         re.extend(['.', '*']);
@@ -553,6 +553,13 @@ mod tests {
         assert!(m.is_excluded("qqq").unwrap());
         let m = Matcher::new(["a+b"]).unwrap();
         assert!(m.is_excluded("a+b").unwrap());
+    }
+
+    #[test]
+    fn legacy_trailing_doublestar() {
+        let m = Matcher::with_semantics(["abc/**"], Semantics::Docker20).unwrap();
+        assert!(m.is_excluded("abc/def").unwrap());
+        assert!(!m.is_excluded("abc").unwrap());
     }
 
     #[test]
