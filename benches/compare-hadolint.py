@@ -2,7 +2,9 @@
 """Differential comparison and speed comparison of `berth lint` against hadolint 2.15.1.
 
 Runs both linters over a corpus of Dockerfiles (default: ../shared/corpus/dockerfiles) and
-compares their DL findings as (file, code, line) triples, on the files both tools parse.
+compares their DL findings as (file, code, line) triples, on the files both tools parse. Lines
+are the first line of the instruction a finding is in (hadolint reports nothing else; berth
+points inside instructions), taken from BuildKit's parser in the oracle venv.
 hadolint is the reference: a berth finding it also reports is a true positive, one it does not
 report is a false positive, and a hadolint finding berth misses is a false negative.
 
@@ -22,6 +24,7 @@ every rule with at least --rule-support findings reaches --min-rule); 1 otherwis
 from __future__ import annotations
 
 import argparse
+import bisect
 import collections
 import concurrent.futures
 import fnmatch
@@ -205,6 +208,51 @@ def run_berth(berth: str, files: list[Path]) -> tuple[dict, float]:
 
 
 # ---------------------------------------------------------------------------------------------
+# line normalisation
+
+RANGES_SCRIPT = r"""
+import json, sys
+import dockerfile
+out = {}
+for path in sys.stdin.read().split("\n"):
+    if path:
+        try:
+            out[path] = [[c.start_line, c.end_line] for c in dockerfile.parse_file(path)]
+        except Exception:
+            pass
+json.dump(out, sys.stdout)
+"""
+
+
+def instruction_ranges(python: str, files: list[Path]) -> dict[str, list[tuple[int, int]]]:
+    """(start_line, end_line) of every instruction, from BuildKit's own parser (the oracle venv).
+
+    hadolint reports every finding on the first line of its instruction; berth points at the
+    exact place (a word on a continuation line, a command inside a RUN). Both are mapped to the
+    first line of the instruction that contains them before comparing.
+    """
+    proc = subprocess.run([python, "-c", RANGES_SCRIPT], input="\n".join(map(str, files)),
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-2000:])
+        raise SystemExit(f"compare-hadolint: {python} could not run BuildKit's parser "
+                         "(pip install dockerfile==3.4.0), or pass --exact-lines")
+    return {k: [tuple(r) for r in v] for k, v in json.loads(proc.stdout).items()}
+
+
+def normalise_lines(results: dict, ranges: dict) -> None:
+    for path, entry in results.items():
+        spans = ranges.get(path)
+        if not spans:
+            continue
+        starts = [s for s, _ in spans]
+        for finding in entry["findings"]:
+            i = bisect.bisect_right(starts, finding[1]) - 1
+            if i >= 0 and spans[i][0] <= finding[1] <= spans[i][1]:
+                finding[1] = spans[i][0]
+
+
+# ---------------------------------------------------------------------------------------------
 # intentional differences
 
 
@@ -326,6 +374,11 @@ def main() -> int:
                         help="only run hadolint and fill the cache")
     parser.add_argument("--time", action="store_true",
                         help="time both tools over the whole corpus (implies --fresh)")
+    parser.add_argument("--oracle-python", default=os.environ.get("BERTH_ORACLE_PYTHON")
+                        or str(ROOT / ".venv-oracle" / "bin" / "python"),
+                        help="python with BuildKit's parser (dockerfile==3.4.0), for line ranges")
+    parser.add_argument("--exact-lines", action="store_true",
+                        help="compare raw lines instead of instruction start lines")
     parser.add_argument("--differences", type=Path, default=DEFAULT_DIFFERENCES)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
                         help="parallel hadolint processes (default: %(default)s)")
@@ -359,6 +412,10 @@ def main() -> int:
         return 2
     berth_res, b_seconds = run_berth(args.berth, files)
     diffs = Differences(args.differences)
+    if not args.exact_lines:
+        ranges = instruction_ranges(args.oracle_python, files)
+        normalise_lines(hadolint_res, ranges)
+        normalise_lines(berth_res, ranges)
 
     if args.codes:
         pats = args.codes.split(",")
