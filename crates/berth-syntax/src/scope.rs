@@ -70,7 +70,13 @@ const NON_ENV_ARGS: [&str; 2] = ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SC
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Proxy args BuildKit passes to RUN without declaring them (any case).
-const PROXY_ARGS: [&str; 5] = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
+const PROXY_ARGS: [&str; 5] = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+];
 
 /// An ordered environment (`KEY=value` list as BuildKit keeps it): setting an existing
 /// name replaces its value in place.
@@ -332,7 +338,9 @@ pub enum Expansion {
     /// Ports after word splitting.
     Expose(Vec<String>),
     /// The `key=value` fields of each `--mount`, values expanded.
-    Run { mounts: Vec<Vec<(String, String)>> },
+    Run {
+        mounts: Vec<Vec<(String, String)>>,
+    },
 }
 
 /// The expanded operands of COPY or ADD.
@@ -437,7 +445,12 @@ impl<'a> Resolver<'a> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         for stage in &stages {
-            let resolved = self.resolve_stage(stage.index, stage.name.clone(), stage.from, stage.instructions.clone());
+            let resolved = self.resolve_stage(
+                stage.index,
+                stage.name.clone(),
+                stage.from,
+                stage.instructions.clone(),
+            );
             self.scope.stages.push(resolved);
         }
         self.mark_reachable();
@@ -467,7 +480,11 @@ impl<'a> Resolver<'a> {
         ];
         let mut env = Env::new();
         for (name, value) in pairs {
-            let value = self.options.build_arg_value(name).unwrap_or(&value).to_string();
+            let value = self
+                .options
+                .build_arg_value(name)
+                .unwrap_or(&value)
+                .to_string();
             env.set(name, &value);
         }
         env
@@ -566,20 +583,21 @@ impl<'a> Resolver<'a> {
                 String::new()
             }
         };
-        let platform = platform.and_then(|p| match self.lexer.expand_word(&p, &self.scope.global) {
-            Ok(out) => {
-                from_matched.extend(out.matched);
-                from_unmatched.extend(out.unmatched);
-                if out.value.is_empty() {
-                    self.error(from, format!("empty platform value from expression {p}"));
+        let platform =
+            platform.and_then(|p| match self.lexer.expand_word(&p, &self.scope.global) {
+                Ok(out) => {
+                    from_matched.extend(out.matched);
+                    from_unmatched.extend(out.unmatched);
+                    if out.value.is_empty() {
+                        self.error(from, format!("empty platform value from expression {p}"));
+                    }
+                    Some(out.value)
                 }
-                Some(out.value)
-            }
-            Err(err) => {
-                self.error(from, err.to_string());
-                None
-            }
-        });
+                Err(err) => {
+                    self.error(from, err.to_string());
+                    None
+                }
+            });
         let base = if let Some(parent) = self.stage_index_by_name(&base_name) {
             Base::Stage(parent)
         } else if base_name == "scratch" {
@@ -661,7 +679,12 @@ impl<'a> Resolver<'a> {
             Some(Expansion::Copy(files)) => refs.extend(files.from.clone()),
             Some(Expansion::Run { mounts }) => {
                 for mount in mounts {
-                    refs.extend(mount.iter().filter(|(k, _)| k == "from").map(|(_, v)| v.clone()));
+                    refs.extend(
+                        mount
+                            .iter()
+                            .filter(|(k, _)| k == "from")
+                            .map(|(_, v)| v.clone()),
+                    );
                 }
             }
             _ => {}
@@ -755,13 +778,27 @@ impl StepExpander<'_> {
             Some(Command::Label(pairs)) => self.pairs(pairs).map(Expansion::Label),
             Some(Command::Arg(decls)) => Some(self.declare_args(decls)),
             Some(Command::Copy(copy)) => self
-                .files(&copy.sources, &copy.dest, &copy.chown, &copy.chmod, &None, instruction)
+                .files(
+                    &copy.sources,
+                    &copy.dest,
+                    &copy.chown,
+                    &copy.chmod,
+                    &None,
+                    instruction,
+                )
                 .map(|mut files| {
                     files.from = copy.from.clone();
                     Expansion::Copy(files)
                 }),
             Some(Command::Add(add)) => self
-                .files(&add.sources, &add.dest, &add.chown, &add.chmod, &add.checksum, instruction)
+                .files(
+                    &add.sources,
+                    &add.dest,
+                    &add.chown,
+                    &add.chmod,
+                    &add.checksum,
+                    instruction,
+                )
                 .map(Expansion::Add),
             Some(Command::Workdir(path)) => self.word(path).map(Expansion::Workdir),
             Some(Command::User(user)) => self.word(user).map(Expansion::User),
@@ -901,6 +938,70 @@ impl StepExpander<'_> {
         }
         Some(Expansion::Run { mounts })
     }
+}
+
+/// BuildKit's "did you mean" search: the option closest to `name` by edit distance, if
+/// it is at most 2 edits away; `None` when an option equals `name` exactly (then the
+/// problem is something else). With `case_sensitive == false` the comparison ignores case
+/// and the suggestion takes the case of `name` when that is all-lower or all-upper.
+///
+/// ```
+/// use berth_syntax::scope::suggest;
+/// assert_eq!(suggest("PAHT", ["PATH", "HOME"], true).as_deref(), Some("PATH"));
+/// assert_eq!(suggest("PATH", ["PATH"], true), None);
+/// assert_eq!(suggest("XYZZY", ["PATH"], true), None);
+/// ```
+pub fn suggest<'a>(
+    name: &str,
+    options: impl IntoIterator<Item = &'a str>,
+    case_sensitive: bool,
+) -> Option<String> {
+    let wanted = if case_sensitive {
+        name.to_string()
+    } else {
+        name.to_lowercase()
+    };
+    let mut best: Option<String> = None;
+    let mut best_distance = 3;
+    for option in options {
+        let option = if case_sensitive {
+            option.to_string()
+        } else {
+            option.to_lowercase()
+        };
+        if option == wanted {
+            return None;
+        }
+        let distance = edit_distance(&wanted, &option);
+        if distance < best_distance {
+            best_distance = distance;
+            best = Some(if case_sensitive {
+                option
+            } else if name == name.to_lowercase() {
+                option.to_lowercase()
+            } else if name == name.to_uppercase() {
+                option.to_uppercase()
+            } else {
+                option
+            });
+        }
+    }
+    best
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// Split a `--mount` value into CSV fields (double quotes group, `""` is a quote).

@@ -56,7 +56,11 @@ RUN true
     assert_eq!(run.env.get("D"), Some("default-global"));
     assert_eq!(run.env.get("B"), Some("given"));
     assert_eq!(run.env.get("U"), None);
-    let declared: Vec<_> = run.args.iter().map(|a| (a.name.as_str(), a.value.as_deref())).collect();
+    let declared: Vec<_> = run
+        .args
+        .iter()
+        .map(|a| (a.name.as_str(), a.value.as_deref()))
+        .collect();
     assert_eq!(
         declared,
         [
@@ -70,7 +74,8 @@ RUN true
 
 #[test]
 fn automatic_args_default_to_linux_amd64() {
-    let source = "FROM --platform=$BUILDPLATFORM img AS build\nARG TARGETARCH\nARG TARGETSTAGE\nRUN x\n";
+    let source =
+        "FROM --platform=$BUILDPLATFORM img AS build\nARG TARGETARCH\nARG TARGETSTAGE\nRUN x\n";
     let (_, scope) = scope_of(source, &ScopeOptions::default());
     let stage = &scope.stages[0];
     assert_eq!(stage.platform.as_deref(), Some("linux/amd64"));
@@ -94,7 +99,10 @@ fn automatic_args_default_to_linux_amd64() {
 fn target_stage_defaults_to_default_when_unnamed() {
     let (_, scope) = scope_of("FROM a AS one\nFROM b\n", &ScopeOptions::default());
     assert_eq!(scope.global.get("TARGETSTAGE"), Some("default"));
-    let (_, scope) = scope_of("FROM a AS one\nFROM b\n", &ScopeOptions::default().target("ONE"));
+    let (_, scope) = scope_of(
+        "FROM a AS one\nFROM b\n",
+        &ScopeOptions::default().target("ONE"),
+    );
     assert_eq!(scope.global.get("TARGETSTAGE"), Some("ONE"));
     assert_eq!(scope.target, Some(0));
 }
@@ -106,7 +114,10 @@ fn env_pairs_see_the_environment_from_before_the_instruction() {
     let stage = &scope.stages[0];
     assert_eq!(
         stage.step(2).unwrap().expansion,
-        Some(Expansion::Env(vec![("abc".into(), "bye".into()), ("def".into(), "hello".into())]))
+        Some(Expansion::Env(vec![
+            ("abc".into(), "bye".into()),
+            ("def".into(), "hello".into())
+        ]))
     );
     assert_eq!(stage.step(3).unwrap().env.get("def"), Some("hello"));
     assert_eq!(stage.final_env.get("ghi"), Some("hello"));
@@ -200,7 +211,11 @@ fn expose_splits_words_and_reports_no_undefined_names() {
     let expose = scope.stages[0].step(2).unwrap();
     assert_eq!(
         expose.expansion,
-        Some(Expansion::Expose(vec!["80".into(), "443".into(), "8080/tcp".into()]))
+        Some(Expansion::Expose(vec![
+            "80".into(),
+            "443".into(),
+            "8080/tcp".into()
+        ]))
     );
     assert!(expose.undefined.is_empty());
 }
@@ -246,9 +261,15 @@ fn proxy_args_are_collected_but_not_declared() {
         .build_arg("https_proxy", "http://proxy:3128")
         .build_arg("OTHER", "1");
     let (_, scope) = scope_of(source, &options);
-    assert_eq!(scope.proxy_env.get("https_proxy"), Some("http://proxy:3128"));
+    assert_eq!(
+        scope.proxy_env.get("https_proxy"),
+        Some("http://proxy:3128")
+    );
     assert_eq!(scope.proxy_env.len(), 1);
-    assert_eq!(scope.stages[0].step(1).unwrap().env.get("https_proxy"), None);
+    assert_eq!(
+        scope.stages[0].step(1).unwrap().env.get("https_proxy"),
+        None
+    );
 }
 
 #[test]
@@ -273,15 +294,22 @@ fn expansion_errors_are_reported_with_the_instruction() {
 #[test]
 fn blank_base_name_is_an_error() {
     let (_, scope) = scope_of("ARG IMG\nFROM $IMG\n", &ScopeOptions::default());
-    assert_eq!(scope.errors[0].message, "base name ($IMG) should not be blank");
+    assert_eq!(
+        scope.errors[0].message,
+        "base name ($IMG) should not be blank"
+    );
 }
 
 #[test]
 fn base_image_env_is_used_when_known() {
     let mut options = ScopeOptions::default();
-    options
-        .base_image_env
-        .insert("node:20".into(), vec![("NODE_VERSION".into(), "20.1".into()), ("PATH".into(), "/n".into())]);
+    options.base_image_env.insert(
+        "node:20".into(),
+        vec![
+            ("NODE_VERSION".into(), "20.1".into()),
+            ("PATH".into(), "/n".into()),
+        ],
+    );
     let (_, scope) = scope_of("FROM node:20\nENV V=$NODE_VERSION\n", &options);
     let stage = &scope.stages[0];
     assert_eq!(stage.final_env.get("V"), Some("20.1"));
