@@ -173,9 +173,11 @@ enum Base {
 }
 
 fn syntax_error(input: &EvalInput, ins: &Instruction, message: String) -> Error {
+    let (line, column) = input.dockerfile.line_col(ins.span.start);
     Error::Rejected {
         file: input.file_name.to_string(),
-        line: ins.start_line,
+        line,
+        column,
         message,
     }
 }
@@ -184,11 +186,12 @@ fn syntax_error(input: &EvalInput, ins: &Instruction, message: String) -> Error 
 pub fn evaluate(input: &EvalInput) -> Result<Evaluation, Error> {
     let df = input.dockerfile;
     if let Some(err) = df.errors.first() {
-        let (line, col) = df.line_col(err.span.start);
+        let (line, column) = df.line_col(err.span.start);
         return Err(Error::Rejected {
             file: input.file_name.to_string(),
             line,
-            message: format!("{} (column {col})", err.message),
+            column,
+            message: err.message.clone(),
         });
     }
     let lexer = Lexer::new(df.escape);
@@ -212,6 +215,7 @@ pub fn evaluate(input: &EvalInput) -> Result<Evaluation, Error> {
         .ok_or_else(|| Error::Rejected {
             file: input.file_name.to_string(),
             line: 1,
+            column: 1,
             message: "the Dockerfile has no FROM instruction".into(),
         })?;
     for ins in &df.instructions[..first_from] {
@@ -313,9 +317,11 @@ pub fn evaluate(input: &EvalInput) -> Result<Evaluation, Error> {
                 .filter_map(|s| s.name.as_deref())
                 .find(|n| levenshtein(n, &lower) <= 2)
             {
+                let (line, column) = input.dockerfile.line_col(ins.span.start);
                 return Err(Error::UnknownStage {
                     file: input.file_name.to_string(),
-                    line: ins.start_line,
+                    line,
+                    column,
                     name: value.to_string(),
                     hint: format!(
                         " (did you mean `{near}`? BuildKit would try to pull `{value}` as an image)"

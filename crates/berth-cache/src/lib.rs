@@ -35,7 +35,7 @@ pub use eval::{EvalStep, Evaluation, Op, StepKind};
 pub use explain::{explain_evaluation, Explanation, StepExplanation};
 pub use plan::{Plan, PlannedStep, Reason, Status};
 pub use select::{select, Selected, Selection};
-pub use snapshot::{Entry, Kind, Snapshot};
+pub use snapshot::{entry_digest, Entry, Kind, Snapshot};
 pub use state::{default_state_path, State, STATE_VERSION};
 
 /// Errors of the cache simulator. [`Error::is_rejected`] tells those BuildKit itself

@@ -44,7 +44,7 @@ pub struct Reason {
     /// `no-record`, `unchanged`, `files-changed`, `instruction-changed`,
     /// `build-arg-changed`, `env-changed`, `state-changed`, `earlier-step`,
     /// `new-step`, `base-image-changed`, `stage-output`, `remote-source`,
-    /// `metadata`, `not-needed`.
+    /// `missing-source`, `variable-changed`, `metadata`, `not-needed`.
     pub kind: String,
     pub detail: String,
     /// Context paths involved (changed paths for `files-changed`).
