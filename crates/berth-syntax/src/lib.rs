@@ -1,10 +1,78 @@
 //! Lossless Dockerfile parser that reads a Dockerfile exactly as BuildKit does.
 //!
-//! The parser never fails: [`parse`] always returns a [`Dockerfile`] holding every
-//! instruction it could read plus every error it found, each with a byte [`Span`].
-//! Line and column are computed only when rendering, with a [`LineIndex`].
+//! The parser never fails and never panics: [`parse`] always returns a
+//! [`Dockerfile`] holding every instruction it could read plus every error it
+//! found, each with a byte [`Span`] into the source. Line and column are computed
+//! only when rendering, with the file's [`LineIndex`].
+//!
+//! What it reproduces (BuildKit's `frontend/dockerfile/parser` and `instructions`):
+//! parser directives (`syntax`, `escape`, `check`) at the top of the file, the
+//! escape character (`\` or backtick), continuation lines (with the comment and
+//! blank lines BuildKit drops inside them), BOM, CRLF, the 65535-byte line limit,
+//! heredocs, JSON (exec) form with BuildKit's fallback to shell form, every
+//! instruction and flag with BuildKit's validation errors, and the rule that only
+//! ARG may come before the first FROM.
+//!
+//! The tree is lossless: [`Dockerfile::nodes`] tile the source (directives,
+//! comments, blank lines, instructions with their continuation lines and heredoc
+//! bodies), so [`Dockerfile::to_source`] gives back the exact text.
+//!
+//! ```
+//! use berth_syntax::{parse, Command, Keyword};
+//!
+//! let file = parse("FROM alpine AS build\nRUN --mount=type=cache,target=/root/.cache \\\n    make\n");
+//! assert!(file.errors.is_empty());
+//! assert_eq!(file.instructions[1].keyword, Keyword::Run);
+//! assert_eq!(file.instructions[1].original, "RUN --mount=type=cache,target=/root/.cache     make");
+//! assert_eq!((file.instructions[1].start_line, file.instructions[1].end_line), (2, 3));
+//! match &file.instructions[1].command {
+//!     Some(Command::Run(run)) => assert_eq!(run.mounts[0].target.as_deref(), Some("/root/.cache")),
+//!     other => panic!("{other:?}"),
+//! }
+//! assert_eq!(file.stages()[0].name.as_deref(), Some("build"));
+//! assert_eq!(file.to_source(), file.source);
+//!
+//! let bad = parse("FROM a\nCMD [\"echo\", 1]\n");
+//! let err = bad.parser_error().unwrap();
+//! assert_eq!(err.message, "when using JSON array syntax, arrays must be comprised of strings only");
+//! assert_eq!(bad.line_col(err.span.start), (2, 5));
+//! ```
 
+mod ast;
+pub mod buildkit;
+mod command;
+mod directive;
+mod error;
 pub mod expand;
+mod heredoc;
+mod json;
+mod line;
+mod scan;
 mod span;
 
+pub use ast::{
+    Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node, NodeKind, Stage,
+    Word,
+};
+pub use command::{
+    parse_go_duration, Add, ArgDecl, Command, Copy, From, Healthcheck, KeyValue, Mount, MountKind,
+    Run, Sharing, ShellOrExec, Source,
+};
+pub use directive::DIRECTIVE_NAMES;
+pub use error::{ErrorCode, SyntaxError, SyntaxWarning};
+pub use line::go_quote;
+pub use scan::MAX_LINE_LEN;
 pub use span::{LineIndex, Span};
+
+/// Parse a Dockerfile. Never fails and never panics; problems are in
+/// [`Dockerfile::errors`].
+pub fn parse(source: &str) -> Dockerfile {
+    scan::parse(source.to_string())
+}
+
+/// Parse a Dockerfile given as bytes. BuildKit reads the file as bytes; invalid
+/// UTF-8 sequences are decoded here as U+FFFD (each replacement takes 3 bytes, so
+/// spans then refer to [`Dockerfile::source`], the decoded text, not the raw bytes).
+pub fn parse_bytes(bytes: &[u8]) -> Dockerfile {
+    scan::parse(String::from_utf8_lossy(bytes).into_owned())
+}

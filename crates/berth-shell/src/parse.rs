@@ -1,0 +1,539 @@
+//! From brush-parser's AST to berth's [`Script`].
+//!
+//! brush-parser reports positions in characters; they are converted to byte offsets.
+//! Command substitutions are kept as raw word text by brush, so their inner text is
+//! parsed again (recursively, bounded by [`MAX_DEPTH`]) to find the commands inside,
+//! as hadolint's ShellCheck-based walk does.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use brush_parser::ast;
+
+use crate::script::{AndOr, AndOrList, Heredoc, List, Node, Pipeline, Script};
+use crate::word::{self, MAX_DEPTH};
+use crate::{fallback, Command, Redirect, RedirectKind, Span, Word};
+
+/// Text longer than this, or nested deeper, skips brush-parser (whose recursive descent
+/// and backtracking are not bounded) and goes to the fallback tokenizer.
+const MAX_PARSER_INPUT: usize = 256 * 1024;
+const MAX_PARSER_NESTING: usize = 64;
+
+pub(crate) fn parse_script(text: &str) -> Script {
+    let mut builder = Builder::default();
+    let (root, error) = builder.fragment(text, 0, 0);
+    Script {
+        text: text.to_string(),
+        root,
+        commands: builder.commands,
+        pipes: builder.pipes,
+        heredocs: builder.heredocs,
+        parse_error: error,
+    }
+}
+
+/// Accumulates the flat lists while walking one script and its substitutions.
+#[derive(Default)]
+pub(crate) struct Builder {
+    pub(crate) commands: Vec<Command>,
+    pub(crate) pipes: Vec<Span>,
+    pub(crate) heredocs: Vec<Heredoc>,
+}
+
+impl Builder {
+    /// Parse `text`, written at byte `base` of the script, adding its commands. Returns
+    /// its tree and the parser's error when the fallback tokenizer had to be used.
+    pub(crate) fn fragment(
+        &mut self,
+        text: &str,
+        base: usize,
+        depth: usize,
+    ) -> (List, Option<String>) {
+        if depth > MAX_DEPTH {
+            return (List::default(), None);
+        }
+        let error = match parse_with_brush(text) {
+            Ok(program) => {
+                let mut walker = Walker {
+                    builder: self,
+                    text,
+                    base,
+                    depth,
+                    chars: CharIndex::new(text),
+                };
+                return (walker.program(&program), None);
+            }
+            Err(error) => error,
+        };
+        let list = fallback::tokenize(self, text, base, depth);
+        (list, Some(error))
+    }
+
+    /// Parse a command substitution and return its simplified text (the words of its
+    /// single-command pipelines, concatenated, as ShellCheck's `oversimplify` does).
+    pub(crate) fn substitution(&mut self, inner: &str, base: usize, depth: usize) -> String {
+        let (list, _) = self.fragment(inner, base, depth + 1);
+        let mut out = String::new();
+        for item in &list.items {
+            if !item.rest.is_empty() || item.first.stages.len() != 1 {
+                continue;
+            }
+            if let Node::Simple(i) = item.first.stages[0] {
+                if let Some(cmd) = self.commands.get(i) {
+                    cmd.words.iter().for_each(|w| out.push_str(&w.value));
+                }
+            }
+        }
+        out
+    }
+
+    /// Scan a raw word written at byte `start` of the script.
+    pub(crate) fn word(&mut self, raw: &str, span: Span, id: usize, depth: usize) -> Word {
+        let scanned = word::scan(raw, span.start, depth, &mut |inner, at| {
+            self.substitution(inner, at, depth)
+        });
+        Word {
+            span,
+            value: scanned.value,
+            literal: scanned.literal,
+            id,
+        }
+    }
+
+    /// Reserve the slot of a command so that it precedes the commands of its arguments.
+    pub(crate) fn reserve(&mut self) -> usize {
+        self.commands.push(Command::default());
+        self.commands.len() - 1
+    }
+}
+
+fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
+    if text.len() > MAX_PARSER_INPUT {
+        return Err("script too long for the shell parser".to_string());
+    }
+    if nesting(text) > MAX_PARSER_NESTING {
+        return Err("script nested too deeply for the shell parser".to_string());
+    }
+    let options = brush_parser::ParserOptions::default();
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options);
+        parser.parse_program()
+    }));
+    match parsed {
+        Ok(Ok(program)) => Ok(program),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the shell parser failed".to_string()),
+    }
+}
+
+/// Deepest nesting of brackets and quotes-like openers, counted without regard to quoting
+/// (an over-estimate is fine: it only sends odd text to the fallback tokenizer).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' | b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max.max(text.matches("$(").count().min(MAX_PARSER_NESTING + 1) / 4)
+}
+
+/// Converts brush-parser's character indexes to byte offsets.
+struct CharIndex {
+    /// Byte offset of every character, plus the length; `None` for ASCII text.
+    offsets: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl CharIndex {
+    fn new(text: &str) -> CharIndex {
+        let offsets = (!text.is_ascii()).then(|| {
+            let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            v.push(text.len());
+            v
+        });
+        CharIndex {
+            offsets,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.offsets {
+            None => char_index.min(self.len),
+            Some(v) => v.get(char_index).copied().unwrap_or(self.len),
+        }
+    }
+}
+
+struct Walker<'b, 't> {
+    builder: &'b mut Builder,
+    text: &'t str,
+    base: usize,
+    depth: usize,
+    chars: CharIndex,
+}
+
+impl Walker<'_, '_> {
+    fn program(&mut self, program: &ast::Program) -> List {
+        let mut list = List::default();
+        for complete in &program.complete_commands {
+            list.items.extend(self.list(complete).items);
+        }
+        list
+    }
+
+    fn list(&mut self, list: &ast::CompoundList) -> List {
+        List {
+            items: list.0.iter().map(|item| self.and_or(&item.0)).collect(),
+        }
+    }
+
+    fn and_or(&mut self, and_or: &ast::AndOrList) -> AndOrList {
+        let first = self.pipeline(&and_or.first);
+        let rest = and_or
+            .additional
+            .iter()
+            .map(|next| match next {
+                ast::AndOr::And(p) => (AndOr::And, self.pipeline(p)),
+                ast::AndOr::Or(p) => (AndOr::Or, self.pipeline(p)),
+            })
+            .collect();
+        AndOrList { first, rest }
+    }
+
+    fn pipeline(&mut self, pipeline: &ast::Pipeline) -> Pipeline {
+        let mut stages = Vec::with_capacity(pipeline.seq.len());
+        let mut previous_end: Option<usize> = None;
+        for command in &pipeline.seq {
+            let (node, span) = self.command(command);
+            if let Some(end) = previous_end {
+                self.builder
+                    .pipes
+                    .push(self.pipe_between(end, span.map(|s| s.start)));
+            }
+            previous_end = span.map(|s| s.end).or(previous_end).or(Some(self.base));
+            stages.push(node);
+        }
+        Pipeline {
+            negated: pipeline.bang,
+            stages,
+        }
+    }
+
+    /// The `|` between a stage ending at `end` and the next one starting at `next`.
+    fn pipe_between(&self, end: usize, next: Option<usize>) -> Span {
+        let local_end = end.saturating_sub(self.base).min(self.text.len());
+        let local_next = next
+            .map(|n| n.saturating_sub(self.base).min(self.text.len()))
+            .filter(|n| *n >= local_end)
+            .unwrap_or(self.text.len());
+        let between = self.text.get(local_end..local_next).unwrap_or("");
+        match between.find('|') {
+            Some(p) => {
+                let len = if between[p + 1..].starts_with('&') {
+                    2
+                } else {
+                    1
+                };
+                Span::new(end + p, end + p + len)
+            }
+            None => Span::new(end, end),
+        }
+    }
+
+    fn span(&self, loc: &Option<brush_parser::SourceSpan>) -> Option<Span> {
+        loc.as_ref().map(|l| self.source_span(l))
+    }
+
+    fn source_span(&self, loc: &brush_parser::SourceSpan) -> Span {
+        Span::new(
+            self.base + self.chars.byte(loc.start.index),
+            self.base + self.chars.byte(loc.end.index),
+        )
+    }
+
+    /// A command node and the span it covers (when known).
+    fn command(&mut self, command: &ast::Command) -> (Node, Option<Span>) {
+        match command {
+            ast::Command::Simple(simple) => {
+                let index = self.simple(simple);
+                let span = self.builder.commands[index].span;
+                (Node::Simple(index), Some(span))
+            }
+            ast::Command::Compound(compound, _) => self.compound(compound),
+            ast::Command::Function(function) => {
+                let (body, span) = self.compound(&function.body.0);
+                let node = Node::Function {
+                    name: function.fname.value.clone(),
+                    body: Box::new(body),
+                };
+                let start = self.span(&function.fname.loc);
+                (node, cover(start, span))
+            }
+            ast::Command::ExtendedTest(test, _) => (Node::Test, Some(self.source_span(&test.loc))),
+        }
+    }
+
+    fn compound(&mut self, compound: &ast::CompoundCommand) -> (Node, Option<Span>) {
+        use ast::CompoundCommand as C;
+        match compound {
+            C::Arithmetic(a) => (Node::Test, Some(self.source_span(&a.loc))),
+            C::ArithmeticForClause(f) => {
+                let body = self.list(&f.body.list);
+                (Node::Compound(vec![body]), Some(self.source_span(&f.loc)))
+            }
+            C::BraceGroup(g) => (
+                Node::Group(self.list(&g.list)),
+                Some(self.source_span(&g.loc)),
+            ),
+            C::Subshell(s) => (
+                Node::Subshell(self.list(&s.list)),
+                Some(self.source_span(&s.loc)),
+            ),
+            C::ForClause(f) => {
+                for value in f.values.iter().flatten() {
+                    self.substitutions_of(value);
+                }
+                let body = self.list(&f.body.list);
+                (Node::Compound(vec![body]), Some(self.source_span(&f.loc)))
+            }
+            C::CaseClause(c) => {
+                self.substitutions_of(&c.value);
+                let lists = c
+                    .cases
+                    .iter()
+                    .filter_map(|item| item.cmd.as_ref())
+                    .map(|l| self.list(l))
+                    .collect();
+                (Node::Compound(lists), Some(self.source_span(&c.loc)))
+            }
+            C::IfClause(i) => {
+                let mut lists = vec![self.list(&i.condition), self.list(&i.then)];
+                for clause in i.elses.iter().flatten() {
+                    if let Some(condition) = &clause.condition {
+                        lists.push(self.list(condition));
+                    }
+                    lists.push(self.list(&clause.body));
+                }
+                (Node::Compound(lists), Some(self.source_span(&i.loc)))
+            }
+            C::WhileClause(w) | C::UntilClause(w) => {
+                let lists = vec![self.list(&w.0), self.list(&w.1.list)];
+                (Node::Compound(lists), Some(self.source_span(&w.2)))
+            }
+            C::Coprocess(c) => {
+                let (node, _) = self.command(&c.body);
+                (node, Some(self.source_span(&c.loc)))
+            }
+        }
+    }
+
+    /// Find the commands inside a word that is not a command argument (for loop values,
+    /// case subjects).
+    fn substitutions_of(&mut self, w: &ast::Word) {
+        if let Some(span) = self.span(&w.loc) {
+            self.builder.word(&w.value, span, 0, self.depth);
+        }
+    }
+
+    fn word(&mut self, w: &ast::Word, id: usize) -> Word {
+        let span = self.span(&w.loc).unwrap_or_else(|| self.find(&w.value));
+        self.builder.word(&w.value, span, id, self.depth)
+    }
+
+    /// Best-effort span of a word brush gave no location for.
+    fn find(&self, raw: &str) -> Span {
+        match self.text.find(raw) {
+            Some(p) if !raw.is_empty() => Span::new(self.base + p, self.base + p + raw.len()),
+            _ => Span::new(self.base, self.base),
+        }
+    }
+
+    fn simple(&mut self, simple: &ast::SimpleCommand) -> usize {
+        let index = self.builder.reserve();
+        let mut assignments = Vec::new();
+        let mut words = Vec::new();
+        let mut redirects = Vec::new();
+        let items = simple
+            .prefix
+            .iter()
+            .flat_map(|p| p.0.iter())
+            .map(Some)
+            .chain(std::iter::once(None))
+            .chain(simple.suffix.iter().flat_map(|s| s.0.iter()).map(Some));
+        for item in items {
+            use ast::CommandPrefixOrSuffixItem as I;
+            match item {
+                // The command word sits between the prefix and the suffix.
+                None => {
+                    if let Some(name) = &simple.word_or_name {
+                        words.push(self.word(name, 0));
+                    }
+                }
+                Some(I::AssignmentWord(_, w)) if words.is_empty() => {
+                    assignments.push(self.word(w, 0));
+                }
+                Some(I::AssignmentWord(_, w)) | Some(I::Word(w)) => {
+                    let id = words.len().saturating_sub(1);
+                    words.push(self.word(w, id));
+                }
+                Some(I::IoRedirect(r)) => redirects.push(self.redirect(r)),
+                Some(I::ProcessSubstitution(_, sub)) => {
+                    self.list(&sub.list);
+                }
+            }
+        }
+        self.builder.commands[index] = Command::new(self.base, assignments, words, redirects);
+        index
+    }
+
+    fn redirect(&mut self, redirect: &ast::IoRedirect) -> Redirect {
+        use ast::IoFileRedirectTarget as T;
+        match redirect {
+            ast::IoRedirect::File(_, _, target) => match target {
+                T::Filename(w) => Redirect {
+                    kind: RedirectKind::File,
+                    target: Some(self.word(w, 0)),
+                },
+                T::Duplicate(w) => Redirect {
+                    kind: RedirectKind::Duplicate,
+                    target: Some(self.word(w, 0)),
+                },
+                T::Fd(_) => Redirect {
+                    kind: RedirectKind::Duplicate,
+                    target: None,
+                },
+                T::ProcessSubstitution(_, sub) => {
+                    self.list(&sub.list);
+                    Redirect {
+                        kind: RedirectKind::File,
+                        target: None,
+                    }
+                }
+            },
+            ast::IoRedirect::HereDocument(_, doc) => {
+                self.builder.heredocs.push(Heredoc {
+                    delimiter: doc.here_end.value.clone(),
+                    body: doc.doc.value.clone(),
+                    span: self.span(&doc.doc.loc),
+                });
+                Redirect {
+                    kind: RedirectKind::Heredoc,
+                    target: Some(self.word(&doc.here_end, 0)),
+                }
+            }
+            ast::IoRedirect::HereString(_, w) => Redirect {
+                kind: RedirectKind::HereString,
+                target: Some(self.word(w, 0)),
+            },
+            ast::IoRedirect::OutputAndError(w, _) => Redirect {
+                kind: RedirectKind::File,
+                target: Some(self.word(w, 0)),
+            },
+        }
+    }
+}
+
+fn cover(a: Option<Span>, b: Option<Span>) -> Option<Span> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.cover(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Node, Script};
+
+    fn names(text: &str) -> Vec<String> {
+        Script::parse(text)
+            .commands()
+            .filter_map(|c| c.name().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn every_simple_command_in_source_order() {
+        assert_eq!(
+            names("a; b && c || d | e & (f; { g; }) ; if h; then i; elif j; then k; else l; fi"),
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
+        );
+        assert_eq!(
+            names("for x in $(m); do n; done; while o; do p; done; case $(q) in a|b) r;; esac"),
+            ["m", "n", "o", "p", "q", "r"]
+        );
+        assert_eq!(
+            names("f() { s; }; A=1; $X y; t \"$(u `v`)\""),
+            ["s", "t", "u", "v"]
+        );
+        assert_eq!(names("[[ -f x ]] && (( 1 )) && w"), ["w"]);
+    }
+
+    #[test]
+    fn spans_point_into_the_text() {
+        let text = "apt-get install -y 'curl' && echo é | tee x";
+        let s = Script::parse(text);
+        let install = s.commands().next().unwrap();
+        assert_eq!(install.words[3].span.text(text), "'curl'");
+        assert_eq!(install.words[3].value, "curl");
+        assert_eq!(install.span.text(text), "apt-get install -y 'curl'");
+        let tee = s.commands().nth(2).unwrap();
+        assert_eq!(tee.words[1].span.text(text), "x");
+        assert_eq!(s.pipes()[0].text(text), "|");
+    }
+
+    #[test]
+    fn substitution_spans_are_absolute() {
+        let text = "echo \"$(apt-get install foo)\"";
+        let s = Script::parse(text);
+        let inner = s.commands().nth(1).unwrap();
+        assert_eq!(inner.words[2].span.text(text), "foo");
+        assert_eq!(
+            s.commands().next().unwrap().words[1].value,
+            "${apt-getinstallfoo}"
+        );
+    }
+
+    #[test]
+    fn pipes_but_not_or() {
+        assert!(!Script::parse("a || b").has_pipes());
+        assert!(Script::parse("a |& b").has_pipes());
+        assert!(Script::parse("x=$(a | b)").has_pipes());
+    }
+
+    #[test]
+    fn tree_shape() {
+        let s = Script::parse("a && b | c; (d)");
+        let root = s.root();
+        assert_eq!(root.items.len(), 2);
+        assert_eq!(root.items[0].rest.len(), 1);
+        assert_eq!(root.items[0].rest[0].1.stages.len(), 2);
+        assert!(matches!(root.items[1].first.stages[0], Node::Subshell(_)));
+    }
+
+    #[test]
+    fn redirections_and_heredocs() {
+        let text = "cat <<EOF > /etc/x 2>&1\nhello $(id)\nEOF\necho";
+        let s = Script::parse(text);
+        assert_eq!(s.heredocs().len(), 1);
+        assert!(s.heredocs()[0].body.contains("hello"));
+        let cat = s.commands().next().unwrap();
+        assert_eq!(cat.args().len(), 0);
+        assert_eq!(cat.redirects.len(), 3);
+        assert_eq!(names(text), ["cat", "echo"]);
+    }
+
+    #[test]
+    fn rejected_text_uses_the_fallback() {
+        let s = Script::parse("echo 'unterminated && apt-get install x");
+        assert!(s.parse_error().is_some());
+        let s = Script::parse("$x = 'a'; Write-Host ('a' -f $b) | Out-Null; apt-get install x");
+        assert!(s.parse_error().is_some());
+        assert!(s.uses_program("apt-get"));
+    }
+}

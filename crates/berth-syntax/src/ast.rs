@@ -1,0 +1,350 @@
+//! The syntax tree: a flat list of instructions plus the trivia (comments, blank
+//! lines, directives) around them, all carrying byte spans into the source.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::command::Command;
+use crate::error::{SyntaxError, SyntaxWarning};
+use crate::span::{LineIndex, Span};
+
+/// A parsed Dockerfile. Built by [`crate::parse`]; never fails to build.
+#[derive(Clone, Debug, Serialize)]
+pub struct Dockerfile {
+    /// The text that was parsed (for [`crate::parse_bytes`], the lossily decoded text).
+    pub source: String,
+    /// The escape character in effect (`\` or `` ` ``), from the `escape` directive.
+    pub escape: char,
+    /// Parser directives at the top of the file (`# syntax=`, `# escape=`, `# check=`).
+    pub directives: Vec<Directive>,
+    /// Instructions in file order.
+    pub instructions: Vec<Instruction>,
+    /// Every comment line, including those inside continuation lines and
+    /// excluding directive lines.
+    pub comments: Vec<Comment>,
+    /// Nodes that tile the whole source: concatenating their spans gives it back.
+    pub nodes: Vec<Node>,
+    /// Every error found, in the order BuildKit would meet them (the first
+    /// [`SyntaxError::is_parser_error`] one is the error BuildKit's parser reports).
+    pub errors: Vec<SyntaxError>,
+    /// Parser warnings (empty continuation lines).
+    pub warnings: Vec<SyntaxWarning>,
+    /// Line index of `source`, for rendering spans as line:column.
+    #[serde(skip)]
+    pub line_index: LineIndex,
+}
+
+/// One piece of the lossless tiling of the source. Spans cover whole physical lines,
+/// line terminators included (except the BOM node, which covers the 3 BOM bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+/// What a [`Node`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "index", rename_all = "snake_case")]
+pub enum NodeKind {
+    /// The UTF-8 byte-order mark at the start of the file.
+    Bom,
+    /// A parser directive line; index into [`Dockerfile::directives`].
+    Directive(usize),
+    /// A comment line between instructions; index into [`Dockerfile::comments`].
+    Comment(usize),
+    /// A whitespace-only line between instructions.
+    Blank,
+    /// An instruction with its continuation lines (and the comment and blank lines
+    /// inside them) and heredoc bodies; index into [`Dockerfile::instructions`].
+    Instruction(usize),
+    /// Text BuildKit never reads: a line longer than 65535 bytes and everything after it.
+    Unparsed,
+}
+
+/// A parser directive such as `# escape=\``.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Directive {
+    /// Lower-cased name: `syntax`, `escape` or `check`.
+    pub name: String,
+    /// The value, trailing whitespace removed.
+    pub value: String,
+    /// The whole directive line (without line terminator).
+    pub span: Span,
+    pub name_span: Span,
+    pub value_span: Span,
+}
+
+/// A comment line (`# text`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    /// The text after `#`, trimmed.
+    pub text: String,
+    /// From `#` to the end of the line (without line terminator).
+    pub span: Span,
+    /// True when the comment sits inside an instruction's continuation lines
+    /// (BuildKit drops it from the instruction's text).
+    pub in_continuation: bool,
+}
+
+/// An instruction keyword.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Keyword {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    Stopsignal,
+    User,
+    Volume,
+    Workdir,
+    /// Anything else, as written (BuildKit's parser accepts it; the instructions
+    /// layer rejects it with `unknown instruction`).
+    Unknown(String),
+}
+
+impl Keyword {
+    /// Every known keyword, upper case, in alphabetical order.
+    pub const ALL: [&'static str; 18] = [
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    ];
+
+    /// Classify a keyword as written (case-insensitive).
+    pub fn from_text(text: &str) -> Keyword {
+        let known = |k: &str| text.eq_ignore_ascii_case(k);
+        match text.len() {
+            3 if known("ADD") => Keyword::Add,
+            3 if known("ARG") => Keyword::Arg,
+            3 if known("CMD") => Keyword::Cmd,
+            3 if known("ENV") => Keyword::Env,
+            3 if known("RUN") => Keyword::Run,
+            4 if known("COPY") => Keyword::Copy,
+            4 if known("FROM") => Keyword::From,
+            4 if known("USER") => Keyword::User,
+            5 if known("LABEL") => Keyword::Label,
+            5 if known("SHELL") => Keyword::Shell,
+            6 if known("EXPOSE") => Keyword::Expose,
+            6 if known("VOLUME") => Keyword::Volume,
+            7 if known("ONBUILD") => Keyword::Onbuild,
+            7 if known("WORKDIR") => Keyword::Workdir,
+            10 if known("ENTRYPOINT") => Keyword::Entrypoint,
+            10 if known("MAINTAINER") => Keyword::Maintainer,
+            10 if known("STOPSIGNAL") => Keyword::Stopsignal,
+            11 if known("HEALTHCHECK") => Keyword::Healthcheck,
+            _ => Keyword::Unknown(text.to_string()),
+        }
+    }
+
+    /// The keyword in upper case (`Unknown` keeps its own spelling, upper-cased).
+    pub fn as_upper(&self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow;
+        Cow::Borrowed(match self {
+            Keyword::Add => "ADD",
+            Keyword::Arg => "ARG",
+            Keyword::Cmd => "CMD",
+            Keyword::Copy => "COPY",
+            Keyword::Entrypoint => "ENTRYPOINT",
+            Keyword::Env => "ENV",
+            Keyword::Expose => "EXPOSE",
+            Keyword::From => "FROM",
+            Keyword::Healthcheck => "HEALTHCHECK",
+            Keyword::Label => "LABEL",
+            Keyword::Maintainer => "MAINTAINER",
+            Keyword::Onbuild => "ONBUILD",
+            Keyword::Run => "RUN",
+            Keyword::Shell => "SHELL",
+            Keyword::Stopsignal => "STOPSIGNAL",
+            Keyword::User => "USER",
+            Keyword::Volume => "VOLUME",
+            Keyword::Workdir => "WORKDIR",
+            Keyword::Unknown(text) => return Cow::Owned(text.to_uppercase()),
+        })
+    }
+}
+
+/// One instruction, as BuildKit's parser reads it, plus its typed form.
+#[derive(Clone, Debug, Serialize)]
+pub struct Instruction {
+    pub keyword: Keyword,
+    /// The keyword as written (`from`, `From`, ...).
+    pub keyword_text: String,
+    pub keyword_span: Span,
+    /// From the keyword to the end of the last physical line the instruction
+    /// consumed (continuation lines and heredoc bodies included), without the
+    /// final line terminator.
+    pub span: Span,
+    /// 1-based physical line of the keyword.
+    pub start_line: usize,
+    /// 1-based last physical line consumed (continuations and heredoc bodies included).
+    pub end_line: usize,
+    /// BuildKit's `Original`: the logical line with continuations joined (escape
+    /// characters and comment lines removed), without heredoc bodies.
+    pub original: String,
+    /// Leading `--flag[=value]` words.
+    pub flags: Vec<Flag>,
+    /// BuildKit's argument nodes (see [`Word`]). For ENV and LABEL these are
+    /// `key, value, separator` triples; for ONBUILD it is empty (see `onbuild`).
+    pub args: Vec<Word>,
+    /// True when the arguments were written as a JSON array (exec form).
+    pub json: bool,
+    /// Heredocs of this instruction (for ONBUILD, of the wrapped instruction).
+    pub heredocs: Vec<Heredoc>,
+    /// Comment lines right before the instruction (BuildKit's `PrevComment`).
+    pub prev_comment: Vec<String>,
+    /// ONBUILD: the wrapped instruction.
+    pub onbuild: Option<Box<Instruction>>,
+    /// The typed, validated form; `None` when the instructions layer rejects it
+    /// (the reason is in [`Dockerfile::errors`]).
+    pub command: Option<Command>,
+    /// True when whitespace-only lines occurred inside the continuation lines.
+    pub empty_continuation_line: bool,
+}
+
+/// A `--name[=value]` flag word.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    /// The name without dashes (`from` for `--from=build`).
+    pub name: String,
+    /// The value after `=`, or `None` for a bare `--name`.
+    pub value: Option<String>,
+    /// The flag as BuildKit reports it (`--from=build`), quotes and escapes removed.
+    pub text: String,
+    pub span: Span,
+}
+
+/// An argument node: its value (as BuildKit's parser produces it) and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Word {
+    pub value: String,
+    /// The source text the value came from (for a JSON element, the quoted string;
+    /// for an ENV separator of the legacy form, an empty span between key and value).
+    pub span: Span,
+}
+
+/// A heredoc (`<<EOF` ... `EOF`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Heredoc {
+    /// The delimiter with quotes removed.
+    pub name: String,
+    /// The file descriptor written before `<<` (`3<<EOF`), else 0.
+    pub file_descriptor: u32,
+    /// False when any part of the delimiter was quoted (the body is then not expanded).
+    pub expand: bool,
+    /// True for `<<-` (leading tabs are stripped later).
+    pub chomp: bool,
+    /// The body lines, terminators included, exactly as written.
+    pub content: String,
+    /// The `<<EOF` marker in the instruction line (best effort for markers produced by
+    /// continuation joining).
+    pub marker_span: Span,
+    /// The body and the terminator line (without the terminator's line ending).
+    pub span: Span,
+}
+
+/// A build stage: a FROM and the instructions up to the next FROM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    /// 0-based stage index.
+    pub index: usize,
+    /// The `AS name` as written, if any.
+    pub name: Option<String>,
+    /// Index of the FROM instruction in [`Dockerfile::instructions`].
+    pub from: usize,
+    /// Indices of the stage's instructions, the FROM included.
+    pub instructions: Range<usize>,
+}
+
+impl Dockerfile {
+    /// Rebuild the exact source text from the nodes (the lossless property).
+    pub fn to_source(&self) -> String {
+        let mut out = String::with_capacity(self.source.len());
+        for node in &self.nodes {
+            out.push_str(node.span.text(&self.source));
+        }
+        out
+    }
+
+    /// True when BuildKit's parser (the first stage, what `docker build` runs
+    /// before anything else) rejects the file.
+    pub fn is_rejected_by_parser(&self) -> bool {
+        self.errors.iter().any(SyntaxError::is_parser_error)
+    }
+
+    /// The error BuildKit's parser reports, if it rejects the file.
+    pub fn parser_error(&self) -> Option<&SyntaxError> {
+        self.errors.iter().find(|e| e.is_parser_error())
+    }
+
+    /// The instructions before the first FROM (BuildKit's meta ARGs when valid).
+    pub fn meta_instructions(&self) -> &[Instruction] {
+        let end = self
+            .instructions
+            .iter()
+            .position(|i| i.keyword == Keyword::From)
+            .unwrap_or(self.instructions.len());
+        &self.instructions[..end]
+    }
+
+    /// The build stages, in order.
+    pub fn stages(&self) -> Vec<Stage> {
+        let mut stages: Vec<Stage> = Vec::new();
+        for (i, ins) in self.instructions.iter().enumerate() {
+            if ins.keyword == Keyword::From {
+                if let Some(last) = stages.last_mut() {
+                    last.instructions.end = i;
+                }
+                let name = match &ins.command {
+                    Some(Command::From(from)) => from.name.clone(),
+                    _ => from_stage_name(&ins.args),
+                };
+                stages.push(Stage {
+                    index: stages.len(),
+                    name,
+                    from: i,
+                    instructions: i..self.instructions.len(),
+                });
+            }
+        }
+        stages
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.line_index.line_col(offset)
+    }
+}
+
+fn from_stage_name(args: &[Word]) -> Option<String> {
+    match args {
+        [_, as_kw, name] if as_kw.value.eq_ignore_ascii_case("as") => Some(name.value.clone()),
+        _ => None,
+    }
+}

@@ -1,0 +1,181 @@
+//! Expansion errors, with BuildKit's messages.
+
+use std::fmt;
+
+/// What went wrong while expanding a word. The [`Display`](fmt::Display) text of each
+/// kind is BuildKit's message for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExpandErrorKind {
+    /// `'...` without its closing quote.
+    UnterminatedSingleQuote,
+    /// `"...` without its closing quote.
+    UnterminatedDoubleQuote,
+    /// The end of the word came while looking for `expected` (inner words of `${...}`).
+    UnexpectedEnd { expected: char },
+    /// `${name` (or a modifier's word) without the closing `}`.
+    MissingBrace,
+    /// `${}`, `${:...}`, `${{...}`.
+    BadSubstitution,
+    /// A modifier BuildKit does not support, e.g. `${name=word}` or `${name:#word}`.
+    UnsupportedModifier(String),
+    /// `${name/pattern` without the `/` that starts the replacement.
+    MissingSlash,
+    /// A `#`, `%` or `/` pattern with an invalid escape.
+    InvalidPattern { pattern: String, detail: String },
+    /// `${name?msg}` / `${name:?msg}` on an unset (or empty) variable.
+    Required { name: String, message: String },
+}
+
+impl fmt::Display for ExpandErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpandErrorKind::UnterminatedSingleQuote => {
+                f.write_str("unexpected end of statement while looking for matching single-quote")
+            }
+            ExpandErrorKind::UnterminatedDoubleQuote => {
+                f.write_str("unexpected end of statement while looking for matching double-quote")
+            }
+            ExpandErrorKind::UnexpectedEnd { expected } => write!(
+                f,
+                "unexpected end of statement while looking for matching {expected}"
+            ),
+            ExpandErrorKind::MissingBrace => f.write_str("syntax error: missing '}'"),
+            ExpandErrorKind::BadSubstitution => f.write_str("syntax error: bad substitution"),
+            ExpandErrorKind::UnsupportedModifier(modifier) => {
+                write!(f, "unsupported modifier ({modifier}) in substitution")
+            }
+            ExpandErrorKind::MissingSlash => f.write_str("syntax error: missing '/' in ${}"),
+            ExpandErrorKind::InvalidPattern { pattern, detail } => {
+                write!(f, "invalid pattern ({pattern}) in substitution: {detail}")
+            }
+            ExpandErrorKind::Required { name, message } => write!(f, "{name}: {message}"),
+        }
+    }
+}
+
+/// A word that could not be expanded.
+///
+/// Displays as BuildKit does: `failed to process "<word>": <message>`.
+///
+/// ```
+/// use berth_syntax::expand::{ExpandErrorKind, Lexer};
+/// let err = Lexer::new('\\').expand_word("${PWD", &()).unwrap_err();
+/// assert_eq!(err.kind(), &ExpandErrorKind::UnsupportedModifier("\u{fffd}".into()));
+/// let err = Lexer::new('\\').expand_word("a${b:-c", &()).unwrap_err();
+/// assert_eq!(err.to_string(), r#"failed to process "a${b:-c": syntax error: missing '}'"#);
+/// assert_eq!(err.message(), "syntax error: missing '}'");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpandError {
+    kind: ExpandErrorKind,
+    word: String,
+    offset: usize,
+}
+
+impl ExpandError {
+    pub(crate) fn new(kind: ExpandErrorKind, word: &str, offset: usize) -> Self {
+        ExpandError {
+            kind,
+            word: word.to_string(),
+            offset,
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ExpandErrorKind {
+        &self.kind
+    }
+
+    /// BuildKit's message without the `failed to process "..."` prefix.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+
+    /// The word that was being expanded.
+    pub fn word(&self) -> &str {
+        &self.word
+    }
+
+    /// Byte offset in [`word`](Self::word) where the lexer stopped (where the problem
+    /// was noticed; for an unterminated quote or brace this is the end of the word).
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
+impl fmt::Display for ExpandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "failed to process {}: {}",
+            go_quote(&self.word),
+            self.kind
+        )
+    }
+}
+
+impl std::error::Error for ExpandError {}
+
+/// Go's `%q` of a string (`strconv.Quote`): printable characters as they are, the rest
+/// escaped. Go's notion of "printable" is approximated by: not a control or format
+/// character, and not whitespace other than the ASCII space.
+pub(crate) fn go_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_go_printable(c) => out.push(c),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn is_go_printable(ch: char) -> bool {
+    if ch == ' ' {
+        return true;
+    }
+    let format_char = matches!(
+        ch,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e000}'..='\u{f8ff}'
+    );
+    !(ch.is_control() || ch.is_whitespace() || format_char)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_quote;
+
+    #[test]
+    fn quotes_like_go() {
+        assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(go_quote("x\ty\u{1}"), r#""x\ty\x01""#);
+        assert_eq!(go_quote("한국어"), "\"한국어\"");
+        assert_eq!(go_quote("\u{a0}"), r#""\u00a0""#);
+    }
+}

@@ -1,0 +1,356 @@
+//! The JSON (exec form) detection of BuildKit's parser, which decodes with Go's
+//! `encoding/json` `Decoder`: the first JSON value is read and anything after it
+//! is ignored. Written by hand rather than with serde_json because the exact
+//! accept/reject edges matter (Go's nesting limit, out-of-range numbers that make
+//! decoding fail, lone surrogates decoded to U+FFFD, trailing text ignored).
+
+use std::ops::Range;
+
+/// Outcome of reading a JSON array of strings.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum JsonArray {
+    /// A valid array of strings: decoded values and their ranges (quotes included).
+    Strings(Vec<(String, Range<usize>)>),
+    /// A valid JSON array with a non-string element: BuildKit's hard error.
+    NotStrings,
+    /// Not JSON (or not an array): BuildKit falls back to the non-JSON form.
+    Invalid,
+}
+
+/// Go's `encoding/json` nesting limit.
+const MAX_DEPTH: usize = 10_000;
+
+/// Parse `text[start..]` (already left-trimmed by the caller) as BuildKit does.
+pub(crate) fn parse_array(text: &str, start: usize) -> JsonArray {
+    let b = text.as_bytes();
+    if b.get(start) != Some(&b'[') {
+        return JsonArray::Invalid;
+    }
+    let mut p = Parser {
+        b,
+        text,
+        pos: start + 1,
+    };
+    let mut items = Vec::new();
+    let mut all_strings = true;
+    p.ws();
+    if p.peek() == Some(b']') {
+        return JsonArray::Strings(items);
+    }
+    loop {
+        p.ws();
+        match p.peek() {
+            Some(b'"') => {
+                let s = p.pos;
+                match p.string(true) {
+                    Some(v) => items.push((v.unwrap_or_default(), s..p.pos)),
+                    None => return JsonArray::Invalid,
+                }
+            }
+            Some(_) => {
+                all_strings = false;
+                if !p.value(2) {
+                    return JsonArray::Invalid;
+                }
+            }
+            None => return JsonArray::Invalid,
+        }
+        p.ws();
+        match p.bump() {
+            Some(b',') => continue,
+            Some(b']') => break,
+            _ => return JsonArray::Invalid,
+        }
+    }
+    if all_strings {
+        JsonArray::Strings(items)
+    } else {
+        JsonArray::NotStrings
+    }
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn bump(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.pos += 1;
+        Some(c)
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// Any JSON value at nesting `depth` (the outer array is depth 1). Validates
+    /// without recursion so deep nesting cannot overflow the stack.
+    fn value(&mut self, depth: usize) -> bool {
+        // Stack of open containers: true = object, false = array.
+        let mut stack: Vec<bool> = Vec::new();
+        let base = depth;
+        loop {
+            // Expect a value.
+            self.ws();
+            match self.peek() {
+                Some(b'[') | Some(b'{') => {
+                    let is_obj = self.peek() == Some(b'{');
+                    self.pos += 1;
+                    if base + stack.len() > MAX_DEPTH {
+                        return false;
+                    }
+                    stack.push(is_obj);
+                    self.ws();
+                    let close = if is_obj { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.pos += 1;
+                        stack.pop();
+                    } else if is_obj {
+                        if !self.object_key() {
+                            return false;
+                        }
+                        continue;
+                    } else {
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    if self.string(false).is_none() {
+                        return false;
+                    }
+                }
+                Some(b't') => {
+                    if !self.literal("true") {
+                        return false;
+                    }
+                }
+                Some(b'f') => {
+                    if !self.literal("false") {
+                        return false;
+                    }
+                }
+                Some(b'n') => {
+                    if !self.literal("null") {
+                        return false;
+                    }
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    if !self.number() {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+            // After a value: close containers or move to the next element.
+            loop {
+                let Some(&is_obj) = stack.last() else {
+                    return true;
+                };
+                self.ws();
+                match self.bump() {
+                    Some(b',') => {
+                        if is_obj && !self.object_key() {
+                            return false;
+                        }
+                        break;
+                    }
+                    Some(b'}') if is_obj => {
+                        stack.pop();
+                    }
+                    Some(b']') if !is_obj => {
+                        stack.pop();
+                    }
+                    _ => return false,
+                }
+            }
+        }
+    }
+
+    /// `"key" :` inside an object.
+    fn object_key(&mut self) -> bool {
+        self.ws();
+        if self.peek() != Some(b'"') || self.string(false).is_none() {
+            return false;
+        }
+        self.ws();
+        self.bump() == Some(b':')
+    }
+
+    fn literal(&mut self, word: &str) -> bool {
+        if self.b[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A JSON number; false when malformed or out of float64 range (Go then fails
+    /// the decode, so BuildKit falls back to the non-JSON form).
+    fn number(&mut self) -> bool {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return false,
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return false;
+            }
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return false;
+            }
+            self.digits();
+        }
+        self.text[start..self.pos]
+            .parse::<f64>()
+            .map(f64::is_finite)
+            .unwrap_or(false)
+    }
+
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+    }
+
+    /// A JSON string starting at `"`. Returns `None` when invalid; `Some(None)` when
+    /// valid but not decoded (`decode == false`).
+    fn string(&mut self, decode: bool) -> Option<Option<String>> {
+        self.pos += 1; // opening quote
+        let mut out = if decode { Some(String::new()) } else { None };
+        let mut run_start = self.pos;
+        loop {
+            let c = self.peek()?;
+            match c {
+                b'"' => {
+                    if let Some(out) = out.as_mut() {
+                        out.push_str(&self.text[run_start..self.pos]);
+                    }
+                    self.pos += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    if let Some(out) = out.as_mut() {
+                        out.push_str(&self.text[run_start..self.pos]);
+                    }
+                    self.pos += 1;
+                    let e = self.bump()?;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&hi) {
+                                // A high surrogate: combine with a following \uDC00-\uDFFF.
+                                let save = self.pos;
+                                if self.b[self.pos..].starts_with(b"\\u") {
+                                    self.pos += 2;
+                                    match self.hex4() {
+                                        Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                                            let cp =
+                                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                            char::from_u32(cp).unwrap_or('\u{FFFD}')
+                                        }
+                                        Some(_) => {
+                                            self.pos = save;
+                                            '\u{FFFD}'
+                                        }
+                                        None => return None,
+                                    }
+                                } else {
+                                    '\u{FFFD}'
+                                }
+                            } else {
+                                char::from_u32(hi).unwrap_or('\u{FFFD}')
+                            }
+                        }
+                        _ => return None,
+                    };
+                    if let Some(out) = out.as_mut() {
+                        out.push(ch);
+                    }
+                    run_start = self.pos;
+                }
+                0..=0x1f => return None,
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.b.get(self.pos..self.pos + 4)?;
+        let mut v = 0u32;
+        for &d in digits {
+            v = v * 16 + (d as char).to_digit(16)?;
+        }
+        self.pos += 4;
+        Some(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(s: &str) -> Vec<String> {
+        match parse_array(s, 0) {
+            JsonArray::Strings(v) => v.into_iter().map(|(s, _)| s).collect(),
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decodes_strings_and_ignores_trailing_text() {
+        assert_eq!(strings(r#"["a", "b\n\u00e9\/"]"#), ["a", "b\n\u{e9}/"]);
+        assert_eq!(strings(r#"["a"] trailing"#), ["a"]);
+        assert_eq!(strings("[]"), Vec::<String>::new());
+        assert_eq!(
+            strings(r#"["\ud83d\ude00", "\ud800x"]"#),
+            ["\u{1F600}", "\u{FFFD}x"]
+        );
+    }
+
+    #[test]
+    fn non_strings_and_invalid() {
+        assert_eq!(parse_array(r#"["a", 1]"#, 0), JsonArray::NotStrings);
+        assert_eq!(
+            parse_array(r#"[{"a": [null, true]}]"#, 0),
+            JsonArray::NotStrings
+        );
+        assert_eq!(parse_array("[1e999]", 0), JsonArray::Invalid);
+        assert_eq!(parse_array("['a']", 0), JsonArray::Invalid);
+        assert_eq!(parse_array(r#"["a""#, 0), JsonArray::Invalid);
+        assert_eq!(parse_array(r#"["a",]"#, 0), JsonArray::Invalid);
+        assert_eq!(parse_array("[01]", 0), JsonArray::Invalid);
+        let deep = format!("[{}{}]", "[".repeat(20_000), "]".repeat(20_000));
+        assert_eq!(parse_array(&deep, 0), JsonArray::Invalid);
+    }
+}

@@ -1,0 +1,543 @@
+//! BuildKit's per-line parsing: splitting a logical line into keyword, flags and
+//! arguments, and the per-instruction argument parsers (`line_parsers.go`).
+//!
+//! Everything works on the logical line (continuations joined) and returns byte
+//! ranges into it; the scanner maps them back to source spans. Go's byte-wise
+//! quirks are mirrored on purpose (see `extract_flags`).
+
+use std::ops::Range;
+
+use crate::ast::Keyword;
+use crate::error::ErrorCode;
+use crate::json::{parse_array, JsonArray};
+
+/// Go's `unicode.IsSpace`, which equals Rust's `char::is_whitespace`.
+#[inline]
+pub(crate) fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// `unicode.IsSpace(rune(b))` for a single byte, as Go's byte loops use it.
+#[inline]
+fn byte_is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0)
+}
+
+/// BuildKit's `reWhitespace`: `[\t\v\f\r ]+`.
+#[inline]
+fn is_re_ws(b: u8) -> bool {
+    matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// The parsed form of one logical line (BuildKit's `Node` for an instruction).
+#[derive(Debug, Default)]
+pub(crate) struct LineNode {
+    pub keyword: Range<usize>,
+    /// Flag text (quotes and escapes removed) and the range of the flag word.
+    pub flags: Vec<(String, Range<usize>)>,
+    /// Argument node values and their ranges.
+    pub args: Vec<(String, Range<usize>)>,
+    pub json: bool,
+    /// ONBUILD's wrapped instruction.
+    pub sub: Option<Box<LineNode>>,
+    /// Range of the argument text (after flags), trimmed.
+    pub rest: Range<usize>,
+}
+
+/// A parser-stage error found while parsing a line.
+#[derive(Debug)]
+pub(crate) struct LineError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub range: Range<usize>,
+}
+
+fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
+    let sub = &s[r.clone()];
+    let start = r.start + (sub.len() - sub.trim_start_matches(is_space).len());
+    let end = r.start + sub.trim_end_matches(is_space).len();
+    if start >= end {
+        start..start
+    } else {
+        start..end
+    }
+}
+
+/// `newNodeFromLine`: parse the logical line `s[range]`.
+pub(crate) fn node_from_line(
+    s: &str,
+    range: Range<usize>,
+    escape: char,
+) -> (LineNode, Option<LineError>) {
+    let mut node = LineNode::default();
+    let line = trim_range(s, range);
+    let b = s.as_bytes();
+    let kw_end = (line.start..line.end)
+        .find(|&i| is_re_ws(b[i]))
+        .unwrap_or(line.end);
+    node.keyword = line.start..kw_end;
+    let mut rest = line.end..line.end;
+    if kw_end < line.end {
+        let mut args_start = kw_end;
+        while args_start < line.end && is_re_ws(b[args_start]) {
+            args_start += 1;
+        }
+        let (args, flags) = extract_flags(s, args_start..line.end, escape);
+        node.flags = flags;
+        rest = trim_range(s, args);
+    }
+    node.rest = rest.clone();
+    let keyword = Keyword::from_text(&s[node.keyword.clone()]);
+    let err = match keyword {
+        Keyword::Add | Keyword::Copy | Keyword::Volume => maybe_json_to_list(s, rest, &mut node),
+        Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
+            maybe_json(s, rest, &mut node)
+        }
+        Keyword::From | Keyword::Expose => {
+            node.args = whitespace_delimited(s, rest);
+            None
+        }
+        Keyword::Env => name_val(s, rest, "ENV", escape, &mut node),
+        Keyword::Label => name_val(s, rest, "LABEL", escape, &mut node),
+        Keyword::Arg => {
+            node.args = parse_words(s, rest, escape)
+                .into_iter()
+                .map(|r| (s[r.clone()].to_string(), r))
+                .collect();
+            None
+        }
+        Keyword::User | Keyword::Workdir | Keyword::Maintainer | Keyword::Stopsignal => {
+            if !rest.is_empty() {
+                node.args.push((s[rest.clone()].to_string(), rest));
+            }
+            None
+        }
+        Keyword::Healthcheck => health_config(s, rest, &mut node),
+        Keyword::Onbuild => {
+            if rest.is_empty() {
+                None
+            } else {
+                let (sub, err) = node_from_line(s, rest, escape);
+                node.sub = Some(Box::new(sub));
+                err
+            }
+        }
+        // `parseIgnore`: an empty argument node.
+        Keyword::Unknown(_) => {
+            node.args.push((String::new(), rest.start..rest.start));
+            None
+        }
+    };
+    (node, err)
+}
+
+/// `extractBuilderFlags`: leading `--flag` words. Go walks the bytes and turns each
+/// byte into a rune, so a non-ASCII byte in a flag becomes its Latin-1 character
+/// (BuildKit mangles `--x=é` into `--x=Ã©`); mirrored here.
+fn extract_flags(
+    s: &str,
+    range: Range<usize>,
+    escape: char,
+) -> (Range<usize>, Vec<(String, Range<usize>)>) {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let b = s.as_bytes();
+    let end = range.end;
+    let esc = escape as u8;
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut word_start = range.start;
+    let mut quote = 0u8;
+    let mut blank_ok = false;
+    let mut pos = range.start;
+    // Go may stop in the middle of a UTF-8 sequence (it tests bytes 0x85 and 0xA0
+    // as spaces); Rust strings need a char boundary.
+    let boundary = |mut p: usize| {
+        while p < end && !s.is_char_boundary(p) {
+            p += 1;
+        }
+        p
+    };
+    while pos <= end {
+        let ch = if pos < end { b[pos] } else { 0 };
+        if phase == Phase::Spaces {
+            if pos == end {
+                break;
+            }
+            if byte_is_space(ch) {
+                pos += 1;
+                continue;
+            }
+            if ch != b'-' || pos + 1 == end || b[pos + 1] != b'-' {
+                return (boundary(pos)..end, words);
+            }
+            phase = Phase::Word;
+            word_start = pos;
+        }
+        if pos == end {
+            if word != "--" && (blank_ok || !word.is_empty()) {
+                words.push((word, word_start..end));
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if byte_is_space(ch) {
+                phase = Phase::Spaces;
+                if word == "--" {
+                    return (boundary(pos)..end, words);
+                }
+                if blank_ok || !word.is_empty() {
+                    words.push((std::mem::take(&mut word), word_start..pos));
+                }
+                word.clear();
+                blank_ok = false;
+                pos += 1;
+                continue;
+            }
+            if ch == b'\'' || ch == b'"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+                pos += 1;
+                continue;
+            }
+            let mut c = ch;
+            if ch == esc {
+                if pos + 1 == end {
+                    pos += 1;
+                    continue;
+                }
+                pos += 1;
+                c = b[pos];
+            }
+            word.push(c as char);
+            pos += 1;
+            continue;
+        }
+        // Quote phase.
+        if ch == quote {
+            phase = Phase::Word;
+            pos += 1;
+            continue;
+        }
+        let mut c = ch;
+        if ch == esc {
+            if pos + 1 == end {
+                phase = Phase::Word;
+                pos += 1;
+                continue;
+            }
+            pos += 1;
+            c = b[pos];
+        }
+        word.push(c as char);
+        pos += 1;
+    }
+    (end..end, words)
+}
+
+/// `parseWords`: quote-aware words, kept verbatim (a trailing lone escape is dropped).
+pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Range<usize>> {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut start = range.start;
+    let mut word_end = range.start; // end of the word text collected so far
+    let mut quote = '\0';
+    let mut blank_ok = false;
+    let text = &s[range.clone()];
+    let mut it = text.char_indices().peekable();
+    while let Some((i, ch)) = it.next() {
+        let pos = range.start + i;
+        let width = ch.len_utf8();
+        if phase == Phase::Spaces {
+            if is_space(ch) {
+                continue;
+            }
+            phase = Phase::Word;
+            start = pos;
+            word_end = pos;
+        }
+        if phase == Phase::Word {
+            if is_space(ch) {
+                phase = Phase::Spaces;
+                if blank_ok || word_end > start {
+                    words.push(start..word_end);
+                }
+                blank_ok = false;
+                continue;
+            }
+            if ch == '\'' || ch == '"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+            }
+            if ch == escape {
+                match it.next() {
+                    None => continue, // trailing escape dropped
+                    Some((j, next)) => {
+                        word_end = range.start + j + next.len_utf8();
+                        continue;
+                    }
+                }
+            }
+            word_end = pos + width;
+            continue;
+        }
+        // Quote phase.
+        if ch == quote {
+            phase = Phase::Word;
+        }
+        if ch == escape && quote != '\'' {
+            match it.next() {
+                None => {
+                    phase = Phase::Word;
+                    continue;
+                }
+                Some((j, next)) => {
+                    word_end = range.start + j + next.len_utf8();
+                    continue;
+                }
+            }
+        }
+        word_end = pos + width;
+    }
+    if phase != Phase::Spaces && (blank_ok || word_end > start) {
+        words.push(start..word_end);
+    }
+    words
+}
+
+/// `parseStringsWhitespaceDelimited`: split on `[\t\v\f\r ]+`.
+fn whitespace_delimited(s: &str, range: Range<usize>) -> Vec<(String, Range<usize>)> {
+    let mut out = Vec::new();
+    if range.is_empty() {
+        return out;
+    }
+    let b = s.as_bytes();
+    let mut start = range.start;
+    let mut i = range.start;
+    while i < range.end {
+        if is_re_ws(b[i]) {
+            out.push((s[start..i].to_string(), start..i));
+            while i < range.end && is_re_ws(b[i]) {
+                i += 1;
+            }
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push((s[start..range.end].to_string(), start..range.end));
+    out
+}
+
+/// `parseJSON`: Some(Ok) for a string array, Some(Err) for the non-string error,
+/// None to fall back.
+fn json(s: &str, range: &Range<usize>, node: &mut LineNode) -> Option<Option<LineError>> {
+    match parse_array(&s[..range.end], range.start) {
+        JsonArray::Strings(items) => {
+            node.args = items;
+            node.json = true;
+            Some(None)
+        }
+        JsonArray::NotStrings => Some(Some(LineError {
+            code: ErrorCode::JsonNotStrings,
+            message: "when using JSON array syntax, arrays must be comprised of strings only"
+                .to_string(),
+            range: range.clone(),
+        })),
+        JsonArray::Invalid => None,
+    }
+}
+
+/// `parseMaybeJSON`: JSON array, else the whole text as one node.
+fn maybe_json(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<LineError> {
+    if range.is_empty() {
+        return None;
+    }
+    if let Some(result) = json(s, &range, node) {
+        return result;
+    }
+    node.args.push((s[range.clone()].to_string(), range));
+    None
+}
+
+/// `parseMaybeJSONToList`: JSON array, else whitespace-separated words.
+fn maybe_json_to_list(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<LineError> {
+    if let Some(result) = json(s, &range, node) {
+        return result;
+    }
+    node.args = whitespace_delimited(s, range);
+    None
+}
+
+/// `parseHealthConfig`: the type word, then the rest like CMD.
+fn health_config(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<LineError> {
+    let b = s.as_bytes();
+    let mut sep = range.start;
+    while sep < range.end && !byte_is_space(b[sep]) {
+        sep += 1;
+    }
+    while sep < range.end && !s.is_char_boundary(sep) {
+        sep += 1;
+    }
+    let mut next = sep;
+    while next < range.end && byte_is_space(b[next]) {
+        next += 1;
+    }
+    while next < range.end && !s.is_char_boundary(next) {
+        next += 1;
+    }
+    if sep == range.start {
+        return None;
+    }
+    node.args
+        .push((s[range.start..sep].to_string(), range.start..sep));
+    let mut rest = LineNode::default();
+    let err = maybe_json(s, next..range.end, &mut rest);
+    node.args.append(&mut rest.args);
+    node.json = rest.json;
+    err
+}
+
+/// `parseNameVal` for ENV and LABEL: `key, value, separator` triples.
+fn name_val(
+    s: &str,
+    range: Range<usize>,
+    key: &str,
+    escape: char,
+    node: &mut LineNode,
+) -> Option<LineError> {
+    let words = parse_words(s, range.clone(), escape);
+    let first = words.first()?;
+    if !s[first.clone()].contains('=') {
+        // Legacy `KEY name value`: split once on whitespace.
+        let b = s.as_bytes();
+        let Some(k_end) = (range.start..range.end).find(|&i| is_re_ws(b[i])) else {
+            return Some(LineError {
+                code: ErrorCode::MissingValue,
+                message: format!("{key} must have two arguments"),
+                range,
+            });
+        };
+        let mut v_start = k_end;
+        while v_start < range.end && is_re_ws(b[v_start]) {
+            v_start += 1;
+        }
+        node.args
+            .push((s[range.start..k_end].to_string(), range.start..k_end));
+        node.args
+            .push((s[v_start..range.end].to_string(), v_start..range.end));
+        node.args.push((String::new(), k_end..k_end));
+        return None;
+    }
+    for word in &words {
+        let text = &s[word.clone()];
+        let Some(eq) = text.find('=') else {
+            node.args.clear();
+            return Some(LineError {
+                code: ErrorCode::MissingEquals,
+                message: format!(
+                    "Syntax error - can't find = in {}. Must be of the form: name=value",
+                    go_quote(text)
+                ),
+                range: word.clone(),
+            });
+        };
+        let eq = word.start + eq;
+        node.args
+            .push((s[word.start..eq].to_string(), word.start..eq));
+        node.args
+            .push((s[eq + 1..word.end].to_string(), eq + 1..word.end));
+        node.args.push(("=".to_string(), eq..eq + 1));
+    }
+    None
+}
+
+/// Go's `strconv.Quote`: double-quoted, with Go's escapes.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{FFFD}' => out.push('\u{FFFD}'),
+            c if go_is_print(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Approximation of Go's `strconv.IsPrint`: printable unless a control or format
+/// character, or a separator other than the ASCII space.
+fn go_is_print(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x20 || u == 0x7f || (0x80..0xa0).contains(&u) {
+        return false;
+    }
+    if c == ' ' {
+        return true;
+    }
+    if c.is_whitespace() {
+        return false;
+    }
+    !matches!(u, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f
+        | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb
+        | 0xd800..=0xdfff | 0xe000..=0xf8ff | 0xfdd0..=0xfdef | 0xfffe | 0xffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<&str> {
+        parse_words(s, 0..s.len(), '\\')
+            .into_iter()
+            .map(|r| &s[r])
+            .collect()
+    }
+
+    #[test]
+    fn quote_aware_words_keep_quotes() {
+        assert_eq!(words(r#"a="b c" d\ e f\"#), [r#"a="b c""#, r"d\ e", "f"]);
+        assert_eq!(words(r#"'' x"#), ["''", "x"]);
+        assert_eq!(words(r#""a\"b" 'c\'"#), [r#""a\"b""#, r"'c\'"]);
+    }
+
+    #[test]
+    fn flags_are_extracted() {
+        let s = r#"--from=a --x="y z" -- --not b"#;
+        let (rest, flags) = extract_flags(s, 0..s.len(), '\\');
+        let flags: Vec<_> = flags.into_iter().map(|f| f.0).collect();
+        assert_eq!(flags, ["--from=a", "--x=y z"]);
+        assert_eq!(&s[rest], " --not b");
+    }
+
+    #[test]
+    fn go_quoting() {
+        assert_eq!(go_quote("a\"\\\t\u{0}♥"), r#""a\"\\\t\x00♥""#);
+    }
+}

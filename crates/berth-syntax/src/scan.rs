@@ -1,0 +1,488 @@
+//! The line scanner: BuildKit's `Parse` loop (`parser.go`) over physical lines,
+//! building the lossless node list, directives, comments and instructions.
+
+use std::borrow::Cow;
+
+use crate::ast::{
+    Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node, NodeKind, Word,
+};
+use crate::directive::DirectiveParser;
+use crate::error::{ErrorCode, SyntaxError, SyntaxWarning};
+use crate::heredoc;
+use crate::line::{is_space, node_from_line, LineNode};
+use crate::span::{LineIndex, Span};
+
+/// Go's `bufio.Scanner` default maximum token size, minus one.
+pub const MAX_LINE_LEN: usize = 65535;
+
+/// One physical line.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    start: usize,
+    /// End of the text with all trailing `\r` and `\n` removed (Go's `trimNewline`).
+    content_end: usize,
+    /// After the `\n` (or end of file).
+    end: usize,
+}
+
+/// Physical lines, stopping (like Go's scanner) at a line longer than the limit.
+struct Lines<'a> {
+    src: &'a [u8],
+    pos: usize,
+    /// Number of lines returned so far (= 1-based number of the last one).
+    count: usize,
+    /// Start of a line that exceeded [`MAX_LINE_LEN`].
+    too_long: Option<usize>,
+}
+
+impl Lines<'_> {
+    fn next(&mut self) -> Option<Line> {
+        if self.pos >= self.src.len() || self.too_long.is_some() {
+            return None;
+        }
+        let start = self.pos;
+        let rest = &self.src[start..];
+        let (text_len, end) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, start + i + 1),
+            None => (rest.len(), self.src.len()),
+        };
+        if text_len > MAX_LINE_LEN {
+            self.too_long = Some(start);
+            return None;
+        }
+        let mut content_end = start + text_len;
+        while content_end > start && matches!(self.src[content_end - 1], b'\r' | b'\n') {
+            content_end -= 1;
+        }
+        self.pos = end;
+        self.count += 1;
+        Some(Line {
+            start,
+            content_end,
+            end,
+        })
+    }
+}
+
+/// The joined logical line and the map from its offsets back to the source.
+struct Logical<'a> {
+    text: Cow<'a, str>,
+    /// `(logical offset, source offset)` of each joined piece, in order.
+    segments: Vec<(usize, usize)>,
+}
+
+impl Logical<'_> {
+    fn to_source(&self, offset: usize) -> usize {
+        let i = self
+            .segments
+            .partition_point(|s| s.0 <= offset)
+            .saturating_sub(1);
+        let (l, s) = self.segments[i];
+        s + (offset - l)
+    }
+
+    /// Source span of a logical range (the end stays in the piece of the last byte).
+    fn span(&self, r: &std::ops::Range<usize>) -> Span {
+        if r.start >= r.end {
+            let s = self.to_source(r.start);
+            return Span::new(s, s);
+        }
+        Span::new(self.to_source(r.start), self.to_source(r.end - 1) + 1)
+    }
+}
+
+fn is_comment(text: &str) -> bool {
+    text.trim_start_matches(is_space).starts_with('#')
+}
+
+/// `trimContinuationCharacter`: the end of the kept text and whether the line ends
+/// the instruction (`([^E])E[ \t]*$|^E[ \t]*$`).
+fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
+    let trimmed = text.trim_end_matches([' ', '\t']);
+    let Some(body) = trimmed.strip_suffix(escape) else {
+        return (text.len(), true);
+    };
+    if body.ends_with(escape) {
+        return (text.len(), true);
+    }
+    (body.len(), false)
+}
+
+struct Builder<'s> {
+    src: &'s str,
+    escape: char,
+    directives: Vec<Directive>,
+    instructions: Vec<Instruction>,
+    comments: Vec<Comment>,
+    nodes: Vec<Node>,
+    errors: Vec<SyntaxError>,
+    warnings: Vec<SyntaxWarning>,
+}
+
+/// Parse `source` (already valid UTF-8).
+pub(crate) fn parse(source: String) -> Dockerfile {
+    let line_index = LineIndex::new(&source);
+    let mut b = Builder {
+        src: &source,
+        escape: '\\',
+        directives: Vec::new(),
+        instructions: Vec::new(),
+        comments: Vec::new(),
+        nodes: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    b.run();
+    let Builder {
+        escape,
+        directives,
+        instructions,
+        comments,
+        nodes,
+        errors,
+        warnings,
+        ..
+    } = b;
+    let mut file = Dockerfile {
+        escape,
+        directives,
+        instructions,
+        comments,
+        nodes,
+        errors,
+        warnings,
+        line_index,
+        source: String::new(),
+    };
+    file.source = source;
+    crate::command::check_file(&mut file);
+    file
+}
+
+impl<'s> Builder<'s> {
+    fn run(&mut self) {
+        let src = self.src;
+        let mut lines = Lines {
+            src: src.as_bytes(),
+            pos: 0,
+            count: 0,
+            too_long: None,
+        };
+        let mut dirs = DirectiveParser::default();
+        let mut prev_comment: Vec<String> = Vec::new();
+        while let Some(line) = lines.next() {
+            let mut start = line.start;
+            if start == 0 && src.starts_with('\u{feff}') {
+                self.nodes.push(Node {
+                    kind: NodeKind::Bom,
+                    span: Span::new(0, 3),
+                });
+                start = 3;
+            }
+            let content = &src[start..line.content_end.max(start)];
+            let trimmed = content.trim_start_matches(is_space);
+            let t_start = line.content_end.max(start) - trimmed.len();
+            let comment = trimmed.starts_with('#');
+            let node_span = Span::new(start, line.end);
+
+            match dirs.parse_line(trimmed, t_start) {
+                Ok(Some(d)) => {
+                    if d.name == "escape" {
+                        match d.value.as_str() {
+                            "\\" => self.escape = '\\',
+                            "`" => self.escape = '`',
+                            v => self.error(
+                                ErrorCode::InvalidEscapeToken,
+                                format!("invalid escape token '{v}' does not match ` or \\"),
+                                d.value_span,
+                                None,
+                            ),
+                        }
+                    }
+                    self.nodes.push(Node {
+                        kind: NodeKind::Directive(self.directives.len()),
+                        span: node_span,
+                    });
+                    self.directives.push(d);
+                    continue;
+                }
+                Ok(None) => {}
+                Err((message, span)) => {
+                    self.error(ErrorCode::DuplicateDirective, message, span, None);
+                    self.nodes.push(Node {
+                        kind: NodeKind::Comment(self.comments.len()),
+                        span: node_span,
+                    });
+                    self.comments.push(Comment {
+                        text: trimmed[1..].trim().to_string(),
+                        span: Span::new(t_start, line.content_end),
+                        in_continuation: false,
+                    });
+                    continue;
+                }
+            }
+            if comment {
+                let text = trimmed[1..].trim();
+                if text.is_empty() {
+                    prev_comment.clear();
+                } else {
+                    prev_comment.push(text.to_string());
+                }
+                self.nodes.push(Node {
+                    kind: NodeKind::Comment(self.comments.len()),
+                    span: node_span,
+                });
+                self.comments.push(Comment {
+                    text: text.to_string(),
+                    span: Span::new(t_start, line.content_end),
+                    in_continuation: false,
+                });
+                continue;
+            }
+            let (kept, mut end_of_line) = trim_continuation(trimmed, self.escape);
+            if end_of_line && kept == 0 {
+                self.nodes.push(Node {
+                    kind: NodeKind::Blank,
+                    span: node_span,
+                });
+                continue;
+            }
+            // An instruction: gather its continuation lines.
+            let start_line = lines.count;
+            let mut segments = vec![(0usize, t_start)];
+            let mut pieces: Vec<(usize, usize)> = vec![(t_start, t_start + kept)];
+            let mut last = line;
+            let mut empty_continuation: Option<Span> = None;
+            while !end_of_line {
+                let Some(next) = lines.next() else { break };
+                last = next;
+                let text = &src[next.start..next.content_end];
+                if is_comment(text) {
+                    let trimmed = text.trim_start_matches(is_space);
+                    self.comments.push(Comment {
+                        text: trimmed[1..].trim().to_string(),
+                        span: Span::new(next.content_end - trimmed.len(), next.content_end),
+                        in_continuation: true,
+                    });
+                    continue;
+                }
+                if text.trim_start_matches(is_space).is_empty() {
+                    empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
+                    continue;
+                }
+                let (kept, eol) = trim_continuation(text, self.escape);
+                end_of_line = eol;
+                pieces.push((next.start, next.start + kept));
+            }
+            let logical = if pieces.len() == 1 {
+                Logical {
+                    text: Cow::Borrowed(&src[pieces[0].0..pieces[0].1]),
+                    segments,
+                }
+            } else {
+                let mut text = String::new();
+                segments.clear();
+                for &(a, z) in &pieces {
+                    segments.push((text.len(), a));
+                    text.push_str(&src[a..z]);
+                }
+                Logical {
+                    text: Cow::Owned(text),
+                    segments,
+                }
+            };
+            let index = self.instructions.len();
+            let (node, err) = node_from_line(&logical.text, 0..logical.text.len(), self.escape);
+            let mut failed = false;
+            if let Some(err) = err {
+                failed = true;
+                self.error(err.code, err.message, logical.span(&err.range), Some(index));
+            }
+            let mut ins = self.instruction(
+                &logical,
+                &node,
+                start_line,
+                std::mem::take(&mut prev_comment),
+            );
+            ins.empty_continuation_line = empty_continuation.is_some();
+
+            // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
+            let target = node
+                .sub
+                .as_deref()
+                .filter(|_| ins.keyword == Keyword::Onbuild)
+                .unwrap_or(&node);
+            let target_kw = Keyword::from_text(&logical.text[target.keyword.clone()]);
+            let heredoc_ok =
+                matches!(target_kw, Keyword::Run | Keyword::Copy | Keyword::Add) && !target.json;
+            if !failed && heredoc_ok && logical.text.contains("<<") {
+                match heredoc::markers(&logical.text) {
+                    Err(e) => {
+                        self.error(
+                            ErrorCode::HeredocDelimiter,
+                            e.message,
+                            logical.span(&e.range),
+                            Some(index),
+                        );
+                    }
+                    Ok(markers) => {
+                        for m in markers {
+                            let body_start = last.end;
+                            let mut terminated = false;
+                            let mut content_end = body_start;
+                            while let Some(next) = lines.next() {
+                                last = next;
+                                let mut text = &src[next.start..next.content_end];
+                                if m.chomp {
+                                    text = text.trim_start_matches('\t');
+                                }
+                                if text == m.name {
+                                    terminated = true;
+                                    break;
+                                }
+                                content_end = next.end;
+                            }
+                            let marker_span = logical.span(&m.range);
+                            if !terminated {
+                                self.error(
+                                    ErrorCode::UnterminatedHeredoc,
+                                    "unterminated heredoc".to_string(),
+                                    marker_span,
+                                    Some(index),
+                                );
+                            }
+                            ins.heredocs.push(Heredoc {
+                                name: m.name,
+                                file_descriptor: m.file_descriptor,
+                                expand: m.expand,
+                                chomp: m.chomp,
+                                content: src[body_start..content_end].to_string(),
+                                marker_span,
+                                span: Span::new(body_start, last.content_end.max(body_start)),
+                            });
+                            if !terminated {
+                                break;
+                            }
+                        }
+                        if let Some(sub) = ins.onbuild.as_mut() {
+                            sub.heredocs = ins.heredocs.clone();
+                        }
+                    }
+                }
+            }
+            ins.end_line = lines.count;
+            ins.span.end = last.content_end.max(ins.span.start);
+            if let Some(sub) = ins.onbuild.as_mut() {
+                sub.end_line = ins.end_line;
+                sub.span.end = ins.span.end;
+            }
+            if let Some(span) = empty_continuation {
+                self.warnings.push(SyntaxWarning {
+                    message: format!("Empty continuation line found in: {}", logical.text),
+                    span,
+                    instruction: index,
+                });
+            }
+            self.nodes.push(Node {
+                kind: NodeKind::Instruction(index),
+                span: Span::new(start, last.end),
+            });
+            self.instructions.push(ins);
+        }
+        if self.instructions.is_empty() {
+            let at = lines.too_long.unwrap_or(src.len());
+            self.error(
+                ErrorCode::NoInstructions,
+                "file with no instructions".to_string(),
+                Span::new(at, at),
+                None,
+            );
+        }
+        if let Some(start) = lines.too_long {
+            let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+            self.error(
+                ErrorCode::LineTooLong,
+                format!("dockerfile line greater than max allowed size of {MAX_LINE_LEN}"),
+                Span::new(start, end),
+                None,
+            );
+            self.nodes.push(Node {
+                kind: NodeKind::Unparsed,
+                span: Span::new(start, src.len()),
+            });
+        }
+    }
+
+    fn error(&mut self, code: ErrorCode, message: String, span: Span, instruction: Option<usize>) {
+        self.errors.push(SyntaxError {
+            code,
+            message,
+            span,
+            instruction,
+        });
+    }
+
+    /// Build an [`Instruction`] from a parsed logical line.
+    fn instruction(
+        &self,
+        logical: &Logical<'_>,
+        node: &LineNode,
+        start_line: usize,
+        prev_comment: Vec<String>,
+    ) -> Instruction {
+        let text = &logical.text;
+        let keyword_text = &text[node.keyword.clone()];
+        let keyword = Keyword::from_text(keyword_text);
+        let keyword_span = logical.span(&node.keyword);
+        let flags = node
+            .flags
+            .iter()
+            .map(|(flag, range)| {
+                let body = flag.strip_prefix("--").unwrap_or(flag);
+                let (name, value) = match body.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (body.to_string(), None),
+                };
+                Flag {
+                    name,
+                    value,
+                    text: flag.clone(),
+                    span: logical.span(range),
+                }
+            })
+            .collect();
+        let args = node
+            .args
+            .iter()
+            .map(|(value, range)| Word {
+                value: value.clone(),
+                span: logical.span(range),
+            })
+            .collect();
+        let onbuild = match (&keyword, &node.sub) {
+            (Keyword::Onbuild, Some(sub)) => {
+                let mut inner = self.instruction(logical, sub, start_line, Vec::new());
+                inner.original = text[node.rest.clone()].to_string();
+                Some(Box::new(inner))
+            }
+            _ => None,
+        };
+        Instruction {
+            keyword,
+            keyword_text: keyword_text.to_string(),
+            keyword_span,
+            span: Span::new(keyword_span.start, keyword_span.end),
+            start_line,
+            end_line: start_line,
+            original: text.to_string(),
+            flags,
+            args,
+            json: node.json,
+            heredocs: Vec::new(),
+            prev_comment,
+            onbuild,
+            command: None,
+            empty_continuation_line: false,
+        }
+    }
+}
