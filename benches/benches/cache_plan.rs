@@ -21,12 +21,20 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn generated(root: &Path, files: usize) {
-    std::fs::write(root.join("Dockerfile"), "FROM busybox\nWORKDIR /app\nCOPY package.json ./\nRUN install\nCOPY . .\nRUN build\n").unwrap();
+    std::fs::write(
+        root.join("Dockerfile"),
+        "FROM busybox\nWORKDIR /app\nCOPY package.json ./\nRUN install\nCOPY . .\nRUN build\n",
+    )
+    .unwrap();
     std::fs::write(root.join("package.json"), "{}").unwrap();
     for i in 0..files {
         let dir = root.join(format!("src/d{:03}", i / 100));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("f{i}.js")), format!("export const x{i} = {i};\n")).unwrap();
+        std::fs::write(
+            dir.join(format!("f{i}.js")),
+            format!("export const x{i} = {i};\n"),
+        )
+        .unwrap();
     }
 }
 
@@ -35,7 +43,10 @@ fn bench(c: &mut Criterion) {
     let work = tempfile::tempdir().unwrap();
 
     let small = work.path().join("small");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cache-demo"), &small);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cache-demo"),
+        &small,
+    );
     let small_state = work.path().join("small.json");
     record(&small, &opts, &small_state).unwrap();
     c.bench_function("cache_plan_unchanged_small", |b| {

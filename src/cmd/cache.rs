@@ -205,7 +205,7 @@ fn use_color(color: Color) -> bool {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
                 && std::io::stdout().is_terminal()
         }
     }

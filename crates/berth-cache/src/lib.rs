@@ -51,18 +51,20 @@ pub enum Error {
     MissingContext(PathBuf),
     #[error("Dockerfile {0} not found (use -f to name it)")]
     MissingDockerfile(PathBuf),
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}:{line}:{column}: {message}")]
     Rejected {
         file: String,
         line: usize,
+        column: usize,
         message: String,
     },
     #[error("target stage \"{target}\" could not be found{}", known_stages(.known))]
     UnknownTarget { target: String, known: Vec<String> },
-    #[error("{file}:{line}: unknown stage `{name}`{hint}")]
+    #[error("{file}:{line}:{column}: unknown stage `{name}`{hint}")]
     UnknownStage {
         file: String,
         line: usize,
+        column: usize,
         name: String,
         hint: String,
     },

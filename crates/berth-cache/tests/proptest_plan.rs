@@ -1,6 +1,8 @@
 //! Property tests of the simulator on generated Dockerfiles and contexts.
 
-use berth_cache::{compare, entry_digest as digest, evaluate_text, Entry, Kind, Options, Snapshot, Status};
+use berth_cache::{
+    compare, entry_digest as digest, evaluate_text, Entry, Kind, Options, Snapshot, Status,
+};
 use proptest::prelude::*;
 
 fn snapshot(files: &[(String, String)]) -> Snapshot {
@@ -22,7 +24,13 @@ fn snapshot(files: &[(String, String)]) -> Snapshot {
             Entry {
                 kind: Kind::File,
                 mode: 0o644,
-                digest: digest(Kind::File, 0o644, content.len() as u64, "", content.as_bytes()),
+                digest: digest(
+                    Kind::File,
+                    0o644,
+                    content.len() as u64,
+                    "",
+                    content.as_bytes(),
+                ),
                 link: None,
                 stat: None,
             },
@@ -33,7 +41,9 @@ fn snapshot(files: &[(String, String)]) -> Snapshot {
 
 fn instruction(stage: usize) -> impl Strategy<Value = String> {
     let from_earlier = if stage > 0 {
-        (0..stage).prop_map(|s| format!("COPY --from=s{s} /out /in{s}")).boxed()
+        (0..stage)
+            .prop_map(|s| format!("COPY --from=s{s} /out /in{s}"))
+            .boxed()
     } else {
         Just("RUN echo first".to_string()).boxed()
     };
@@ -41,8 +51,14 @@ fn instruction(stage: usize) -> impl Strategy<Value = String> {
         "[a-z]{1,6}".prop_map(|c| format!("RUN echo {c} > /out")),
         ("[A-Z]{1,3}", "[a-z0-9]{0,3}").prop_map(|(k, v)| format!("ENV {k}={v}")),
         ("[A-Z]{1,3}", "[a-z0-9]{0,3}").prop_map(|(k, v)| format!("ARG {k}={v}")),
-        prop_oneof![Just("src/"), Just("a.txt"), Just("src/*.js"), Just("."), Just("lib")]
-            .prop_map(|p| format!("COPY {p} /app/")),
+        prop_oneof![
+            Just("src/"),
+            Just("a.txt"),
+            Just("src/*.js"),
+            Just("."),
+            Just("lib")
+        ]
+        .prop_map(|p| format!("COPY {p} /app/")),
         "[a-z]{1,4}".prop_map(|d| format!("WORKDIR /{d}")),
         "[a-z]{1,4}".prop_map(|l| format!("LABEL k={l}")),
         Just("USER 1:1".to_string()),
@@ -56,7 +72,9 @@ fn dockerfile() -> impl Strategy<Value = String> {
     (1usize..4)
         .prop_flat_map(|stages| {
             (0..stages)
-                .map(|s| prop::collection::vec(instruction(s), 0..6).prop_map(move |body| (s, body)))
+                .map(|s| {
+                    prop::collection::vec(instruction(s), 0..6).prop_map(move |body| (s, body))
+                })
                 .collect::<Vec<_>>()
         })
         .prop_map(|stages| {
@@ -75,7 +93,14 @@ fn dockerfile() -> impl Strategy<Value = String> {
 fn files() -> impl Strategy<Value = Vec<(String, String)>> {
     prop::collection::vec(
         (
-            prop_oneof![Just("src/a.js"), Just("src/b.js"), Just("src/x/c.ts"), Just("a.txt"), Just("lib/l"), Just("README")],
+            prop_oneof![
+                Just("src/a.js"),
+                Just("src/b.js"),
+                Just("src/x/c.ts"),
+                Just("a.txt"),
+                Just("lib/l"),
+                Just("README")
+            ],
             "[a-z]{0,5}",
         )
             .prop_map(|(p, c)| (p.to_string(), c)),

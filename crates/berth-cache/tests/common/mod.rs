@@ -266,10 +266,9 @@ pub fn all_scenarios() -> Vec<Scenario> {
     let only = std::env::var("BERTH_SCENARIO").ok();
     paths
         .iter()
-        .filter(|p| {
-            only.as_deref().map_or(true, |o| {
-                p.file_stem().unwrap().to_string_lossy().contains(o)
-            })
+        .filter(|p| match only.as_deref() {
+            None => true,
+            Some(o) => p.file_stem().unwrap().to_string_lossy().contains(o),
         })
         .map(|p| Scenario::load(p).unwrap_or_else(|e| panic!("{e}")))
         .collect()
