@@ -1,7 +1,7 @@
 //! Parser directives (`# syntax=`, `# escape=`, `# check=`), recognised only in the
 //! block of comment lines at the very top of the file (`DirectiveParser.ParseLine`).
 
-use nom::bytes::complete::{take_while, take_while1};
+use nom::bytes::complete::take_while;
 use nom::character::complete::{char, satisfy};
 use nom::combinator::recognize;
 use nom::sequence::{pair, preceded, tuple};
@@ -34,9 +34,9 @@ fn directive_head(line: &str) -> IResult<&str, &str> {
     Ok((rest, name))
 }
 
-/// Value: at least one character, trailing `\s` removed.
+/// Value: the rest of the line, trailing `\s` removed.
 fn directive_value(rest: &str) -> IResult<&str, &str> {
-    let (after, value) = take_while1(|_| true)(rest)?;
+    let (after, value) = take_while(|_| true)(rest)?;
     Ok((after, value.trim_end_matches(re_space)))
 }
 
