@@ -48,6 +48,7 @@ mod heredoc;
 mod json;
 mod line;
 mod scan;
+pub mod scope;
 mod span;
 
 pub use ast::{

@@ -1,0 +1,1040 @@
+//! ARG and ENV scoping: the environment BuildKit's builder has in effect at every
+//! instruction, and each instruction's operands after variable expansion.
+//!
+//! [`resolve`] walks a parsed [`Dockerfile`] the way BuildKit's dispatcher does:
+//!
+//! - **Global scope** ([`Scope::global`]): the automatic platform args, then the meta
+//!   ARGs (those before the first FROM), each default expanded against the global scope
+//!   so far, a `--build-arg` value replacing the default (not expanded). FROM image
+//!   names and `--platform` values are expanded against this scope only.
+//! - **Stages**: a stage starts with its base's environment: for an image, the image's
+//!   ENV (unknown offline: see [`ScopeOptions::base_image_env`]) plus BuildKit's default
+//!   `PATH` when the image sets none; for `FROM <earlier stage>`, that stage's final
+//!   environment and declared ARGs. `ARG NAME[=default]` takes the build-arg value if one
+//!   is given, else the default expanded against the stage environment, else the global
+//!   value of that name, else stays unset; an ARG with a value enters the environment
+//!   (except `BUILDKIT_SBOM_SCAN_*`). ENV pairs are all expanded against the
+//!   environment from before the instruction; each default of a multi-name ARG sees the
+//!   names declared before it on the same line.
+//! - **Automatic args** default to a `linux/amd64` build for `linux/amd64`
+//!   (`BUILDPLATFORM=linux/amd64`, `BUILDOS=linux`, `BUILDARCH=amd64`, variants and OS
+//!   versions empty, the same for `TARGET*`) and `TARGETSTAGE` = the target stage's name
+//!   (or `default`). Set [`ScopeOptions::build_platform`] / `target_platform` or pass a
+//!   build arg of the same name to change them.
+//! - **Proxy args** (`HTTP_PROXY`, `https_proxy`, ... given as build args) are collected
+//!   in [`Scope::proxy_env`]: BuildKit gives them to every RUN without their entering
+//!   the cache key, unless the Dockerfile declares them as ARG.
+//!
+//! What is expanded (B4 of the reference): ENV and LABEL keys and values, ARG defaults,
+//! COPY/ADD sources, destination, `--chown`, `--chmod`, ADD `--checksum` and expandable
+//! heredoc bodies (variables only, quotes kept), WORKDIR, USER, VOLUME, STOPSIGNAL,
+//! EXPOSE (word splitting) and the values of `RUN --mount`. RUN, CMD, ENTRYPOINT,
+//! SHELL, HEALTHCHECK and ONBUILD are not expanded by the builder.
+//!
+//! ```
+//! use berth_syntax::{parse, scope::{resolve, Expansion, ScopeOptions}};
+//!
+//! let file = parse("\
+//! ARG BASE=alpine:3.20
+//! FROM $BASE AS build
+//! ARG VERSION=1.0
+//! ENV APP=/opt/app-$VERSION
+//! COPY --chown=$USER src/ $APP/
+//! RUN make
+//! ");
+//! let options = ScopeOptions::default().build_arg("VERSION", "2.0");
+//! let scope = resolve(&file, &options);
+//! let stage = &scope.stages[0];
+//! assert_eq!(stage.base_name, "alpine:3.20");
+//! let copy = stage.step(4).unwrap();
+//! assert_eq!(copy.env.get("APP"), Some("/opt/app-2.0"));
+//! match &copy.expansion {
+//!     Some(Expansion::Copy(files)) => assert_eq!(files.dest, "/opt/app-2.0/"),
+//!     other => panic!("{other:?}"),
+//! }
+//! // `$USER` is neither set nor a declared ARG: BuildKit's UndefinedVar case.
+//! assert!(copy.undefined.contains("USER"));
+//! // The RUN sees the ARG's value in its environment, so a new value re-runs it.
+//! assert_eq!(stage.step(5).unwrap().env.get("VERSION"), Some("2.0"));
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::expand::{ExpandError, Lexer, Lookup};
+use crate::{Command, Dockerfile, Instruction, Keyword};
+
+/// Build args never put into a stage's environment.
+const NON_ENV_ARGS: [&str; 2] = ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
+
+/// BuildKit's default `PATH` for Linux stages whose image sets none.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Proxy args BuildKit passes to RUN without declaring them (any case).
+const PROXY_ARGS: [&str; 5] = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+];
+
+/// An ordered environment (`KEY=value` list as BuildKit keeps it): setting an existing
+/// name replaces its value in place.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Env {
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    /// An empty environment.
+    pub fn new() -> Self {
+        Env::default()
+    }
+
+    /// The value of `name`, if set.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Set `name` (replacing its value, keeping its position).
+    pub fn set(&mut self, name: &str, value: &str) {
+        match self.vars.iter_mut().find(|(key, _)| key == name) {
+            Some((_, old)) => *old = value.to_string(),
+            None => self.vars.push((name.to_string(), value.to_string())),
+        }
+    }
+
+    /// The variables in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The names in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.iter().map(|(k, _)| k.as_str())
+    }
+
+    pub fn len(&self) -> usize {
+        self.vars.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty()
+    }
+}
+
+impl Lookup for Env {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Env {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut env = Env::new();
+        for (k, v) in iter {
+            env.set(&k.into(), &v.into());
+        }
+        env
+    }
+}
+
+/// An OS/architecture pair such as `linux/arm64/v8`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Platform {
+    pub os: String,
+    pub arch: String,
+    pub variant: String,
+    pub os_version: String,
+}
+
+impl Platform {
+    /// `linux/amd64`, the default for both the build and the target platform.
+    pub fn linux_amd64() -> Self {
+        Platform {
+            os: "linux".into(),
+            arch: "amd64".into(),
+            variant: String::new(),
+            os_version: String::new(),
+        }
+    }
+
+    /// Read `os/arch[/variant]`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Platform> {
+        let mut parts = text.split('/');
+        let os = parts.next().filter(|s| !s.is_empty())?;
+        let arch = parts.next().filter(|s| !s.is_empty())?;
+        let variant = parts.next().unwrap_or("");
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Platform {
+            os: os.to_lowercase(),
+            arch: arch.to_lowercase(),
+            variant: variant.to_lowercase(),
+            os_version: String::new(),
+        })
+    }
+
+    /// `os/arch[/variant]`.
+    pub fn format(&self) -> String {
+        if self.variant.is_empty() {
+            format!("{}/{}", self.os, self.arch)
+        } else {
+            format!("{}/{}/{}", self.os, self.arch, self.variant)
+        }
+    }
+}
+
+impl Default for Platform {
+    fn default() -> Self {
+        Platform::linux_amd64()
+    }
+}
+
+/// Inputs of a build that decide the environment: build args, target and platforms.
+#[derive(Clone, Debug, Default)]
+pub struct ScopeOptions {
+    /// `--build-arg K=V` values, in order (a later one wins).
+    pub build_args: Vec<(String, String)>,
+    /// `--target` (case-insensitive stage name); the last stage when `None`.
+    pub target: Option<String>,
+    pub build_platform: Platform,
+    pub target_platform: Platform,
+    /// The ENV of base images, keyed by the image reference as expanded from FROM. An
+    /// image missing here is treated as setting no variables (then BuildKit adds
+    /// [`DEFAULT_PATH`]).
+    pub base_image_env: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl ScopeOptions {
+    /// Add a `--build-arg name=value`.
+    pub fn build_arg(mut self, name: &str, value: &str) -> Self {
+        self.build_args.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Set `--target`.
+    pub fn target(mut self, stage: &str) -> Self {
+        self.target = Some(stage.to_string());
+        self
+    }
+
+    fn build_arg_value(&self, name: &str) -> Option<&str> {
+        self.build_args.as_slice().lookup(name)
+    }
+}
+
+/// A meta ARG (declared before the first FROM).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetaArg {
+    pub name: String,
+    /// The default as written.
+    pub default: Option<String>,
+    /// The value in the global scope: the build arg, else the expanded default.
+    pub value: Option<String>,
+    /// Index of the ARG instruction.
+    pub instruction: usize,
+    /// Names the default referenced that were set (the ARG's dependencies).
+    pub deps: BTreeSet<String>,
+}
+
+/// What a stage is built on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// `FROM scratch`.
+    Scratch,
+    /// An image reference (expanded).
+    Image(String),
+    /// An earlier stage, by index.
+    Stage(usize),
+}
+
+/// One build stage.
+#[derive(Clone, Debug)]
+pub struct StageScope {
+    /// 0-based stage index.
+    pub index: usize,
+    /// The `AS name` as written.
+    pub name: Option<String>,
+    /// Index of the FROM instruction.
+    pub from: usize,
+    /// The FROM image after expansion against the global scope.
+    pub base_name: String,
+    pub base: Base,
+    /// `--platform` after expansion, if given.
+    pub platform: Option<String>,
+    /// Global names the FROM line (image and platform) referenced, set and unset.
+    pub from_matched: BTreeSet<String>,
+    pub from_unmatched: BTreeSet<String>,
+    /// Whether building the target needs this stage (target, its bases, `COPY --from`
+    /// and `RUN --mount from=` sources, transitively).
+    pub reachable: bool,
+    /// The instructions after FROM, in order.
+    pub steps: Vec<StepScope>,
+    /// The environment at the end of the stage (what a stage built FROM it starts with).
+    pub final_env: Env,
+    /// The ARGs declared in scope at the end of the stage (inherited ones first).
+    pub final_args: Vec<DeclaredArg>,
+    /// Stages this one reads from (base, `COPY --from`, `RUN --mount from=`).
+    pub depends_on: BTreeSet<usize>,
+}
+
+impl StageScope {
+    /// The step for instruction `index` (an index into `Dockerfile::instructions`).
+    pub fn step(&self, index: usize) -> Option<&StepScope> {
+        self.steps.iter().find(|s| s.instruction == index)
+    }
+}
+
+/// An ARG declared in a stage and its value there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredArg {
+    pub name: String,
+    pub value: Option<String>,
+    /// Index of the declaring ARG instruction (in the stage or an ancestor stage).
+    pub instruction: usize,
+}
+
+/// One instruction of a stage, with the scope it sees.
+#[derive(Clone, Debug)]
+pub struct StepScope {
+    /// Index into `Dockerfile::instructions`.
+    pub instruction: usize,
+    /// The environment before the instruction runs: base ENV, ENV instructions and ARG
+    /// values in scope. This is the environment a RUN gets.
+    pub env: Env,
+    /// ARGs declared in scope before the instruction (inherited from base stages too).
+    pub args: Vec<DeclaredArg>,
+    /// The instruction's operands after expansion (`None` for instructions the builder
+    /// does not expand, or when expansion failed).
+    pub expansion: Option<Expansion>,
+    /// Names the expansions referenced that were set.
+    pub matched: BTreeSet<String>,
+    /// Names the expansions referenced that were unset.
+    pub unmatched: BTreeSet<String>,
+    /// Unset names that are not declared ARGs either: BuildKit's `UndefinedVar` cases.
+    pub undefined: BTreeSet<String>,
+    /// The first expansion error (BuildKit fails the build there).
+    pub error: Option<ExpandError>,
+}
+
+/// The expanded operands of one instruction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expansion {
+    Env(Vec<(String, String)>),
+    Label(Vec<(String, String)>),
+    /// Each declared name with the value it took (`None`: unset).
+    Arg(Vec<(String, Option<String>)>),
+    Copy(FileCopy),
+    Add(FileCopy),
+    Workdir(String),
+    User(String),
+    Volume(Vec<String>),
+    Stopsignal(String),
+    /// Ports after word splitting.
+    Expose(Vec<String>),
+    /// The `key=value` fields of each `--mount`, values expanded.
+    Run {
+        mounts: Vec<Vec<(String, String)>>,
+    },
+}
+
+/// The expanded operands of COPY or ADD.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileCopy {
+    /// Source paths (heredoc sources excluded; see `heredocs`).
+    pub sources: Vec<String>,
+    pub dest: String,
+    pub chown: Option<String>,
+    pub chmod: Option<String>,
+    /// ADD `--checksum`.
+    pub checksum: Option<String>,
+    /// `--from` as written (BuildKit does not expand it).
+    pub from: Option<String>,
+    /// Heredoc source bodies, expanded when their delimiter was unquoted.
+    pub heredocs: Vec<String>,
+}
+
+/// An error found while resolving the scope (BuildKit stops the build at the first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeError {
+    /// Index of the instruction.
+    pub instruction: usize,
+    pub message: String,
+}
+
+/// The result of [`resolve`].
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// What FROM lines see: automatic args and meta ARGs after build-arg overrides.
+    pub global: Env,
+    /// The global scope computed from defaults only, ignoring build args (BuildKit's
+    /// check that base images stay valid without build args uses it).
+    pub global_defaults: Env,
+    pub meta_args: Vec<MetaArg>,
+    /// Proxy build args handed to every RUN outside the cache key.
+    pub proxy_env: Env,
+    pub stages: Vec<StageScope>,
+    /// Index of the target stage (`None`: no stage, or `--target` not found).
+    pub target: Option<usize>,
+    pub errors: Vec<ScopeError>,
+}
+
+impl Scope {
+    /// The stage and step of instruction `index`.
+    pub fn step(&self, index: usize) -> Option<(&StageScope, &StepScope)> {
+        self.stages
+            .iter()
+            .find_map(|stage| stage.step(index).map(|step| (stage, step)))
+    }
+
+    /// The stage named `name` (case-insensitive, as BuildKit looks names up).
+    pub fn stage_by_name(&self, name: &str) -> Option<&StageScope> {
+        let wanted = name.to_lowercase();
+        self.stages
+            .iter()
+            .find(|s| s.name.as_deref().map(str::to_lowercase) == Some(wanted.clone()))
+    }
+}
+
+/// Compute the scope of every stage and instruction of `file` for one build.
+pub fn resolve(file: &Dockerfile, options: &ScopeOptions) -> Scope {
+    Resolver::new(file, options).run()
+}
+
+struct Resolver<'a> {
+    file: &'a Dockerfile,
+    options: &'a ScopeOptions,
+    lexer: Lexer,
+    scope: Scope,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(file: &'a Dockerfile, options: &'a ScopeOptions) -> Self {
+        Resolver {
+            file,
+            options,
+            lexer: Lexer::new(file.escape),
+            scope: Scope::default(),
+        }
+    }
+
+    fn run(mut self) -> Scope {
+        let stages = self.file.stages();
+        let target_name = match &self.options.target {
+            Some(t) => Some(t.clone()),
+            None => stages.last().and_then(|s| s.name.clone()),
+        };
+        self.scope.target = match &self.options.target {
+            Some(t) => stages
+                .iter()
+                .position(|s| s.name.as_deref().map(str::to_lowercase) == Some(t.to_lowercase())),
+            None => stages.len().checked_sub(1),
+        };
+        let automatic = self.automatic_args(target_name.as_deref().unwrap_or(""));
+        self.resolve_meta_args(automatic);
+        self.scope.proxy_env = self
+            .options
+            .build_args
+            .iter()
+            .filter(|(k, _)| PROXY_ARGS.iter().any(|p| p.eq_ignore_ascii_case(k)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for stage in &stages {
+            let resolved = self.resolve_stage(
+                stage.index,
+                stage.name.clone(),
+                stage.from,
+                stage.instructions.clone(),
+            );
+            self.scope.stages.push(resolved);
+        }
+        self.mark_reachable();
+        self.scope
+    }
+
+    fn automatic_args(&self, target_stage: &str) -> Env {
+        let build = &self.options.build_platform;
+        let target = &self.options.target_platform;
+        let target_stage = if target_stage.is_empty() {
+            "default".to_string()
+        } else {
+            target_stage.to_string()
+        };
+        let pairs = [
+            ("BUILDPLATFORM", build.format()),
+            ("BUILDOS", build.os.clone()),
+            ("BUILDOSVERSION", build.os_version.clone()),
+            ("BUILDARCH", build.arch.clone()),
+            ("BUILDVARIANT", build.variant.clone()),
+            ("TARGETPLATFORM", target.format()),
+            ("TARGETOS", target.os.clone()),
+            ("TARGETOSVERSION", target.os_version.clone()),
+            ("TARGETARCH", target.arch.clone()),
+            ("TARGETVARIANT", target.variant.clone()),
+            ("TARGETSTAGE", target_stage),
+        ];
+        let mut env = Env::new();
+        for (name, value) in pairs {
+            let value = self
+                .options
+                .build_arg_value(name)
+                .unwrap_or(&value)
+                .to_string();
+            env.set(name, &value);
+        }
+        env
+    }
+
+    fn resolve_meta_args(&mut self, automatic: Env) {
+        let mut global = automatic.clone();
+        let mut defaults_only = automatic;
+        let meta_end = self
+            .file
+            .instructions
+            .iter()
+            .position(|i| i.keyword == Keyword::From)
+            .unwrap_or(self.file.instructions.len());
+        for index in 0..meta_end {
+            let Some(Command::Arg(decls)) = &self.file.instructions[index].command else {
+                continue;
+            };
+            for decl in decls {
+                let mut deps = BTreeSet::new();
+                if let Some(default) = &decl.default {
+                    if let Ok(out) = self.lexer.expand_word(default, &defaults_only) {
+                        defaults_only.set(&decl.name, &out.value);
+                    }
+                }
+                let value = match (self.options.build_arg_value(&decl.name), &decl.default) {
+                    (Some(given), _) => Some(given.to_string()),
+                    (None, Some(default)) => match self.lexer.expand_word(default, &global) {
+                        Ok(out) => {
+                            deps = out.matched;
+                            deps.remove(&decl.name);
+                            Some(out.value)
+                        }
+                        Err(err) => {
+                            self.error(index, err.to_string());
+                            None
+                        }
+                    },
+                    (None, None) => None,
+                };
+                if let Some(value) = &value {
+                    global.set(&decl.name, value);
+                }
+                self.scope.meta_args.push(MetaArg {
+                    name: decl.name.clone(),
+                    default: decl.default.clone(),
+                    value,
+                    instruction: index,
+                    deps,
+                });
+            }
+        }
+        self.scope.global = global;
+        self.scope.global_defaults = defaults_only;
+    }
+
+    fn error(&mut self, instruction: usize, message: String) {
+        self.scope.errors.push(ScopeError {
+            instruction,
+            message,
+        });
+    }
+
+    fn stage_index_by_name(&self, name: &str) -> Option<usize> {
+        // BuildKit compares the expanded base name with the lower-cased stage names.
+        self.scope
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref().map(str::to_lowercase).as_deref() == Some(name))
+    }
+
+    fn resolve_stage(
+        &mut self,
+        index: usize,
+        name: Option<String>,
+        from: usize,
+        instructions: std::ops::Range<usize>,
+    ) -> StageScope {
+        let (image, platform) = match &self.file.instructions[from].command {
+            Some(Command::From(f)) => (f.image.clone(), f.platform.clone()),
+            _ => (String::new(), None),
+        };
+        let mut from_matched = BTreeSet::new();
+        let mut from_unmatched = BTreeSet::new();
+        let base_name = match self.lexer.expand_word(&image, &self.scope.global) {
+            Ok(out) => {
+                from_matched.extend(out.matched);
+                from_unmatched.extend(out.unmatched);
+                if out.value.is_empty() {
+                    self.error(from, format!("base name ({image}) should not be blank"));
+                }
+                out.value
+            }
+            Err(err) => {
+                self.error(from, err.to_string());
+                String::new()
+            }
+        };
+        let platform =
+            platform.and_then(|p| match self.lexer.expand_word(&p, &self.scope.global) {
+                Ok(out) => {
+                    from_matched.extend(out.matched);
+                    from_unmatched.extend(out.unmatched);
+                    if out.value.is_empty() {
+                        self.error(from, format!("empty platform value from expression {p}"));
+                    }
+                    Some(out.value)
+                }
+                Err(err) => {
+                    self.error(from, err.to_string());
+                    None
+                }
+            });
+        let base = if let Some(parent) = self.stage_index_by_name(&base_name) {
+            Base::Stage(parent)
+        } else if base_name == "scratch" {
+            Base::Scratch
+        } else {
+            Base::Image(base_name.clone())
+        };
+        let (mut env, mut args) = match &base {
+            Base::Stage(parent) => {
+                let parent = &self.scope.stages[*parent];
+                (parent.final_env.clone(), parent.final_args.clone())
+            }
+            Base::Image(image) => (
+                self.options
+                    .base_image_env
+                    .get(image)
+                    .map(|vars| vars.iter().cloned().collect())
+                    .unwrap_or_default(),
+                Vec::new(),
+            ),
+            Base::Scratch => (Env::new(), Vec::new()),
+        };
+        if env.get("PATH").is_none() {
+            env.set("PATH", DEFAULT_PATH);
+        }
+        let mut depends_on = BTreeSet::new();
+        if let Base::Stage(parent) = base {
+            depends_on.insert(parent);
+        }
+        let mut steps = Vec::new();
+        for ins_index in instructions.start + 1..instructions.end {
+            let instruction = &self.file.instructions[ins_index];
+            let mut step = StepScope {
+                instruction: ins_index,
+                env: env.clone(),
+                args: args.clone(),
+                expansion: None,
+                matched: BTreeSet::new(),
+                unmatched: BTreeSet::new(),
+                undefined: BTreeSet::new(),
+                error: None,
+            };
+            let mut expander = StepExpander {
+                lexer: self.lexer,
+                step: &mut step,
+                env: &mut env,
+                args: &mut args,
+                options: self.options,
+                global: &self.scope.global,
+            };
+            expander.dispatch(instruction);
+            if let Some(err) = &step.error {
+                self.error(ins_index, err.to_string());
+            }
+            depends_on.extend(self.stage_sources(&step, index));
+            steps.push(step);
+        }
+        StageScope {
+            index,
+            name,
+            from,
+            base_name,
+            base,
+            platform,
+            from_matched,
+            from_unmatched,
+            reachable: false,
+            steps,
+            final_env: env,
+            final_args: args,
+            depends_on,
+        }
+    }
+
+    /// Stages a step reads from: `COPY --from=<name|index>` and `RUN --mount from=`.
+    fn stage_sources(&self, step: &StepScope, current: usize) -> Vec<usize> {
+        let mut refs = Vec::new();
+        match &step.expansion {
+            Some(Expansion::Copy(files)) => refs.extend(files.from.clone()),
+            Some(Expansion::Run { mounts }) => {
+                for mount in mounts {
+                    refs.extend(
+                        mount
+                            .iter()
+                            .filter(|(k, _)| k == "from")
+                            .map(|(_, v)| v.clone()),
+                    );
+                }
+            }
+            _ => {}
+        }
+        refs.iter()
+            .filter_map(|reference| match reference.parse::<usize>() {
+                Ok(n) if n != current => Some(n),
+                Ok(_) => None,
+                Err(_) => self.stage_index_by_name(&reference.to_lowercase()),
+            })
+            .collect()
+    }
+
+    fn mark_reachable(&mut self) {
+        let Some(target) = self.scope.target else {
+            return;
+        };
+        let mut pending = vec![target];
+        while let Some(index) = pending.pop() {
+            let Some(stage) = self.scope.stages.get_mut(index) else {
+                continue;
+            };
+            if stage.reachable {
+                continue;
+            }
+            stage.reachable = true;
+            pending.extend(stage.depends_on.iter().copied());
+        }
+    }
+}
+
+/// Expands one instruction and applies its effect on the stage environment.
+struct StepExpander<'s> {
+    lexer: Lexer,
+    step: &'s mut StepScope,
+    env: &'s mut Env,
+    args: &'s mut Vec<DeclaredArg>,
+    options: &'s ScopeOptions,
+    global: &'s Env,
+}
+
+impl StepExpander<'_> {
+    /// Expand one word against the environment from before the instruction,
+    /// recording the names it used. Returns `None` after the first error.
+    fn word(&mut self, word: &str) -> Option<String> {
+        self.with_lexer(self.lexer, word).map(|out| out.value)
+    }
+
+    fn with_lexer(&mut self, lexer: Lexer, word: &str) -> Option<crate::expand::Expanded> {
+        if self.step.error.is_some() {
+            return None;
+        }
+        match lexer.expand_word(word, &self.step.env) {
+            Ok(out) => {
+                self.record(&out.matched, &out.unmatched);
+                Some(out)
+            }
+            Err(err) => {
+                self.step.error = Some(err);
+                None
+            }
+        }
+    }
+
+    fn record(&mut self, matched: &BTreeSet<String>, unmatched: &BTreeSet<String>) {
+        self.step.matched.extend(matched.iter().cloned());
+        for name in unmatched {
+            self.step.unmatched.insert(name.clone());
+            let declared = self.args.iter().any(|a| &a.name == name);
+            if !declared && !NON_ENV_ARGS.contains(&name.as_str()) {
+                self.step.undefined.insert(name.clone());
+            }
+        }
+    }
+
+    fn optional(&mut self, word: &Option<String>) -> Option<Option<String>> {
+        match word {
+            Some(w) => self.word(w).map(Some),
+            None => Some(None),
+        }
+    }
+
+    fn dispatch(&mut self, instruction: &Instruction) {
+        let expansion = match &instruction.command {
+            Some(Command::Env(pairs)) => self.pairs(pairs).map(|expanded| {
+                for (k, v) in &expanded {
+                    self.env.set(k, v);
+                }
+                Expansion::Env(expanded)
+            }),
+            Some(Command::Label(pairs)) => self.pairs(pairs).map(Expansion::Label),
+            Some(Command::Arg(decls)) => Some(self.declare_args(decls)),
+            Some(Command::Copy(copy)) => self
+                .files(
+                    &copy.sources,
+                    &copy.dest,
+                    &copy.chown,
+                    &copy.chmod,
+                    &None,
+                    instruction,
+                )
+                .map(|mut files| {
+                    files.from = copy.from.clone();
+                    Expansion::Copy(files)
+                }),
+            Some(Command::Add(add)) => self
+                .files(
+                    &add.sources,
+                    &add.dest,
+                    &add.chown,
+                    &add.chmod,
+                    &add.checksum,
+                    instruction,
+                )
+                .map(Expansion::Add),
+            Some(Command::Workdir(path)) => self.word(path).map(Expansion::Workdir),
+            Some(Command::User(user)) => self.word(user).map(Expansion::User),
+            Some(Command::Stopsignal(signal)) => self.word(signal).map(Expansion::Stopsignal),
+            Some(Command::Volume(volumes)) => volumes
+                .iter()
+                .map(|v| self.word(v))
+                .collect::<Option<Vec<_>>>()
+                .map(Expansion::Volume),
+            Some(Command::Expose(ports)) => self.expose(ports),
+            Some(Command::Run(_)) => self.run_mounts(instruction),
+            _ => None,
+        };
+        self.step.expansion = if self.step.error.is_some() {
+            None
+        } else {
+            expansion
+        };
+    }
+
+    fn pairs(&mut self, pairs: &[crate::KeyValue]) -> Option<Vec<(String, String)>> {
+        pairs
+            .iter()
+            .map(|kv| Some((self.word(&kv.key)?, self.word(&kv.value)?)))
+            .collect()
+    }
+
+    /// BuildKit's `dispatchArg`: each name in turn, later defaults seeing earlier names.
+    fn declare_args(&mut self, decls: &[crate::ArgDecl]) -> Expansion {
+        let index = self.step.instruction;
+        let mut declared = Vec::new();
+        for decl in decls {
+            let given = self.options.build_arg_value(&decl.name).map(str::to_string);
+            let value = if let Some(given) = given {
+                Some(given)
+            } else if let Some(default) = &decl.default {
+                if self.step.error.is_some() {
+                    None
+                } else {
+                    match self.lexer.expand_word(default, &*self.env) {
+                        Ok(out) => {
+                            self.record(&out.matched, &out.unmatched);
+                            Some(out.value)
+                        }
+                        Err(err) => {
+                            self.step.error = Some(err);
+                            None
+                        }
+                    }
+                }
+            } else {
+                self.global.get(&decl.name).map(str::to_string)
+            };
+            if let Some(v) = &value {
+                if !NON_ENV_ARGS.contains(&decl.name.as_str()) {
+                    self.env.set(&decl.name, v);
+                }
+            }
+            self.args.push(DeclaredArg {
+                name: decl.name.clone(),
+                value: value.clone(),
+                instruction: index,
+            });
+            declared.push((decl.name.clone(), value));
+        }
+        Expansion::Arg(declared)
+    }
+
+    fn files(
+        &mut self,
+        sources: &[crate::Source],
+        dest: &str,
+        chown: &Option<String>,
+        chmod: &Option<String>,
+        checksum: &Option<String>,
+        instruction: &Instruction,
+    ) -> Option<FileCopy> {
+        let chown = self.optional(chown)?;
+        let chmod = self.optional(chmod)?;
+        let checksum = self.optional(checksum)?;
+        let mut files = FileCopy {
+            chown,
+            chmod,
+            checksum,
+            ..FileCopy::default()
+        };
+        for source in sources {
+            match source.heredoc.and_then(|i| instruction.heredocs.get(i)) {
+                Some(heredoc) if heredoc.expand => {
+                    // Heredoc bodies: variables only, quotes kept, escape always `\`.
+                    let lexer = Lexer::new('\\').skip_process_quotes(true);
+                    let out = self.with_lexer(lexer, &heredoc.content)?;
+                    files.heredocs.push(out.value);
+                }
+                Some(heredoc) => files.heredocs.push(heredoc.content.clone()),
+                None => files.sources.push(self.word(&source.path)?),
+            }
+        }
+        files.dest = self.word(dest)?;
+        Some(files)
+    }
+
+    /// EXPOSE: word-splitting mode. BuildKit does not report unset names here.
+    fn expose(&mut self, ports: &[String]) -> Option<Expansion> {
+        let mut out = Vec::new();
+        for port in ports {
+            match self.lexer.expand_words(port, &self.step.env) {
+                Ok(expanded) => {
+                    self.step.matched.extend(expanded.matched);
+                    out.extend(expanded.words);
+                }
+                Err(err) => {
+                    self.step.error = Some(err);
+                    return None;
+                }
+            }
+        }
+        Some(Expansion::Expose(out))
+    }
+
+    /// RUN: only the values of `--mount` fields are expanded.
+    fn run_mounts(&mut self, instruction: &Instruction) -> Option<Expansion> {
+        let mut mounts = Vec::new();
+        for flag in instruction.flags.iter().filter(|f| f.name == "mount") {
+            let mut fields = Vec::new();
+            for field in csv_fields(flag.value.as_deref().unwrap_or("")) {
+                let (key, value) = match field.split_once('=') {
+                    Some((k, v)) => (k.to_lowercase(), v.to_string()),
+                    None => {
+                        fields.push((field.to_lowercase(), String::new()));
+                        continue;
+                    }
+                };
+                fields.push((key, self.word(&value)?));
+            }
+            mounts.push(fields);
+        }
+        Some(Expansion::Run { mounts })
+    }
+}
+
+/// BuildKit's "did you mean" search: the option closest to `name` by edit distance, if
+/// it is at most 2 edits away; `None` when an option equals `name` exactly (then the
+/// problem is something else). With `case_sensitive == false` the comparison ignores case
+/// and the suggestion takes the case of `name` when that is all-lower or all-upper.
+///
+/// ```
+/// use berth_syntax::scope::suggest;
+/// assert_eq!(suggest("PAHT", ["PATH", "HOME"], true).as_deref(), Some("PATH"));
+/// assert_eq!(suggest("PATH", ["PATH"], true), None);
+/// assert_eq!(suggest("XYZZY", ["PATH"], true), None);
+/// ```
+pub fn suggest<'a>(
+    name: &str,
+    options: impl IntoIterator<Item = &'a str>,
+    case_sensitive: bool,
+) -> Option<String> {
+    let wanted = if case_sensitive {
+        name.to_string()
+    } else {
+        name.to_lowercase()
+    };
+    let mut best: Option<String> = None;
+    let mut best_distance = 3;
+    for option in options {
+        let option = if case_sensitive {
+            option.to_string()
+        } else {
+            option.to_lowercase()
+        };
+        if option == wanted {
+            return None;
+        }
+        let distance = edit_distance(&wanted, &option);
+        if distance < best_distance {
+            best_distance = distance;
+            best = Some(if case_sensitive {
+                option
+            } else if name == name.to_lowercase() {
+                option.to_lowercase()
+            } else if name == name.to_uppercase() {
+                option.to_uppercase()
+            } else {
+                option
+            });
+        }
+    }
+    best
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// Split a `--mount` value into CSV fields (double quotes group, `""` is a quote).
+fn csv_fields(text: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    let mut at_field_start = true;
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' if quoted => {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    current.push('"');
+                } else {
+                    quoted = false;
+                }
+            }
+            '"' if at_field_start => quoted = true,
+            ',' if !quoted => {
+                fields.push(std::mem::take(&mut current));
+                at_field_start = true;
+                continue;
+            }
+            other => current.push(other),
+        }
+        at_field_start = false;
+    }
+    fields.push(current);
+    fields.retain(|f| !f.is_empty());
+    fields
+}
+
+#[cfg(test)]
+mod tests;
