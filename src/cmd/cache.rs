@@ -1,11 +1,275 @@
-//! `berth cache` subcommands.
+//! `berth cache` subcommands: record, plan and explain (DESIGN.md 3.1 and 3.4).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use berth_cache::{Baseline, Options, Plan, Status};
 
 use super::CmdResult;
+use crate::{EXIT_FINDINGS, EXIT_OK};
+
+/// Options shared by every `berth cache` subcommand.
+#[derive(clap::Args, Clone)]
+pub struct BuildArgs {
+    /// The build context directory.
+    pub context: PathBuf,
+    /// The Dockerfile (default: CONTEXT/Dockerfile).
+    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
+    pub file: Option<PathBuf>,
+    /// A build arg, `KEY=VALUE` (or `KEY` to take the value from the environment).
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    pub build_arg: Vec<String>,
+    /// The stage to build (default: the last).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// The state file (default: under the user's cache directory, keyed by the
+    /// context's absolute path).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+/// Output format of `plan` and `explain`.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// When to color the table.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
 
 /// Subcommands of `berth cache`.
 #[derive(clap::Subcommand)]
-pub enum CacheCommand {}
+pub enum CacheCommand {
+    /// Remember the cache keys of a build of CONTEXT (run it after `docker build`).
+    Record {
+        #[command(flatten)]
+        build: BuildArgs,
+    },
+    /// Predict, for every instruction, whether the next build takes it from cache.
+    Plan {
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Compare with the Dockerfile and context committed at this git revision
+        /// instead of a record.
+        #[arg(long, value_name = "REV", conflicts_with = "state")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: Color,
+    },
+    /// For every instruction, which files, args, env and earlier steps can invalidate it.
+    Explain {
+        #[command(flatten)]
+        build: BuildArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+fn options(build: &BuildArgs) -> Result<Options, String> {
+    let mut build_args = vec![];
+    for arg in &build.build_arg {
+        match arg.split_once('=') {
+            Some((k, v)) if !k.is_empty() => build_args.push((k.to_string(), v.to_string())),
+            Some(_) => return Err(format!("--build-arg `{arg}`: the name is empty")),
+            None => {
+                // Like docker: `--build-arg KEY` takes KEY from the environment, if set.
+                if let Ok(v) = std::env::var(arg) {
+                    build_args.push((arg.clone(), v));
+                }
+            }
+        }
+    }
+    Ok(Options {
+        dockerfile: build.file.clone(),
+        build_args,
+        target: build.target.clone(),
+    })
+}
+
+fn state_path(build: &BuildArgs) -> PathBuf {
+    build
+        .state
+        .clone()
+        .unwrap_or_else(|| berth_cache::default_state_path(&build.context))
+}
+
+/// Errors BuildKit itself would report exit 1; everything else exits 2.
+fn failure(err: berth_cache::Error) -> CmdResult {
+    if err.is_rejected() {
+        eprintln!("berth: error: {err}");
+        Ok(EXIT_FINDINGS)
+    } else {
+        Err(err.to_string().into())
+    }
+}
 
 pub fn run(command: CacheCommand) -> CmdResult {
-    match command {}
+    match command {
+        CacheCommand::Record { build } => {
+            let opts = options(&build)?;
+            let state = state_path(&build);
+            match berth_cache::record(&build.context, &opts, &state) {
+                Ok(s) => {
+                    let steps = s
+                        .evaluation
+                        .steps
+                        .iter()
+                        .filter(|s| s.op.is_some() && s.kind == berth_cache::StepKind::Op)
+                        .count();
+                    eprintln!(
+                        "recorded {steps} build steps of target {} and {} context paths in {}",
+                        s.evaluation.target,
+                        s.snapshot.entries.len(),
+                        state.display()
+                    );
+                    Ok(EXIT_OK)
+                }
+                Err(e) => failure(e),
+            }
+        }
+        CacheCommand::Plan {
+            build,
+            since,
+            format,
+            color,
+        } => {
+            let opts = options(&build)?;
+            let state = state_path(&build);
+            let baseline = match &since {
+                Some(rev) => Baseline::Since(rev),
+                None => Baseline::State(&state),
+            };
+            let plan = match berth_cache::plan(&build.context, &opts, &baseline) {
+                Ok(p) => p,
+                Err(e) => return failure(e),
+            };
+            if let Some(notice) = &plan.notice {
+                eprintln!("berth: note: {notice}");
+            }
+            match format {
+                Format::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&plan)?))?,
+                Format::Table => emit(&plan_table(&plan, use_color(color)))?,
+            }
+            Ok(EXIT_OK)
+        }
+        CacheCommand::Explain { build, format } => {
+            let opts = options(&build)?;
+            let explanation = match berth_cache::explain(&build.context, &opts) {
+                Ok(x) => x,
+                Err(e) => return failure(e),
+            };
+            match format {
+                Format::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&explanation)?
+                ))?,
+                Format::Table => {
+                    let mut out = format!("target: {}\n", explanation.target);
+                    for s in &explanation.steps {
+                        out.push_str(&format!(
+                            "{:>4}  {:<10} {}\n",
+                            s.line,
+                            s.stage,
+                            first_line(&s.instruction, 70)
+                        ));
+                        out.push_str(&format!("      {}\n", s.summary));
+                    }
+                    emit(&out)?;
+                }
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), std::io::Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn use_color(color: Color) -> bool {
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn first_line(text: &str, max: usize) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() <= max {
+        one
+    } else {
+        let cut: String = one.chars().take(max - 3).collect();
+        format!("{cut}...")
+    }
+}
+
+/// The readable plan: one row per instruction, with the cause of each re-run.
+fn plan_table(plan: &Plan, color: bool) -> String {
+    let mut out = format!("target: {}\n", plan.target);
+    let stage_w = plan
+        .steps
+        .iter()
+        .map(|s| s.stage.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    out.push_str(&format!(
+        "{:>4}  {:<stage_w$}  {:<8}  {}\n",
+        "LINE", "STAGE", "STATUS", "INSTRUCTION"
+    ));
+    let (mut cached, mut rebuild, mut maybe) = (0, 0, 0);
+    for s in &plan.steps {
+        let status = s.status.as_str();
+        let painted = if color {
+            let code = match s.status {
+                Status::Cached => "32",
+                Status::Rebuild => "31",
+                Status::Maybe => "33",
+                Status::Metadata | Status::Skipped => "2",
+            };
+            format!("\x1b[{code}m{status:<8}\x1b[0m")
+        } else {
+            format!("{status:<8}")
+        };
+        out.push_str(&format!(
+            "{:>4}  {:<stage_w$}  {painted}  {}\n",
+            s.line,
+            s.stage,
+            first_line(&s.instruction, 60)
+        ));
+        match s.status {
+            Status::Cached => cached += 1,
+            Status::Rebuild => rebuild += 1,
+            Status::Maybe => maybe += 1,
+            _ => {}
+        }
+        if matches!(s.status, Status::Rebuild | Status::Maybe) {
+            out.push_str(&format!(
+                "{:>4}  {:<stage_w$}  {:<8}  -> {}\n",
+                "", "", "", s.reason.detail
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "{cached} cached, {rebuild} re-run, {maybe} maybe\n"
+    ));
+    out
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Whole-process timings of `berth cache plan` on unchanged contexts, in one run.
+
+1. The small demo context (fixtures/cache-demo): median wall time of `berth cache plan`
+   (target: under 20 ms).
+2. A generated 100,000-file context, committed to git: median wall time of
+   `berth cache plan` against `git status --porcelain` on the same tree (target: within
+   1.5x), with berth's peak memory (target: under 150 MiB).
+
+Usage: benches/cache-compare.py [--berth target/release/berth] [--files 100000] [--runs 9]
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def timed(cmd, cwd=None, runs=9):
+    """Median and all wall times (ms) of running cmd `runs` times, after one warm-up."""
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), times
+
+
+def peak_rss_mib(cmd):
+    """Peak resident memory (MiB) of one run of cmd, from wait4's rusage."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        sys.exit(f"{cmd} failed")
+    return usage.ru_maxrss / 1024
+
+
+def generate(root, files):
+    with open(os.path.join(root, "Dockerfile"), "w") as f:
+        f.write("FROM busybox\nWORKDIR /app\nCOPY package.json ./\nRUN install\nCOPY . .\nRUN build\n")
+    with open(os.path.join(root, "package.json"), "w") as f:
+        f.write("{}\n")
+    with open(os.path.join(root, ".dockerignore"), "w") as f:
+        f.write(".git\n")
+    for i in range(files):
+        d = os.path.join(root, "src", f"d{i // 1000:03}", f"e{(i // 100) % 10}")
+        if i % 100 == 0:
+            os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"f{i}.js"), "w") as f:
+            f.write(f"export const x{i} = {i};\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--berth", default=os.path.join(ROOT, "target/release/berth"))
+    ap.add_argument("--files", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=9)
+    args = ap.parse_args()
+    berth = os.path.abspath(args.berth)
+    if not os.access(berth, os.X_OK):
+        sys.exit(f"{berth} not found: cargo build --release --bin berth")
+
+    work = tempfile.mkdtemp(prefix="berth-cache-bench-")
+    try:
+        small = os.path.join(work, "small")
+        shutil.copytree(os.path.join(ROOT, "fixtures/cache-demo"), small)
+        state = os.path.join(work, "small.json")
+        subprocess.run([berth, "cache", "record", small, "--state", state], check=True, stderr=subprocess.DEVNULL)
+        small_ms, small_all = timed([berth, "cache", "plan", small, "--state", state], runs=args.runs * 3)
+        print(f"small context ({len(os.listdir(small))} top-level entries): berth cache plan median {small_ms:.1f} ms "
+              f"(min {min(small_all):.1f}, max {max(small_all):.1f}; target < 20 ms)")
+
+        large = os.path.join(work, "large")
+        os.makedirs(large)
+        t0 = time.perf_counter()
+        generate(large, args.files)
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+        subprocess.run(git + ["init", "-q"], cwd=large, check=True)
+        subprocess.run(git + ["add", "-A"], cwd=large, check=True)
+        subprocess.run(git + ["commit", "-q", "-m", "bench"], cwd=large, check=True)
+        # Outside the racy-timestamp window of both tools (git and berth re-read files
+        # modified within a second or two of their index / record).
+        time.sleep(3)
+        subprocess.run(git + ["update-index", "--refresh", "-q"], cwd=large, check=False)
+        state = os.path.join(work, "large.json")
+        subprocess.run([berth, "cache", "record", large, "--state", state], check=True, stderr=subprocess.DEVNULL)
+        print(f"generated {args.files} files in {time.perf_counter() - t0:.1f} s")
+        git_ms, git_all = timed(["git", "status", "--porcelain"], cwd=large, runs=args.runs)
+        berth_cmd = [berth, "cache", "plan", large, "--state", state]
+        berth_ms, berth_all = timed(berth_cmd, runs=args.runs)
+        rss = peak_rss_mib(berth_cmd)
+        print(f"{args.files} files: git status --porcelain median {git_ms:.0f} ms (min {min(git_all):.0f}); "
+              f"berth cache plan median {berth_ms:.0f} ms (min {min(berth_all):.0f}); "
+              f"ratio {berth_ms / git_ms:.2f}x (target <= 1.5x); berth peak RSS {rss:.0f} MiB (target < 150 MiB)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,424 @@
+//! Comparing an evaluation with a recorded one: the status of every instruction and the
+//! cause of each re-run.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::eval::{EvalStep, Evaluation, Op, StepKind};
+use crate::select::select;
+use crate::snapshot::Snapshot;
+
+/// The predicted outcome of one instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Taken from the cache.
+    Cached,
+    /// Re-runs.
+    Rebuild,
+    /// Cached only if a stage it reads writes byte-identical files again.
+    Maybe,
+    /// No build step (LABEL, ENV, CMD, FROM <stage>, ...).
+    Metadata,
+    /// Its stage is not needed for the target.
+    Skipped,
+}
+
+impl Status {
+    /// The name used in the JSON contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Cached => "cached",
+            Status::Rebuild => "rebuild",
+            Status::Maybe => "maybe",
+            Status::Metadata => "metadata",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// Why a step has its status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// `no-record`, `unchanged`, `files-changed`, `instruction-changed`,
+    /// `build-arg-changed`, `env-changed`, `state-changed`, `earlier-step`,
+    /// `new-step`, `base-image-changed`, `stage-output`, `remote-source`,
+    /// `missing-source`, `variable-changed`, `metadata`, `not-needed`.
+    pub kind: String,
+    pub detail: String,
+    /// Context paths involved (changed paths for `files-changed`).
+    pub paths: Vec<String>,
+}
+
+/// One instruction of the plan (DESIGN.md 3.4).
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedStep {
+    pub stage: String,
+    pub line: usize,
+    pub end_line: usize,
+    pub instruction: String,
+    pub status: Status,
+    pub reason: Reason,
+}
+
+/// The prediction for a whole build.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub target: String,
+    pub steps: Vec<PlannedStep>,
+    /// Why the plan is as for a first build (no, corrupt or older state); not part of
+    /// the JSON contract.
+    #[serde(skip)]
+    pub notice: Option<String>,
+}
+
+/// What the plan compares against.
+pub(crate) struct Recorded<'a> {
+    pub eval: &'a Evaluation,
+    pub snapshot: &'a Snapshot,
+}
+
+fn reason(kind: &str, detail: impl Into<String>) -> Reason {
+    Reason {
+        kind: kind.into(),
+        detail: detail.into(),
+        paths: vec![],
+    }
+}
+
+const MAX_PATHS: usize = 50;
+
+/// Paths whose entry differs between two selections.
+fn changed_paths(old: &[(String, String)], new: &[(String, String)]) -> Vec<String> {
+    let old: BTreeMap<&str, &str> = old.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();
+    let new: BTreeMap<&str, &str> = new.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();
+    let mut out: BTreeSet<&str> = BTreeSet::new();
+    for (p, d) in &new {
+        if old.get(p) != Some(d) {
+            out.insert(p);
+        }
+    }
+    for p in old.keys() {
+        if !new.contains_key(p) {
+            out.insert(p);
+        }
+    }
+    out.into_iter().map(str::to_string).collect()
+}
+
+fn metadata_reason(step: &EvalStep) -> Reason {
+    let detail = match step.keyword.as_str() {
+        "ENV" => "no build step; changes the environment of later RUN steps",
+        "ARG" => "no build step; its value is in the environment of later RUN steps",
+        "USER" | "SHELL" => "no build step; changes how later RUN steps run",
+        "WORKDIR" => "no build step (WORKDIR /); changes the directory of later steps",
+        "FROM" => "no build step of its own: continues the base stage's result",
+        "ONBUILD" => "no build step; a trigger for images built FROM this one",
+        _ => "no build step; only the image configuration changes",
+    };
+    reason("metadata", detail)
+}
+
+/// Compares `current` with the record (or with nothing: a first build).
+pub(crate) fn compare(
+    current: &Evaluation,
+    snapshot: &Snapshot,
+    recorded: Option<Recorded>,
+    notice: Option<String>,
+) -> Plan {
+    let built_keys: HashSet<&str> = recorded
+        .as_ref()
+        .map(|r| {
+            r.eval
+                .steps
+                .iter()
+                .filter(|s| s.kind == StepKind::Op)
+                .filter_map(|s| s.op.as_ref())
+                .map(|o| o.key.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let built_alt: HashSet<&str> = recorded
+        .as_ref()
+        .map(|r| {
+            r.eval
+                .steps
+                .iter()
+                .filter(|s| s.kind == StepKind::Op)
+                .filter_map(|s| s.op.as_ref())
+                .map(|o| o.alt_key.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let counterparts: HashMap<(&str, usize), &EvalStep> = recorded
+        .as_ref()
+        .map(|r| {
+            r.eval
+                .steps
+                .iter()
+                .filter(|s| s.kind == StepKind::Op)
+                .filter_map(|s| s.op.as_ref().map(|o| ((s.stage.as_str(), o.ordinal), s)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let recorded_stages: HashSet<&str> = recorded
+        .as_ref()
+        .map(|r| {
+            r.eval
+                .steps
+                .iter()
+                .filter(|s| s.kind == StepKind::Op)
+                .map(|s| s.stage.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut status_by_line: HashMap<usize, Status> = HashMap::new();
+    let mut last_line_of_stage: HashMap<usize, usize> = HashMap::new();
+    let mut steps = vec![];
+    for step in &current.steps {
+        let (status, why) = match (&step.kind, &step.op) {
+            (StepKind::Skipped, _) => (
+                Status::Skipped,
+                reason(
+                    "not-needed",
+                    format!(
+                        "stage {} is not needed for target {}",
+                        step.stage, current.target
+                    ),
+                ),
+            ),
+            (StepKind::Metadata, _) | (StepKind::Op, None) => {
+                (Status::Metadata, metadata_reason(step))
+            }
+            (StepKind::Op, Some(op)) => {
+                let parent = op
+                    .parent_line
+                    .and_then(|l| status_by_line.get(&l).map(|s| (l, *s)));
+                if recorded.is_none() {
+                    (
+                        Status::Rebuild,
+                        reason(
+                            "no-record",
+                            "no record to compare with: runs as in a first build",
+                        ),
+                    )
+                } else if built_keys.contains(op.key.as_str()) {
+                    let detail = op
+                        .note
+                        .clone()
+                        .unwrap_or_else(|| "same inputs as in the record".into());
+                    (Status::Cached, reason("unchanged", detail))
+                } else if built_alt.contains(op.alt_key.as_str()) {
+                    (
+                        Status::Maybe,
+                        maybe_reason(
+                            current,
+                            step,
+                            op,
+                            parent,
+                            &status_by_line,
+                            &last_line_of_stage,
+                        ),
+                    )
+                } else if let Some((line, st @ (Status::Rebuild | Status::Maybe))) = parent {
+                    let detail = if st == Status::Rebuild {
+                        format!("the step at line {line} re-runs and this step is chained on it")
+                    } else {
+                        format!("chained on the step at line {line}, which may re-run")
+                    };
+                    (Status::Rebuild, reason("earlier-step", detail))
+                } else {
+                    let counterpart = counterparts
+                        .get(&(step.stage.as_str(), op.ordinal))
+                        .copied();
+                    (
+                        Status::Rebuild,
+                        own_cause(step, op, counterpart, &recorded, snapshot, &recorded_stages),
+                    )
+                }
+            }
+        };
+        status_by_line.insert(step.line, status);
+        if step.kind == StepKind::Op {
+            last_line_of_stage.insert(step.stage_index, step.line);
+        }
+        steps.push(PlannedStep {
+            stage: step.stage.clone(),
+            line: step.line,
+            end_line: step.end_line,
+            instruction: step.instruction.clone(),
+            status,
+            reason: why,
+        });
+    }
+    Plan {
+        target: current.target.clone(),
+        steps,
+        notice,
+    }
+}
+
+fn maybe_reason(
+    current: &Evaluation,
+    step: &EvalStep,
+    op: &Op,
+    parent: Option<(usize, Status)>,
+    status_by_line: &HashMap<usize, Status>,
+    last_line_of_stage: &HashMap<usize, usize>,
+) -> Reason {
+    if let Some(why) = &op.unknowable {
+        return reason("remote-source", why.clone());
+    }
+    for (stage, path) in &op.stage_inputs {
+        let Some(line) = last_line_of_stage.get(stage) else {
+            continue;
+        };
+        if matches!(
+            status_by_line.get(line),
+            Some(Status::Rebuild | Status::Maybe)
+        ) {
+            return reason(
+                "stage-output",
+                format!(
+                    "reads {path} from stage {}, which re-runs (line {line}); cached only if it writes byte-identical files",
+                    current.stages.get(*stage).cloned().unwrap_or_default()
+                ),
+            );
+        }
+    }
+    match parent {
+        Some((line, _)) => reason(
+            "earlier-step",
+            format!("chained on the step at line {line}, which may re-run"),
+        ),
+        None => reason(
+            "stage-output",
+            format!(
+                "line {}: depends on a result berth cannot know offline",
+                step.line
+            ),
+        ),
+    }
+}
+
+fn own_cause(
+    step: &EvalStep,
+    op: &Op,
+    counterpart: Option<&EvalStep>,
+    recorded: &Option<Recorded>,
+    snapshot: &Snapshot,
+    recorded_stages: &HashSet<&str>,
+) -> Reason {
+    let Some(old) = counterpart else {
+        if !recorded_stages.contains(step.stage.as_str()) {
+            return reason(
+                "new-step",
+                format!("stage {} was not built in the recorded build", step.stage),
+            );
+        }
+        return reason("new-step", "no matching step in the record");
+    };
+    let old_op = old.op.as_ref().expect("op steps have ops");
+    if step.keyword == "FROM" {
+        return reason(
+            "base-image-changed",
+            format!("base image changed: was `{}`", old.instruction),
+        );
+    }
+    if op.op_digest == old_op.op_digest {
+        // Same operation: the content it reads changed.
+        let Some(rec) = recorded else {
+            return reason("files-changed", "the files it reads changed");
+        };
+        let mut paths = BTreeSet::new();
+        for (i, (sel, digest)) in op.selections.iter().enumerate() {
+            let old_sel = old_op.selections.get(i);
+            if old_sel.map(|(_, d)| d) == Some(digest) {
+                continue;
+            }
+            let new_entries = select(snapshot, sel).entries;
+            let old_entries = old_sel
+                .map(|(s, _)| select(rec.snapshot, s).entries)
+                .unwrap_or_default();
+            paths.extend(changed_paths(&old_entries, &new_entries));
+            if digest.starts_with("missing:") {
+                paths.insert(sel.describe());
+            }
+        }
+        let total = paths.len();
+        let paths: Vec<String> = paths.into_iter().take(MAX_PATHS).collect();
+        let detail = match total {
+            0 => "the files it reads changed".to_string(),
+            1 => format!("{} changed", paths[0]),
+            n => format!(
+                "{n} files changed: {}{}",
+                paths[..paths.len().min(3)].join(", "),
+                if n > 3 { ", ..." } else { "" }
+            ),
+        };
+        return Reason {
+            kind: "files-changed".into(),
+            detail,
+            paths,
+        };
+    }
+    if old.instruction != step.instruction {
+        return reason(
+            "instruction-changed",
+            format!("line {} changed; was `{}`", step.line, old.instruction),
+        );
+    }
+    if step.keyword == "RUN" && op.env != old_op.env {
+        let old_env: BTreeMap<&str, &str> = old_op
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let new_env: BTreeMap<&str, &str> = op
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        for (k, v) in &new_env {
+            if old_env.get(k) != Some(v) {
+                names.insert(k);
+            }
+        }
+        names.extend(old_env.keys().filter(|k| !new_env.contains_key(*k)));
+        let all_args = !names.is_empty()
+            && names
+                .iter()
+                .all(|n| op.arg_names.contains(*n) || old_op.arg_names.contains(*n));
+        let list: Vec<&str> = names.into_iter().collect();
+        if all_args {
+            return Reason {
+                kind: "build-arg-changed".into(),
+                detail: format!(
+                    "build arg {} changed (every RUN after its ARG sees it)",
+                    list.join(", ")
+                ),
+                paths: vec![],
+            };
+        }
+        if list.is_empty() {
+            return reason("env-changed", "the order of the environment changed");
+        }
+        return reason(
+            "env-changed",
+            format!("environment {} changed", list.join(", ")),
+        );
+    }
+    if !op.uses.is_empty() {
+        let names: Vec<&str> = op.uses.iter().map(String::as_str).collect();
+        return reason(
+            "variable-changed",
+            format!("the value of {} in its arguments changed", names.join(", ")),
+        );
+    }
+    reason(
+        "state-changed",
+        "USER, SHELL or WORKDIR in effect for this step changed",
+    )
+}

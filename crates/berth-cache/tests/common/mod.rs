@@ -1,0 +1,580 @@
+//! Scenario suite support: the scenario file format, building a scenario's context on
+//! disk, running it against the real engine, and reading the engine's progress output.
+//!
+//! A scenario file (`tests/scenarios/*.scn`) is plain text:
+//!
+//! ```text
+//! # comment lines start with '#'
+//! describe: one line saying which fact the scenario shows
+//! args: K=V K2=V2        build args of the first build (optional)
+//! target: NAME           --target of the first build (optional)
+//! after-args: K=V        build args of the second build (default: args)
+//! after-target: NAME     --target of the second build (default: target)
+//! since: yes             also check `plan --since HEAD` (the change is committed-vs-worktree)
+//! --- file PATH          a file; its content is every following line up to the next `---`
+//! --- dir PATH           an empty directory
+//! --- symlink PATH TARGET
+//! --- mode PATH OCTAL
+//! --- change             `sh -e` commands run in the context between the two builds
+//! --- expect             one line per instruction of the second Dockerfile:
+//!                        LINE STATUS [ENGINE], STATUS one of cached, rebuild, maybe,
+//!                        metadata, skipped; ENGINE (cached|rebuild) only after maybe
+//! ```
+//!
+//! Not every test binary uses every helper here.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// One scenario, as read from its file.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub describe: String,
+    pub args: Vec<(String, String)>,
+    pub target: Option<String>,
+    pub after_args: Vec<(String, String)>,
+    pub after_target: Option<String>,
+    pub since: bool,
+    pub setup: Vec<Setup>,
+    pub change: String,
+    pub expect: Vec<Expect>,
+}
+
+/// One element of the first build's context.
+#[derive(Debug, Clone)]
+pub enum Setup {
+    File { path: String, content: String },
+    Dir { path: String },
+    Symlink { path: String, target: String },
+    Mode { path: String, mode: u32 },
+}
+
+/// The expected outcome of one instruction in the second build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expect {
+    pub line: usize,
+    pub status: String,
+    /// For `maybe`: what the engine does (cached or rebuild).
+    pub engine: Option<String>,
+}
+
+impl Expect {
+    /// What the engine should show for this line: `cached`, `rebuild`, or `absent`.
+    pub fn engine_status(&self) -> &str {
+        match self.status.as_str() {
+            "maybe" => self.engine.as_deref().unwrap_or("?"),
+            "metadata" | "skipped" => "absent",
+            other => other,
+        }
+    }
+}
+
+fn parse_args(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split_whitespace()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(format!("build arg `{kv}` is not KEY=VALUE")),
+        })
+        .collect()
+}
+
+impl Scenario {
+    /// Reads a scenario file; the error names the file and line.
+    pub fn load(path: &Path) -> Result<Scenario, String> {
+        let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        Scenario::parse(&name, &text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
+        let mut sc = Scenario {
+            name: name.to_string(),
+            describe: String::new(),
+            args: vec![],
+            target: None,
+            after_args: vec![],
+            after_target: None,
+            since: false,
+            setup: vec![],
+            change: String::new(),
+            expect: vec![],
+        };
+        let mut after_args = None;
+        let mut after_target = None;
+        // Sections: (header words, body, line number of the header)
+        let mut sections: Vec<(Vec<String>, String, usize)> = vec![];
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            if let Some(header) = line.strip_prefix("--- ") {
+                let words = header.split_whitespace().map(str::to_string).collect();
+                sections.push((words, String::new(), i + 1));
+            } else if let Some(section) = sections.last_mut() {
+                section.1.push_str(line);
+            } else {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (key, value) = line
+                    .split_once(':')
+                    .ok_or_else(|| format!("line {}: expected `key: value`", i + 1))?;
+                let value = value.trim();
+                match key.trim() {
+                    "describe" => sc.describe = value.to_string(),
+                    "args" => sc.args = parse_args(value)?,
+                    "target" => sc.target = Some(value.to_string()),
+                    "after-args" => after_args = Some(parse_args(value)?),
+                    "after-target" => after_target = Some(value.to_string()),
+                    "since" => sc.since = value == "yes",
+                    other => return Err(format!("line {}: unknown key `{other}`", i + 1)),
+                }
+            }
+        }
+        sc.after_args = after_args.unwrap_or_else(|| sc.args.clone());
+        sc.after_target = after_target.or_else(|| sc.target.clone());
+        for (words, body, line) in sections {
+            let w = |i: usize| -> Result<String, String> {
+                words
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| format!("line {line}: section header is missing a word"))
+            };
+            match w(0)?.as_str() {
+                "file" => sc.setup.push(Setup::File {
+                    path: w(1)?,
+                    content: body,
+                }),
+                "dir" => sc.setup.push(Setup::Dir { path: w(1)? }),
+                "symlink" => sc.setup.push(Setup::Symlink {
+                    path: w(1)?,
+                    target: w(2)?,
+                }),
+                "mode" => sc.setup.push(Setup::Mode {
+                    path: w(1)?,
+                    mode: u32::from_str_radix(&w(2)?, 8)
+                        .map_err(|e| format!("line {line}: bad mode: {e}"))?,
+                }),
+                "change" => sc.change = body,
+                "expect" => {
+                    for (j, l) in body.lines().enumerate() {
+                        let parts: Vec<&str> = l.split_whitespace().collect();
+                        if parts.is_empty() || parts[0].starts_with('#') {
+                            continue;
+                        }
+                        let at = line + 1 + j;
+                        let n = parts[0]
+                            .parse()
+                            .map_err(|_| format!("line {at}: expected a line number"))?;
+                        let status = parts
+                            .get(1)
+                            .ok_or_else(|| format!("line {at}: missing status"))?;
+                        if !["cached", "rebuild", "maybe", "metadata", "skipped"].contains(status) {
+                            return Err(format!("line {at}: unknown status `{status}`"));
+                        }
+                        let engine = parts.get(2).map(|s| s.to_string());
+                        if (*status == "maybe") != engine.is_some() {
+                            return Err(format!(
+                                "line {at}: `maybe` (and only it) takes the engine outcome"
+                            ));
+                        }
+                        sc.expect.push(Expect {
+                            line: n,
+                            status: status.to_string(),
+                            engine,
+                        });
+                    }
+                }
+                other => return Err(format!("line {line}: unknown section `{other}`")),
+            }
+        }
+        if sc.expect.is_empty() {
+            return Err("no `--- expect` section".into());
+        }
+        Ok(sc)
+    }
+
+    /// Writes the first build's context into `dir` (which must exist and be empty).
+    pub fn materialize(&self, dir: &Path) -> Result<(), String> {
+        for item in &self.setup {
+            let io = |e: std::io::Error| format!("{}: setup {item:?}: {e}", self.name);
+            match item {
+                Setup::File { path, content } => {
+                    let p = dir.join(path);
+                    fs::create_dir_all(p.parent().unwrap()).map_err(io)?;
+                    fs::write(&p, content).map_err(io)?;
+                }
+                Setup::Dir { path } => fs::create_dir_all(dir.join(path)).map_err(io)?,
+                Setup::Symlink { path, target } => {
+                    let p = dir.join(path);
+                    fs::create_dir_all(p.parent().unwrap()).map_err(io)?;
+                    std::os::unix::fs::symlink(target, &p).map_err(io)?;
+                }
+                Setup::Mode { path, mode } => {
+                    use std::os::unix::fs::PermissionsExt;
+                    fs::set_permissions(dir.join(path), fs::Permissions::from_mode(*mode))
+                        .map_err(io)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the change between the two builds.
+    pub fn apply_change(&self, dir: &Path) -> Result<(), String> {
+        if self.change.trim().is_empty() {
+            return Ok(());
+        }
+        let mut child = Command::new("sh")
+            .arg("-e")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{}: sh: {e}", self.name))?;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(self.change.as_bytes())
+            .map_err(|e| format!("{}: sh: {e}", self.name))?;
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "{}: change failed: {}",
+                self.name,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Every scenario file of the suite, sorted by name.
+pub fn all_scenarios() -> Vec<Scenario> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("tests/scenarios")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "scn"))
+        .collect();
+    paths.sort();
+    let only = std::env::var("BERTH_SCENARIO").ok();
+    paths
+        .iter()
+        .filter(|p| match only.as_deref() {
+            None => true,
+            Some(o) => p.file_stem().unwrap().to_string_lossy().contains(o),
+        })
+        .map(|p| Scenario::load(p).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+/// A fresh temporary directory (removed on drop).
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("berth-scenario-")
+        .tempdir()
+        .expect("temporary directory")
+}
+
+/// The instruction keyword of each instruction start line, read from the Dockerfile
+/// text independently of berth's parser (the engine oracle must not depend on it).
+pub fn keyword_at(dockerfile: &str, line: usize) -> String {
+    dockerfile
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+/// How the engine names one build step in `--progress=plain` output: the stage's
+/// printed name (empty for a single-stage file) and the step's 1-based index in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepName {
+    pub stage: String,
+    pub index: usize,
+}
+
+/// Maps each expected op line of the Dockerfile to the name the engine prints for it.
+/// The engine numbers, per stage, the FROM of an image (1) and then every RUN, COPY,
+/// ADD and WORKDIR; `FROM <stage>` and `FROM scratch` are not numbered.
+pub fn engine_step_names(dockerfile: &str, lines: &[usize]) -> BTreeMap<usize, (StepName, String)> {
+    let mut stages: Vec<(String, Vec<(usize, String)>)> = vec![];
+    let mut names: Vec<String> = vec![];
+    let mut sorted = lines.to_vec();
+    sorted.sort();
+    for &line in &sorted {
+        let kw = keyword_at(dockerfile, line);
+        let text = dockerfile.lines().nth(line - 1).unwrap_or("");
+        if kw == "FROM" {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let image_words: Vec<&str> = words[1..]
+                .iter()
+                .copied()
+                .filter(|w| !w.starts_with("--"))
+                .collect();
+            let image = image_words
+                .first()
+                .copied()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let name = if image_words.len() == 3 {
+                image_words[2].to_ascii_lowercase()
+            } else {
+                format!("stage-{}", stages.len())
+            };
+            let numbered = image != "scratch" && !names.contains(&image);
+            names.push(name.clone());
+            let mut steps = vec![];
+            if numbered {
+                steps.push((line, kw));
+            }
+            stages.push((name, steps));
+        } else if ["RUN", "COPY", "ADD", "WORKDIR"].contains(&kw.as_str()) {
+            if let Some(stage) = stages.last_mut() {
+                stage.1.push((line, kw));
+            }
+        }
+    }
+    let single = stages.len() == 1;
+    let mut out = BTreeMap::new();
+    for (name, steps) in stages {
+        for (i, (line, kw)) in steps.into_iter().enumerate() {
+            let stage = if single { String::new() } else { name.clone() };
+            out.insert(
+                line,
+                (
+                    StepName {
+                        stage,
+                        index: i + 1,
+                    },
+                    kw,
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// One vertex of the engine's progress output.
+#[derive(Debug, Clone)]
+pub struct EngineVertex {
+    pub name: StepName,
+    pub text: String,
+    pub cached: bool,
+}
+
+/// Reads `--progress=plain` output: vertices named `[stage i/n] TEXT` and whether a
+/// `#id CACHED` line followed.
+pub fn parse_progress(output: &str) -> Vec<EngineVertex> {
+    let mut by_id: BTreeMap<String, EngineVertex> = BTreeMap::new();
+    for line in output.lines() {
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some((id, body)) = rest.split_once(' ') else {
+            continue;
+        };
+        if body.trim() == "CACHED" {
+            if let Some(v) = by_id.get_mut(id) {
+                v.cached = true;
+            }
+            continue;
+        }
+        let Some(inner) = body.strip_prefix('[') else {
+            continue;
+        };
+        let Some((label, text)) = inner.split_once("] ") else {
+            continue;
+        };
+        let (stage, counter) = match label.rsplit_once(' ') {
+            Some((s, c)) => (s.to_string(), c),
+            None => (String::new(), label),
+        };
+        let Some((index, _total)) = counter.split_once('/') else {
+            continue;
+        };
+        let Ok(index) = index.trim().parse() else {
+            continue;
+        };
+        by_id.entry(id.to_string()).or_insert(EngineVertex {
+            name: StepName { stage, index },
+            text: text.to_string(),
+            cached: false,
+        });
+    }
+    by_id.into_values().collect()
+}
+
+/// The engine outcome per Dockerfile line: `cached`, `rebuild` or `absent`.
+pub fn engine_outcome(
+    dockerfile: &str,
+    expect: &[Expect],
+    progress: &str,
+) -> Result<BTreeMap<usize, String>, String> {
+    let lines: Vec<usize> = expect.iter().map(|e| e.line).collect();
+    let names = engine_step_names(dockerfile, &lines);
+    let vertices = parse_progress(progress);
+    let mut out = BTreeMap::new();
+    for (line, (name, kw)) in &names {
+        if kw == "FROM" {
+            continue; // image sources show as DONE or CACHED regardless of the build cache
+        }
+        // A single-stage file is printed without a stage name, or as `stage-0` when the
+        // frontend created extra states (e.g. for mounts).
+        let found: Vec<&EngineVertex> = vertices
+            .iter()
+            .filter(|v| {
+                &v.name == name
+                    || (name.stage.is_empty()
+                        && v.name.stage == "stage-0"
+                        && v.name.index == name.index)
+            })
+            .collect();
+        let status = match found.as_slice() {
+            [] => "absent".to_string(),
+            [v] => {
+                if !v.text.to_ascii_uppercase().starts_with(kw.as_str()) {
+                    return Err(format!(
+                        "line {line}: engine step [{} {}] is `{}`, expected a {kw}",
+                        name.stage, name.index, v.text
+                    ));
+                }
+                if v.cached { "cached" } else { "rebuild" }.to_string()
+            }
+            _ => return Err(format!("line {line}: several engine steps named {name:?}")),
+        };
+        out.insert(*line, status);
+    }
+    Ok(out)
+}
+
+/// The docker client and socket of the shared engine.
+pub struct Engine {
+    docker_host: String,
+}
+
+impl Engine {
+    /// The engine, when `$BERTH_ENGINE` is 1 and it answers.
+    pub fn from_env() -> Result<Engine, String> {
+        if std::env::var("BERTH_ENGINE").as_deref() != Ok("1") {
+            return Err(
+                "$BERTH_ENGINE is not 1 (run scripts/engine.sh up and export BERTH_ENGINE=1)"
+                    .into(),
+            );
+        }
+        let docker_host = std::env::var("DOCKER_HOST")
+            .unwrap_or_else(|_| "unix:///tmp/berth-engine/docker.sock".to_string());
+        let engine = Engine { docker_host };
+        let out = engine.docker(&["version"], None)?;
+        if !out.0 {
+            return Err(format!("the engine does not answer: {}", out.1));
+        }
+        Ok(engine)
+    }
+
+    /// Runs `/usr/bin/docker ARGS`; returns (success, stdout+stderr).
+    pub fn docker(&self, args: &[&str], dir: Option<&Path>) -> Result<(bool, String), String> {
+        let mut cmd = Command::new("/usr/bin/docker");
+        cmd.args(args)
+            .env("DOCKER_HOST", &self.docker_host)
+            .env("DOCKER_BUILDKIT", "1");
+        if let Some(dir) = dir {
+            cmd.current_dir(dir);
+        }
+        let out = cmd.output().map_err(|e| format!("docker: {e}"))?;
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        Ok((out.status.success(), text))
+    }
+
+    /// Builds a private base image (berth-base plus a unique file) so that no build
+    /// cache from other scenarios or earlier runs can be reused.
+    pub fn private_base(&self, tag: &str) -> Result<(), String> {
+        let dir = tempdir();
+        let nonce = format!(
+            "{tag} {:?}",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)
+        );
+        fs::write(
+            dir.path().join("Dockerfile"),
+            format!("FROM berth-base\nRUN echo '{nonce}' > /.berth-nonce\n"),
+        )
+        .map_err(|e| e.to_string())?;
+        let (ok, out) = self.docker(
+            &[
+                "build",
+                "--network=none",
+                "--progress=plain",
+                "-t",
+                tag,
+                ".",
+            ],
+            Some(dir.path()),
+        )?;
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("building the private base image failed:\n{out}"))
+        }
+    }
+
+    /// Builds the context in `dir`; returns the progress output.
+    pub fn build(
+        &self,
+        dir: &Path,
+        tag: &str,
+        args: &[(String, String)],
+        target: Option<&str>,
+    ) -> Result<String, String> {
+        let mut argv: Vec<String> = ["build", "--network=none", "--progress=plain", "-t", tag]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for (k, v) in args {
+            argv.push("--build-arg".into());
+            argv.push(format!("{k}={v}"));
+        }
+        if let Some(t) = target {
+            argv.push("--target".into());
+            argv.push(t.to_string());
+        }
+        argv.push(".".into());
+        let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let (ok, out) = self.docker(&refs, Some(dir))?;
+        if ok {
+            Ok(out)
+        } else {
+            Err(format!("docker build failed:\n{out}"))
+        }
+    }
+
+    pub fn remove_image(&self, tag: &str) {
+        let _ = self.docker(&["rmi", "-f", tag], None);
+    }
+}
+
+/// Replaces the image `berth-base` in FROM lines by a private base image.
+pub fn rebase_dockerfile(dir: &Path, base: &str) -> Result<(), String> {
+    let path = dir.join("Dockerfile");
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let out: Vec<String> = text
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.trim_start().to_ascii_uppercase().starts_with("FROM ") {
+                l.replacen(" berth-base", &format!(" {base}"), 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    fs::write(&path, out.concat()).map_err(|e| e.to_string())
+}

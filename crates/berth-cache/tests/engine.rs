@@ -1,0 +1,211 @@
+//! The scenario suite against the real engine (DESIGN.md section 5).
+//!
+//! Runs only when `$BERTH_ENGINE` is 1 (see `scripts/engine.sh`); otherwise prints
+//! SKIPPED and why. For every scenario: build the context, apply the change, build again,
+//! and compare, step by step, (a) what the engine printed as CACHED with the scenario's
+//! expected outcome and (b) berth's plan with what the engine printed.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use common::*;
+
+/// Figures of one scenario run.
+#[derive(Default)]
+struct Outcome {
+    /// Engine-observable steps (RUN/COPY/ADD/WORKDIR lines).
+    steps: usize,
+    /// Steps where the engine did what the scenario file says.
+    engine_agree: usize,
+    /// Steps where berth's plan matches what the engine did.
+    berth_agree: usize,
+    /// Of those, how many berth answered `maybe`.
+    berth_maybe: usize,
+    problems: Vec<String>,
+}
+
+fn berth_matches_engine(berth: &str, engine: &str) -> bool {
+    match berth {
+        "maybe" => engine == "cached" || engine == "rebuild",
+        "skipped" | "metadata" => engine == "absent",
+        other => other == engine,
+    }
+}
+
+fn run_one(engine: &Engine, sc: &Scenario, seq: usize) -> Result<Outcome, String> {
+    let work = tempdir();
+    let ctx = work.path().join("ctx");
+    fs::create_dir(&ctx).map_err(|e| e.to_string())?;
+    let base = format!("berth-cache-scn-{}-{seq}", std::process::id());
+    let tag = format!("{base}-out");
+    engine.private_base(&base)?;
+    let result = (|| {
+        sc.materialize(&ctx)?;
+        rebase_dockerfile(&ctx, &base)?;
+        let state = work.path().join("state.json");
+        let recorder = scenario_berth::Recorder::new(&ctx, &state, sc);
+        engine.build(&ctx, &tag, &sc.args, sc.target.as_deref())?;
+        sc.apply_change(&ctx)?;
+        rebase_dockerfile(&ctx, &base)?;
+        let progress = engine.build(&ctx, &tag, &sc.after_args, sc.after_target.as_deref())?;
+        let dockerfile = fs::read_to_string(ctx.join("Dockerfile")).map_err(|e| e.to_string())?;
+        let observed = engine_outcome(&dockerfile, &sc.expect, &progress)?;
+        let mut out = Outcome::default();
+        let plan: BTreeMap<usize, String> = match recorder.and_then(|r| r.plan(&ctx, sc)) {
+            Ok(plan) => plan,
+            Err(e) => {
+                out.problems.push(e);
+                BTreeMap::new()
+            }
+        };
+        for exp in &sc.expect {
+            let Some(seen) = observed.get(&exp.line) else {
+                continue; // not an engine-observable step (metadata, FROM, ...)
+            };
+            out.steps += 1;
+            if exp.engine_status() == seen {
+                out.engine_agree += 1;
+            } else {
+                out.problems.push(format!(
+                    "line {}: engine {seen}, scenario expects {}",
+                    exp.line,
+                    exp.engine_status()
+                ));
+            }
+            let berth = plan.get(&exp.line).map(String::as_str).unwrap_or("missing");
+            if berth_matches_engine(berth, seen) {
+                out.berth_agree += 1;
+                if berth == "maybe" {
+                    out.berth_maybe += 1;
+                }
+            } else {
+                out.problems
+                    .push(format!("line {}: berth {berth}, engine {seen}", exp.line));
+            }
+        }
+        if out.problems.iter().any(|p| p.contains("scenario expects")) {
+            out.problems.push(format!("engine output:\n{progress}"));
+        }
+        Ok(out)
+    })();
+    engine.remove_image(&tag);
+    engine.remove_image(&base);
+    result
+}
+
+/// The berth side of a scenario: record before the change, plan after it.
+mod scenario_berth {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    pub struct Recorder {
+        state: PathBuf,
+    }
+
+    impl Recorder {
+        pub fn new(ctx: &Path, state: &Path, sc: &Scenario) -> Result<Recorder, String> {
+            let opts = berth_cache::Options {
+                dockerfile: None,
+                build_args: sc.args.clone(),
+                target: sc.target.clone(),
+            };
+            berth_cache::record(ctx, &opts, state).map_err(|e| format!("berth record: {e}"))?;
+            Ok(Recorder {
+                state: state.to_path_buf(),
+            })
+        }
+
+        pub fn plan(&self, ctx: &Path, sc: &Scenario) -> Result<BTreeMap<usize, String>, String> {
+            let opts = berth_cache::Options {
+                dockerfile: None,
+                build_args: sc.after_args.clone(),
+                target: sc.after_target.clone(),
+            };
+            let plan = berth_cache::plan(ctx, &opts, &berth_cache::Baseline::State(&self.state))
+                .map_err(|e| format!("berth plan: {e}"))?;
+            Ok(plan
+                .steps
+                .iter()
+                .map(|s| (s.line, s.status.as_str().to_string()))
+                .collect())
+        }
+    }
+}
+
+#[test]
+fn scenarios_against_the_engine() {
+    let engine = match Engine::from_env() {
+        Ok(e) => e,
+        Err(why) => {
+            println!("SKIPPED: scenario suite against the engine: {why}");
+            return;
+        }
+    };
+    let scenarios = all_scenarios();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(String, Result<Outcome, String>)>> = Mutex::new(vec![]);
+    let threads: usize = std::env::var("BERTH_SCENARIO_JOBS")
+        .ok()
+        .and_then(|j| j.parse().ok())
+        .unwrap_or(2);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(sc) = scenarios.get(i) else { break };
+                let r = run_one(&engine, sc, i);
+                results.lock().unwrap().push((sc.name.clone(), r));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    let (mut steps, mut eng, mut berth, mut maybe) = (0, 0, 0, 0);
+    let (mut sc_eng, mut sc_berth) = (0, 0);
+    let mut failures = vec![];
+    for (name, r) in &results {
+        match r {
+            Ok(o) => {
+                steps += o.steps;
+                eng += o.engine_agree;
+                berth += o.berth_agree;
+                maybe += o.berth_maybe;
+                sc_eng += usize::from(o.engine_agree == o.steps);
+                sc_berth += usize::from(o.berth_agree == o.steps);
+                let mark = if o.problems.is_empty() {
+                    "ok"
+                } else {
+                    "DISAGREE"
+                };
+                println!(
+                    "{mark:8} {name}: engine {}/{} berth {}/{}",
+                    o.engine_agree, o.steps, o.berth_agree, o.steps
+                );
+                if !o.problems.is_empty() {
+                    failures.push(format!("{name}:\n  {}", o.problems.join("\n  ")));
+                }
+            }
+            Err(e) => {
+                println!("ERROR    {name}: {e}");
+                failures.push(format!("{name}: {e}"));
+            }
+        }
+    }
+    let n = results.len();
+    println!("scenarios: engine as expected {sc_eng}/{n}, berth agrees with engine {sc_berth}/{n}");
+    println!(
+        "steps: engine as expected {eng}/{steps}, berth agrees with engine {berth}/{steps} ({maybe} of them `maybe`)"
+    );
+    if let Ok(path) = std::env::var("BERTH_SCENARIO_LOG") {
+        let _ = fs::write(path, failures.join("\n"));
+    }
+    assert!(
+        failures.is_empty(),
+        "disagreements:\n{}",
+        failures.join("\n")
+    );
+}
