@@ -91,7 +91,9 @@ pub(crate) fn shell_of(instruction: &Instruction, ctx: &LintContext) -> Option<A
 pub(crate) fn parse_at(text: &str, source: &str, span: Span) -> RunShell {
     let written = source.get(span.start..span.end).unwrap_or("");
     RunShell {
-        script: Script::parse(text),
+        // Like hadolint, a script the shell parser rejects (PowerShell, templates) has no
+        // commands; the fallback tokenizer would find commands hadolint never sees.
+        script: Script::parse_strict(text),
         map: SourceMap::align(text, written, span.start),
         exec_form: false,
     }
