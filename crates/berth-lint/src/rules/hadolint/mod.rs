@@ -39,4 +39,5 @@ crate::rule_family! {
     dl4001 => Dl4001,
     dl4005 => Dl4005,
     dl4006 => Dl4006,
+    shellcheck => ShellCheck,
 }
