@@ -5,7 +5,8 @@ use crate::rule::Rule;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Experimental in BuildKit, so off unless selected: checks that the comment line right
+    /// Experimental in BuildKit, so off unless turned on by `# check=experimental=...` (or
+    /// `BUILDKIT_DOCKERFILE_CHECK`), or selected in the configuration: checks that the comment line right
     /// above an `ARG` or a named `FROM` starts with the name it documents
     /// (`# VERSION the release to build`, `# build compiles the app`).
     ///
