@@ -113,12 +113,23 @@ impl<'s> Linter<'s> {
             build_context: context,
         };
         let checks = self.check_config(dockerfile, &mut diagnostics);
-        let active: Vec<&'static RuleEntry> = self
+        let mut active: Vec<&'static RuleEntry> = self
             .enabled
             .iter()
             .copied()
             .filter(|e| e.meta.family != Family::BuildKit || !checks.skips(e.meta.code))
             .collect();
+        // BuildKit's experimental checks (off by default) run when `experimental=` names them.
+        let experimental: Vec<&'static RuleEntry> = registry::all()
+            .filter(|e| {
+                e.meta.family == Family::BuildKit
+                    && !e.meta.default_enabled
+                    && checks.runs_experimental(e.meta.code)
+                    && !self.settings.drops_code(e.meta.code)
+                    && !active.iter().any(|a| a.meta.code == e.meta.code)
+            })
+            .collect();
+        active.extend(experimental);
         run_rules(&facts, &active, &mut diagnostics);
 
         let suppressions = (!self.settings.disable_ignore_pragma).then(|| {

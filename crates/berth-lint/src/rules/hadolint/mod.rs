@@ -77,4 +77,5 @@ crate::rule_family! {
     dl4004 => Dl4004,
     dl4005 => Dl4005,
     dl4006 => Dl4006,
+    shellcheck => ShellCheck,
 }
