@@ -398,6 +398,9 @@ def main() -> int:
     global ARGS
     ARGS = args = parser.parse_args()
     args.corpus = args.corpus.resolve()
+    # Both tools run from an empty directory (no config file is found there).
+    args.berth = str(Path(args.berth).resolve())
+    args.hadolint = str(Path(args.hadolint).resolve())
     if not args.corpus.is_dir():
         print(f"compare-hadolint: corpus {args.corpus} not found (is ../shared beside the repo?)")
         return 2
