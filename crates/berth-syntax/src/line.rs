@@ -87,7 +87,12 @@ pub(crate) fn node_from_line(
         rest = trim_range(s, args);
     }
     node.rest = rest.clone();
-    let keyword = Keyword::from_text(&s[node.keyword.clone()]);
+    let keyword = Keyword::known(&s[node.keyword.clone()]);
+    let Some(keyword) = keyword else {
+        // `parseIgnore`: an empty argument node.
+        node.args.push((String::new(), rest.start..rest.start));
+        return (node, None);
+    };
     let err = match keyword {
         Keyword::Add | Keyword::Copy | Keyword::Volume => maybe_json_to_list(s, rest, &mut node),
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
@@ -122,11 +127,7 @@ pub(crate) fn node_from_line(
                 err
             }
         }
-        // `parseIgnore`: an empty argument node.
-        Keyword::Unknown(_) => {
-            node.args.push((String::new(), rest.start..rest.start));
-            None
-        }
+        Keyword::Unknown(_) => None,
     };
     (node, err)
 }

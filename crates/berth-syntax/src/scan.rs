@@ -65,12 +65,18 @@ impl Lines<'_> {
 /// The joined logical line and the map from its offsets back to the source.
 struct Logical<'a> {
     text: Cow<'a, str>,
-    /// `(logical offset, source offset)` of each joined piece, in order.
+    /// Source offset of the text when it is a single piece.
+    base: usize,
+    /// `(logical offset, source offset)` of each joined piece, in order (empty
+    /// when the text is a single piece starting at `base`).
     segments: Vec<(usize, usize)>,
 }
 
 impl Logical<'_> {
     fn to_source(&self, offset: usize) -> usize {
+        if self.segments.is_empty() {
+            return self.base + offset;
+        }
         let i = self
             .segments
             .partition_point(|s| s.0 <= offset)
@@ -117,9 +123,9 @@ pub(crate) fn parse(source: String) -> Dockerfile {
         source: String::new(),
         escape: '\\',
         directives: Vec::new(),
-        instructions: Vec::new(),
+        instructions: Vec::with_capacity(source.len() / 80),
         comments: Vec::new(),
-        nodes: Vec::new(),
+        nodes: Vec::with_capacity(source.len() / 32),
         errors: Vec::new(),
         warnings: Vec::new(),
         line_index: LineIndex::new(&source),
@@ -224,7 +230,6 @@ impl<'s> Builder<'s> {
             }
             // An instruction: gather its continuation lines.
             let start_line = lines.count;
-            let mut segments = vec![(0usize, t_start)];
             let mut pieces: Vec<(usize, usize)> = vec![(t_start, t_start + kept)];
             let mut last = line;
             let mut empty_continuation: Option<Span> = None;
@@ -252,17 +257,19 @@ impl<'s> Builder<'s> {
             let logical = if pieces.len() == 1 {
                 Logical {
                     text: Cow::Borrowed(&src[pieces[0].0..pieces[0].1]),
-                    segments,
+                    base: t_start,
+                    segments: Vec::new(),
                 }
             } else {
                 let mut text = String::new();
-                segments.clear();
+                let mut segments = Vec::with_capacity(pieces.len());
                 for &(a, z) in &pieces {
                     segments.push((text.len(), a));
                     text.push_str(&src[a..z]);
                 }
                 Logical {
                     text: Cow::Owned(text),
+                    base: t_start,
                     segments,
                 }
             };
@@ -275,15 +282,15 @@ impl<'s> Builder<'s> {
                 self.error(err.code, err.message, logical.span(&err.range), Some(index));
             }
             // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
-            let outer_kw = Keyword::from_text(&logical.text[node.keyword.clone()]);
+            let outer_kw = Keyword::known(&logical.text[node.keyword.clone()]);
             let target = node
                 .sub
                 .as_deref()
-                .filter(|_| outer_kw == Keyword::Onbuild)
+                .filter(|_| outer_kw == Some(Keyword::Onbuild))
                 .unwrap_or(&node);
-            let target_kw = Keyword::from_text(&logical.text[target.keyword.clone()]);
-            let heredoc_ok =
-                matches!(target_kw, Keyword::Run | Keyword::Copy | Keyword::Add) && !target.json;
+            let target_kw = Keyword::known(&logical.text[target.keyword.clone()]);
+            let heredoc_ok = matches!(target_kw, Some(Keyword::Run | Keyword::Copy | Keyword::Add))
+                && !target.json;
             let mut ins = instruction(
                 &logical,
                 node,

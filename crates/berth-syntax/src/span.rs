@@ -36,8 +36,14 @@ pub struct LineIndex {
 impl LineIndex {
     /// Index the line starts of `source`.
     pub fn new(source: &str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr_newlines(source.as_bytes()));
+        let bytes = source.as_bytes();
+        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        line_starts.push(0);
+        let mut pos = 0;
+        while let Some(i) = bytes[pos..].iter().position(|&b| b == b'\n') {
+            pos += i + 1;
+            line_starts.push(pos);
+        }
         LineIndex { line_starts }
     }
 
@@ -56,12 +62,4 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
-}
-
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'\n')
-        .map(|(i, _)| i + 1)
 }
