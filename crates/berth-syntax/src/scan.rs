@@ -7,7 +7,7 @@ use crate::ast::{Comment, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node,
 use crate::directive::DirectiveParser;
 use crate::error::{ErrorCode, SyntaxError, SyntaxWarning};
 use crate::heredoc;
-use crate::line::{is_space, node_from_line, LineNode};
+use crate::line::{node_from_line, trim_start, LineNode};
 use crate::span::{LineIndex, Span};
 
 /// Go's `bufio.Scanner` default maximum token size, minus one.
@@ -31,6 +31,8 @@ struct Lines<'a> {
     count: usize,
     /// Start of a line that exceeded [`MAX_LINE_LEN`].
     too_long: Option<usize>,
+    /// Start of every line seen so far (for the [`LineIndex`]).
+    line_starts: Vec<usize>,
 }
 
 impl Lines<'_> {
@@ -40,13 +42,16 @@ impl Lines<'_> {
         }
         let start = self.pos;
         let rest = &self.src[start..];
-        let (text_len, end) = match rest.iter().position(|&b| b == b'\n') {
+        let (text_len, end) = match memchr::memchr(b'\n', rest) {
             Some(i) => (i, start + i + 1),
             None => (rest.len(), self.src.len()),
         };
         if text_len > MAX_LINE_LEN {
             self.too_long = Some(start);
             return None;
+        }
+        if end > start + text_len {
+            self.line_starts.push(end);
         }
         let mut content_end = start + text_len;
         while content_end > start && matches!(self.src[content_end - 1], b'\r' | b'\n') {
@@ -96,7 +101,7 @@ impl Logical<'_> {
 }
 
 fn is_comment(text: &str) -> bool {
-    text.trim_start_matches(is_space).starts_with('#')
+    trim_start(text).starts_with('#')
 }
 
 /// `trimContinuationCharacter`: the end of the kept text and whether the line ends
@@ -128,7 +133,7 @@ pub(crate) fn parse(source: String) -> Dockerfile {
         nodes: Vec::with_capacity(source.len() / 32),
         errors: Vec::new(),
         warnings: Vec::new(),
-        line_index: LineIndex::new(&source),
+        line_index: LineIndex::from_line_starts(Vec::new()),
     };
     Builder {
         src: &source,
@@ -143,11 +148,14 @@ pub(crate) fn parse(source: String) -> Dockerfile {
 impl<'s> Builder<'s> {
     fn run(&mut self) {
         let src = self.src;
+        let mut line_starts = Vec::with_capacity(src.len() / 32 + 1);
+        line_starts.push(0);
         let mut lines = Lines {
             src: src.as_bytes(),
             pos: 0,
             count: 0,
             too_long: None,
+            line_starts,
         };
         let mut dirs = DirectiveParser::default();
         let mut prev_comment: Vec<String> = Vec::new();
@@ -161,7 +169,7 @@ impl<'s> Builder<'s> {
                 start = 3;
             }
             let content = &src[start..line.content_end.max(start)];
-            let trimmed = content.trim_start_matches(is_space);
+            let trimmed = trim_start(content);
             let t_start = line.content_end.max(start) - trimmed.len();
             let comment = trimmed.starts_with('#');
             let node_span = Span::new(start, line.end);
@@ -238,7 +246,7 @@ impl<'s> Builder<'s> {
                 last = next;
                 let text = &src[next.start..next.content_end];
                 if is_comment(text) {
-                    let trimmed = text.trim_start_matches(is_space);
+                    let trimmed = trim_start(text);
                     self.file.comments.push(Comment {
                         text: trimmed[1..].trim().to_string(),
                         span: Span::new(next.content_end - trimmed.len(), next.content_end),
@@ -246,7 +254,7 @@ impl<'s> Builder<'s> {
                     });
                     continue;
                 }
-                if text.trim_start_matches(is_space).is_empty() {
+                if trim_start(text).is_empty() {
                     empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
                     continue;
                 }
@@ -382,6 +390,14 @@ impl<'s> Builder<'s> {
                 None,
             );
         }
+        let mut line_starts = std::mem::take(&mut lines.line_starts);
+        if let Some(start) = lines.too_long {
+            // BuildKit never reads past this line; index the rest for rendering only.
+            line_starts.extend(
+                memchr::memchr_iter(b'\n', &src.as_bytes()[start..]).map(|i| start + i + 1),
+            );
+        }
+        self.file.line_index = LineIndex::from_line_starts(line_starts);
         if let Some(start) = lines.too_long {
             let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
             self.error(

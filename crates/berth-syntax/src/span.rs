@@ -28,7 +28,7 @@ impl Span {
 /// let index = LineIndex::new("FROM a\nRUN b\n");
 /// assert_eq!(index.line_col(9), (2, 3));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
 }
@@ -36,14 +36,14 @@ pub struct LineIndex {
 impl LineIndex {
     /// Index the line starts of `source`.
     pub fn new(source: &str) -> Self {
-        let bytes = source.as_bytes();
-        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
         line_starts.push(0);
-        let mut pos = 0;
-        while let Some(i) = bytes[pos..].iter().position(|&b| b == b'\n') {
-            pos += i + 1;
-            line_starts.push(pos);
-        }
+        line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        LineIndex { line_starts }
+    }
+
+    /// From line starts already found (the parser finds them while scanning).
+    pub(crate) fn from_line_starts(line_starts: Vec<usize>) -> Self {
         LineIndex { line_starts }
     }
 
