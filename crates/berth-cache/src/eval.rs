@@ -16,7 +16,7 @@ use berth_syntax::{Command, Dockerfile, Instruction, Keyword, MountKind, ShellOr
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::select::{select, Selection};
+use crate::select::{selection_digest, Selection};
 use crate::snapshot::{hex, Snapshot};
 use crate::Error;
 
@@ -773,7 +773,7 @@ impl OpContext<'_, '_> {
                 continue;
             }
             let sel = Selection::new(&path, exclude);
-            let digest = select(self.input.snapshot, &sel).digest;
+            let digest = selection_digest(self.input.snapshot, &sel);
             key_tokens.push(digest.clone());
             alt_tokens.push(digest.clone());
             op.selections.push((sel, digest));
@@ -870,7 +870,7 @@ impl OpContext<'_, '_> {
                             source.clone()
                         };
                         let sel = Selection::new(&path, &[]);
-                        let digest = select(self.input.snapshot, &sel).digest;
+                        let digest = selection_digest(self.input.snapshot, &sel);
                         key_tokens.push(digest.clone());
                         alt_tokens.push(digest.clone());
                         op.selections.push((sel, digest));
