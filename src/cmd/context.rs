@@ -136,10 +136,21 @@ fn hash(args: HashArgs) -> CmdResult {
         .map_or(0, |d| d.as_nanos() as i64);
     let progress = Progress::new();
     let report = |done: u64, total: u64| progress.update(done, total);
-    let snapshot = context.snapshot(cache.as_ref(), Some(&report))?;
+    let (snapshot, stats) = context.snapshot_with_stats(cache.as_ref(), Some(&report))?;
     progress.finish();
     if let Some(path) = &args.state {
-        StatCache::from_snapshot(&snapshot, scan_started).save(path)?;
+        // Rewrite the state only when it would say something new.
+        let files = snapshot
+            .entries()
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .count();
+        let unchanged = cache
+            .as_ref()
+            .is_some_and(|c| stats.hashed_files == 0 && c.len() == files);
+        if !unchanged {
+            StatCache::from_snapshot(&snapshot, scan_started).save(path)?;
+        }
     }
     let files = snapshot.files().count();
     let bytes: u64 = snapshot

@@ -1,11 +1,403 @@
-//! `berth lint`.
+//! `berth lint`: discover Dockerfiles, lint them in parallel, print one report, exit 0/1/2.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use berth_lint::config::{self, Environment, Layer};
+use berth_lint::report::{write_report, FileReport, Format, RenderOptions};
+use berth_lint::{Diagnostic, FailureThreshold, Level, Linter, Severity};
+use rayon::prelude::*;
 
 use super::CmdResult;
+use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+
+mod discover;
+mod evidence;
+
+/// When to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 /// Arguments of `berth lint`.
-#[derive(clap::Args)]
-pub struct LintArgs {}
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Dockerfiles or directories to lint (directories are searched recursively for
+    /// Dockerfile, Containerfile, *.Dockerfile and Dockerfile.*, honouring .gitignore);
+    /// `-` reads standard input. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 
-pub fn run(_args: LintArgs) -> CmdResult {
-    Err("`berth lint` is not implemented yet".into())
+    /// The name to report for standard input (also used to find its build context).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+
+    /// Output format: tty, concise, json, sarif, checkstyle, gnu, github, gitlab, codeclimate.
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Colour: auto (when standard output is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Same as --color never (hadolint's flag).
+    #[arg(long)]
+    pub no_color: bool,
+
+    /// Exit 1 only for findings at or above this severity: error, warning, info, style
+    /// (default info, as hadolint).
+    #[arg(short = 't', long, value_name = "SEVERITY")]
+    pub failure_threshold: Option<String>,
+
+    /// Always exit 0 when linting succeeded, whatever the findings.
+    #[arg(long)]
+    pub no_fail: bool,
+
+    /// Print how often each rule fired instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// Only run rules matching these codes or prefixes (repeatable, or comma-separated).
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not run rules matching these codes or prefixes (repeatable, or comma-separated).
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Report these codes as errors.
+    #[arg(long, value_name = "CODE")]
+    pub error: Vec<String>,
+
+    /// Report these codes as warnings.
+    #[arg(long, value_name = "CODE")]
+    pub warning: Vec<String>,
+
+    /// Report these codes as info.
+    #[arg(long, value_name = "CODE")]
+    pub info: Vec<String>,
+
+    /// Report these codes as style.
+    #[arg(long, value_name = "CODE")]
+    pub style: Vec<String>,
+
+    /// A registry DL3026 accepts (repeatable).
+    #[arg(long, value_name = "REGISTRY")]
+    pub trusted_registry: Vec<String>,
+
+    /// A label the image must have, with its type: name:text|url|semver|hash|rfc3339|spdx|email.
+    #[arg(long, value_name = "NAME:TYPE")]
+    pub require_label: Vec<String>,
+
+    /// Report labels outside the label schema (DL3050).
+    #[arg(long)]
+    pub strict_labels: bool,
+
+    /// Ignore `# hadolint ignore=` and `# berth ignore=` pragmas.
+    #[arg(long)]
+    pub disable_ignore_pragma: bool,
+
+    /// Run ShellCheck on RUN commands when `shellcheck` is on PATH.
+    #[arg(long)]
+    pub shellcheck: bool,
+
+    /// A configuration file: `.toml` for berth's own, anything else for `.hadolint.yaml` syntax.
+    /// Replaces the discovery of that kind of file.
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Do not read the build context (the Dockerfile's directory) for cache-rule evidence.
+    #[arg(long)]
+    pub no_context: bool,
+
+    /// Print the configuration files used to standard error.
+    #[arg(short = 'V', long)]
+    pub verbose: bool,
+}
+
+impl LintArgs {
+    /// The command line's own configuration layer (the most important one).
+    fn layer(&self) -> Result<Layer, String> {
+        let mut layer = Layer {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            trusted_registries: self.trusted_registry.clone(),
+            formats: self.format.iter().cloned().collect(),
+            ..Layer::default()
+        };
+        for (codes, severity) in [
+            (&self.error, Severity::Error),
+            (&self.warning, Severity::Warning),
+            (&self.info, Severity::Info),
+            (&self.style, Severity::Style),
+        ] {
+            layer
+                .overrides
+                .extend(codes.iter().map(|c| (c.clone(), Level::On(severity))));
+        }
+        for entry in &self.require_label {
+            let (name, ty) = entry.split_once(':').unwrap_or((entry, ""));
+            let ty = ty
+                .parse()
+                .map_err(|e| format!("--require-label {entry}: {e}"))?;
+            layer.label_schema.insert(name.to_string(), ty);
+        }
+        if let Some(t) = &self.failure_threshold {
+            layer.failure_threshold = Some(
+                t.parse::<FailureThreshold>()
+                    .map_err(|e| format!("--failure-threshold: {e}"))?,
+            );
+        }
+        let flag = |on: bool| on.then_some(true);
+        layer.no_fail = flag(self.no_fail);
+        layer.strict_labels = flag(self.strict_labels);
+        layer.disable_ignore_pragma = flag(self.disable_ignore_pragma);
+        layer.shellcheck = flag(self.shellcheck);
+        layer.verbose = flag(self.verbose);
+        layer.no_color = match self.color {
+            Some(ColorChoice::Never) => Some(true),
+            Some(_) => Some(false),
+            None => flag(self.no_color),
+        };
+        Ok(layer)
+    }
+}
+
+/// One input: a path on disk or standard input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+struct Linted {
+    path: String,
+    source: String,
+    diagnostics: Vec<Diagnostic>,
+    rejected: bool,
+}
+
+pub fn run(args: LintArgs) -> CmdResult {
+    let env = Environment::from_process()?;
+    let cli_layer = args.layer()?;
+    let loaded = if args.isolated {
+        config::Loaded {
+            config: config::resolve(&[config::env_layer(&env)?, cli_layer]),
+            ..config::Loaded::default()
+        }
+    } else {
+        config::load(&env, args.config.as_deref(), cli_layer)?
+    };
+    for warning in &loaded.warnings {
+        eprintln!("berth: warning: {warning}");
+    }
+    let config = loaded.config;
+    if config.verbose {
+        match loaded.files.as_slice() {
+            [] => eprintln!("berth: no configuration file used"),
+            files => {
+                for f in files {
+                    eprintln!("berth: configuration file: {}", f.display());
+                }
+            }
+        }
+    }
+    // The last format named wins (command line over config files over environment).
+    let format: Format = match config.formats.last() {
+        Some(name) => name.parse()?,
+        None => Format::Tty,
+    };
+
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (inputs, mut io_errors) = discover::inputs(&paths);
+
+    let settings = &config.settings;
+    let linter = Linter::new(settings);
+    let wants_context = !args.no_context && settings_enable_cache_rules(settings);
+    let contexts = evidence::Cache::default();
+    let stdin_name = args.stdin_filename.clone();
+
+    let results: Vec<Result<Linted, String>> = inputs
+        .par_iter()
+        .map(|input| {
+            let (display, source, on_disk) = match input {
+                Input::Stdin => {
+                    let mut bytes = Vec::new();
+                    io::stdin()
+                        .read_to_end(&mut bytes)
+                        .map_err(|e| format!("-: cannot read standard input: {e}"))?;
+                    let name = stdin_name.clone().unwrap_or_else(|| "-".to_string());
+                    let on_disk = stdin_name.as_ref().map(PathBuf::from);
+                    (name, decode(bytes), on_disk)
+                }
+                Input::File(path) => {
+                    let bytes = std::fs::read(path)
+                        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+                    (display_path(path), decode(bytes), Some(path.clone()))
+                }
+            };
+            let context = if wants_context {
+                on_disk.as_deref().and_then(|p| contexts.for_dockerfile(p))
+            } else {
+                None
+            };
+            let result = linter.lint(&source, &display, context.as_deref());
+            Ok(Linted {
+                rejected: result.rejected(),
+                path: display,
+                source: result.dockerfile.source,
+                diagnostics: result.diagnostics,
+            })
+        })
+        .collect();
+
+    let mut linted = Vec::new();
+    for r in results {
+        match r {
+            Ok(l) => linted.push(l),
+            Err(e) => io_errors.push(e),
+        }
+    }
+    for e in &io_errors {
+        eprintln!("berth: error: {e}");
+    }
+
+    let color = !config.no_color
+        && match args.color {
+            Some(ColorChoice::Always) => true,
+            Some(ColorChoice::Never) => false,
+            None | Some(ColorChoice::Auto) => {
+                args.output.is_none()
+                    && io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+    let options = RenderOptions {
+        color,
+        width: terminal_width(),
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| format!("{}: cannot create: {e}", path.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+    if args.statistics {
+        write_statistics(&linted, &mut out)?;
+    } else {
+        let reports: Vec<FileReport> = linted
+            .iter()
+            .map(|l| FileReport::new(&l.path, &l.source, &l.diagnostics))
+            .collect();
+        write_report(format, &reports, &options, &mut out)?;
+        if format == Format::Tty {
+            write_summary(&linted, &mut out)?;
+        }
+    }
+    out.flush()?;
+
+    if !io_errors.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    let rejected = linted.iter().any(|l| l.rejected);
+    let failing = linted
+        .iter()
+        .flat_map(|l| &l.diagnostics)
+        .any(|d| settings.failure_threshold.fails(d.severity));
+    // Code Climate engines must exit 0 (hadolint does the same).
+    if config.no_fail || format == Format::Codeclimate {
+        return Ok(EXIT_OK);
+    }
+    Ok(if rejected || failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Whether any BR1xx cache rule is on (only then is the build context read).
+fn settings_enable_cache_rules(settings: &berth_lint::Settings) -> bool {
+    berth_lint::registry::all().any(|e| e.meta.code.starts_with("BR1") && settings.enables(e.meta))
+}
+
+/// BuildKit reads bytes; invalid UTF-8 is replaced, a UTF-8 BOM kept for the parser.
+fn decode(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// Paths are reported as given, `/`-separated, without a leading `./`.
+fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(String::from).unwrap_or(s)
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100)
+}
+
+fn write_summary(linted: &[Linted], out: &mut dyn Write) -> io::Result<()> {
+    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    for d in linted.iter().flat_map(|l| &l.diagnostics) {
+        *by_severity.entry(d.severity).or_default() += 1;
+    }
+    let total: usize = by_severity.values().sum();
+    let files = linted.len();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if total == 0 {
+        return writeln!(out, "No findings in {}.", plural(files, "file"));
+    }
+    let parts: Vec<String> = by_severity
+        .iter()
+        .rev()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    writeln!(
+        out,
+        "Found {} ({}) in {}.",
+        plural(total, "finding"),
+        parts.join(", "),
+        plural(files, "file")
+    )
+}
+
+fn write_statistics(linted: &[Linted], out: &mut dyn Write) -> io::Result<()> {
+    let mut counts: BTreeMap<&str, (usize, Severity, &str)> = BTreeMap::new();
+    for d in linted.iter().flat_map(|l| &l.diagnostics) {
+        let summary = berth_lint::registry::find(&d.code).map_or("", |e| e.meta.summary);
+        let entry = counts
+            .entry(d.code.as_ref())
+            .or_insert((0, d.severity, summary));
+        entry.0 += 1;
+        entry.1 = entry.1.max(d.severity);
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+    for (code, (count, severity, summary)) in rows {
+        writeln!(out, "{count:>6}  {code:<32} {severity:<8} {summary}")?;
+    }
+    Ok(())
 }

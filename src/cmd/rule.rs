@@ -1,11 +1,92 @@
-//! `berth rule`.
+//! `berth rule`: list every rule, or print one rule's documentation.
+
+use std::io::Write;
+
+use berth_lint::registry;
 
 use super::CmdResult;
+use crate::EXIT_OK;
 
 /// Arguments of `berth rule`.
 #[derive(clap::Args)]
-pub struct RuleArgs {}
+pub struct RuleArgs {
+    /// A rule code (`DL3008`, `StageNameCasing`, `BR101`; case-insensitive). Without it, list
+    /// every rule.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 
-pub fn run(_args: RuleArgs) -> CmdResult {
-    Err("`berth rule` is not implemented yet".into())
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+}
+
+pub fn run(args: RuleArgs) -> CmdResult {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let json = args.format == "json";
+    match &args.code {
+        None if json => {
+            let rules: Vec<_> = registry::all().map(|e| describe(e.meta, false)).collect();
+            serde_json::to_writer_pretty(&mut out, &rules)?;
+            writeln!(out)?;
+        }
+        None => {
+            for entry in registry::all() {
+                let m = entry.meta;
+                let off = if m.default_enabled {
+                    ""
+                } else {
+                    " (off by default)"
+                };
+                writeln!(
+                    out,
+                    "{:<34} {:<9} {:<8} {}{off}",
+                    m.code,
+                    m.family.as_str(),
+                    m.severity.as_str(),
+                    m.summary
+                )?;
+            }
+        }
+        Some(code) => {
+            let Some(entry) = registry::find(code).or_else(|| registry::find_ignore_case(code))
+            else {
+                return Err(format!("unknown rule `{code}`; `berth rule` lists every rule").into());
+            };
+            let m = entry.meta;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &describe(m, true))?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "# {}: {}\n", m.code, m.summary)?;
+                let off = if m.default_enabled {
+                    ""
+                } else {
+                    ", off by default"
+                };
+                writeln!(
+                    out,
+                    "Family: {}. Default severity: {}{off}.\n",
+                    m.family.as_str(),
+                    m.severity.as_str()
+                )?;
+                out.write_all(m.docs_text().as_bytes())?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn describe(m: &berth_lint::Meta, docs: bool) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "code": m.code,
+        "family": m.family.as_str(),
+        "severity": m.severity.as_str(),
+        "default_enabled": m.default_enabled,
+        "summary": m.summary,
+    });
+    if docs {
+        v["docs"] = serde_json::Value::String(m.docs_text());
+    }
+    v
 }

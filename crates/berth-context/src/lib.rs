@@ -32,4 +32,4 @@ pub use digest::{file_record, file_record_bytes, Digest, EntryKind, Header};
 pub use pattern::{parse_dockerignore, MatchInfo, Matcher, Pattern, PatternError, Semantics};
 pub use snapshot::{key_cmp, Entry, RootHeader, Snapshot};
 pub use statcache::{StatCache, StateError};
-pub use walk::{Context, ContextError};
+pub use walk::{Context, ContextError, HashStats};

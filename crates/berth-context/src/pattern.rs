@@ -412,12 +412,38 @@ impl Matcher {
         self.incremental(path, Some(&parent.parent_matched))
     }
 
+    /// [`Matcher::is_excluded_in`] for an entry that has no children (a file or a
+    /// symlink): the same decision without building its match info.
+    pub fn is_excluded_leaf(&self, path: &[u8], parent: &MatchInfo) -> Result<bool, PatternError> {
+        if self.patterns.is_empty() {
+            return Ok(false);
+        }
+        if self.semantics == Semantics::Docker20 {
+            return self.legacy_matches(path);
+        }
+        let parent = (!parent.parent_matched.is_empty()).then_some(&parent.parent_matched[..]);
+        self.incremental_with(path, parent, false).map(|(m, _)| m)
+    }
+
     fn incremental(
         &self,
         path: &[u8],
         parent: Option<&[bool]>,
     ) -> Result<(bool, MatchInfo), PatternError> {
-        let mut info = vec![false; self.patterns.len()];
+        self.incremental_with(path, parent, true)
+    }
+
+    fn incremental_with(
+        &self,
+        path: &[u8],
+        parent: Option<&[bool]>,
+        want_info: bool,
+    ) -> Result<(bool, MatchInfo), PatternError> {
+        let mut info = if want_info {
+            vec![false; self.patterns.len()]
+        } else {
+            Vec::new()
+        };
         let mut matched = false;
         for (i, pattern) in self.patterns.iter().enumerate() {
             let mut hit = parent.is_some_and(|p| p[i]);
@@ -443,7 +469,9 @@ impl Matcher {
                     }
                 }
             }
-            info[i] = hit;
+            if want_info {
+                info[i] = hit;
+            }
             if hit {
                 matched = !pattern.exclusion;
             }

@@ -77,7 +77,10 @@ pub enum RootHeader {
 /// BuildKit's key order: paths compared as bytes with `/` sorting before everything.
 pub fn key_cmp(a: &[u8], b: &[u8]) -> Ordering {
     let map = |c: u8| if c == b'/' { 0 } else { c };
-    a.iter().map(|&c| map(c)).cmp(b.iter().map(|&c| map(c)))
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => map(a[i]).cmp(&map(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
 }
 
 /// A hashed context (or any file tree).
@@ -138,7 +141,7 @@ impl Snapshot {
     /// digest; the other records and every directory digest are computed here. Missing
     /// parent directories (and the root) are added with mode 0755.
     pub fn from_entries(mut entries: Vec<Entry>, root_header: RootHeader) -> Snapshot {
-        entries.sort_by(|a, b| key_cmp(&a.path, &b.path));
+        entries.sort_unstable_by(|a, b| key_cmp(&a.path, &b.path));
         entries.dedup_by(|a, b| a.path == b.path);
         let mut missing = Vec::new();
         {
@@ -158,8 +161,14 @@ impl Snapshot {
         }
         if !missing.is_empty() {
             entries.extend(missing);
-            entries.sort_by(|a, b| key_cmp(&a.path, &b.path));
+            entries.sort_unstable_by(|a, b| key_cmp(&a.path, &b.path));
         }
+        Snapshot::from_complete(entries, root_header)
+    }
+
+    /// [`Snapshot::from_entries`] for entries already sorted in key order, unique, with
+    /// the root first and every parent present (what the walker produces).
+    pub(crate) fn from_complete(mut entries: Vec<Entry>, root_header: RootHeader) -> Snapshot {
         for entry in &mut entries {
             if entry.kind != EntryKind::File {
                 entry.digest = entry.header().digest();

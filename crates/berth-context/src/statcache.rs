@@ -21,9 +21,8 @@ const MAGIC: &[u8; 8] = b"BERTHSC1";
 /// its mtime ("racy git"); 2 s covers coarse file systems.
 const RACY_MARGIN_NS: i64 = 2_000_000_000;
 
-#[derive(Clone, Debug)]
+/// One remembered file, decoded on demand from the record bytes.
 struct Cached {
-    path: Box<[u8]>,
     size: u64,
     mtime_ns: i64,
     ino: u64,
@@ -31,12 +30,18 @@ struct Cached {
     digest: Digest,
 }
 
-/// File digests from an earlier scan, sorted in key order.
+/// File digests from an earlier scan, in key order. The records stay in their encoded
+/// form (one buffer plus an offset per record) so loading 100,000 of them costs one
+/// allocation, not 100,000.
 #[derive(Clone, Debug, Default)]
 pub struct StatCache {
     scanned_at_ns: i64,
-    entries: Vec<Cached>,
+    records: Vec<u8>,
+    offsets: Vec<usize>,
 }
+
+/// Bytes of a record after its path.
+const FIXED: usize = 8 + 8 + 8 + 4 + 32;
 
 /// Why a state file was not used.
 #[derive(Debug, thiserror::Error)]
@@ -60,13 +65,57 @@ pub enum StateError {
 }
 
 impl StatCache {
+    fn record(&self, i: usize) -> Cached {
+        let at = self.offsets[i];
+        let b = &self.records[at..];
+        let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let f = &b[4 + len..4 + len + FIXED];
+        let u64_at = |o: usize| u64::from_le_bytes(f[o..o + 8].try_into().unwrap_or_default());
+        let mut digest = [0u8; 32];
+        digest.copy_from_slice(&f[28..60]);
+        Cached {
+            size: u64_at(0),
+            mtime_ns: u64_at(8) as i64,
+            ino: u64_at(16),
+            mode: u32::from_le_bytes(f[24..28].try_into().unwrap_or_default()),
+            digest: Digest(digest),
+        }
+    }
+
+    fn path_at(&self, i: usize) -> &[u8] {
+        let at = self.offsets[i];
+        let b = &self.records[at..];
+        let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        &b[4..4 + len]
+    }
+
     /// The cached digest for a file entry whose metadata is unchanged.
     pub fn lookup(&self, entry: &Entry) -> Option<Digest> {
-        let i = self
-            .entries
-            .binary_search_by(|c| key_cmp(&c.path, &entry.path))
-            .ok()?;
-        let c = &self.entries[i];
+        let (mut lo, mut hi) = (0, self.offsets.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match key_cmp(self.path_at(mid), &entry.path) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.fresh(&self.record(mid), entry),
+            }
+        }
+        None
+    }
+
+    /// Look up entries presented in key order: `cursor` carries the position between
+    /// calls, so a whole snapshot is matched in one linear pass.
+    pub fn lookup_sorted(&self, entry: &Entry, cursor: &mut usize) -> Option<Digest> {
+        while *cursor < self.offsets.len() && key_cmp(self.path_at(*cursor), &entry.path).is_lt() {
+            *cursor += 1;
+        }
+        if *cursor >= self.offsets.len() || self.path_at(*cursor) != &*entry.path {
+            return None;
+        }
+        self.fresh(&self.record(*cursor), entry)
+    }
+
+    fn fresh(&self, c: &Cached, entry: &Entry) -> Option<Digest> {
         let same = c.size == entry.size
             && c.mtime_ns == entry.mtime_ns
             && c.ino == entry.ino
@@ -77,32 +126,36 @@ impl StatCache {
 
     /// Number of remembered files.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.offsets.len()
     }
 
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.offsets.is_empty()
     }
 
     /// Remember every regular file of `snapshot`, scanned starting at `scanned_at_ns`.
     pub fn from_snapshot(snapshot: &Snapshot, scanned_at_ns: i64) -> StatCache {
-        let entries = snapshot
+        let mut records = Vec::new();
+        let mut offsets = Vec::new();
+        for e in snapshot
             .entries()
             .iter()
             .filter(|e| e.kind == EntryKind::File)
-            .map(|e| Cached {
-                path: e.path.clone(),
-                size: e.size,
-                mtime_ns: e.mtime_ns,
-                ino: e.ino,
-                mode: e.mode,
-                digest: e.digest,
-            })
-            .collect();
+        {
+            offsets.push(records.len());
+            records.extend_from_slice(&(e.path.len() as u32).to_le_bytes());
+            records.extend_from_slice(&e.path);
+            records.extend_from_slice(&e.size.to_le_bytes());
+            records.extend_from_slice(&(e.mtime_ns as u64).to_le_bytes());
+            records.extend_from_slice(&e.ino.to_le_bytes());
+            records.extend_from_slice(&e.mode.to_le_bytes());
+            records.extend_from_slice(&e.digest.0);
+        }
         StatCache {
             scanned_at_ns,
-            entries,
+            records,
+            offsets,
         }
     }
 
@@ -119,7 +172,7 @@ impl StatCache {
                 })
             }
         };
-        Self::decode(&bytes)
+        Self::decode(bytes)
             .map(Some)
             .map_err(|reason| StateError::Corrupt {
                 path: path.display().to_string(),
@@ -127,79 +180,70 @@ impl StatCache {
             })
     }
 
-    fn decode(bytes: &[u8]) -> Result<StatCache, &'static str> {
-        if bytes.len() < 8 + 8 + 8 + 32 || &bytes[..8] != MAGIC {
+    fn decode(mut bytes: Vec<u8>) -> Result<StatCache, &'static str> {
+        const HEAD: usize = 8 + 8 + 8;
+        if bytes.len() < HEAD + 32 || &bytes[..8] != MAGIC {
             return Err("not a berth stat cache");
         }
-        let (body, sum) = bytes.split_at(bytes.len() - 32);
-        if Sha256::digest(body).as_slice() != sum {
+        let body_len = bytes.len() - 32;
+        if Sha256::digest(&bytes[..body_len]).as_slice() != &bytes[body_len..] {
             return Err("checksum mismatch");
         }
-        let mut r = Reader { b: body, at: 8 };
+        let mut r = Reader {
+            b: &bytes[..body_len],
+            at: 8,
+        };
         let scanned_at_ns = r.u64()? as i64;
         let count = r.u64()?;
-        let mut entries = Vec::with_capacity(count.min(1 << 24) as usize);
+        let mut offsets = Vec::with_capacity(count.min(1 << 24) as usize);
         for _ in 0..count {
+            offsets.push(r.at - HEAD);
             let len = r.u32()? as usize;
-            let path: Box<[u8]> = r.take(len)?.into();
-            let size = r.u64()?;
-            let mtime_ns = r.u64()? as i64;
-            let ino = r.u64()?;
-            let mode = r.u32()?;
-            let digest = Digest(r.take(32)?.try_into().map_err(|_| "truncated")?);
-            entries.push(Cached {
-                path,
-                size,
-                mtime_ns,
-                ino,
-                mode,
-                digest,
-            });
+            r.take(len)?;
+            r.take(FIXED)?;
         }
-        if r.at != body.len() {
+        if r.at != body_len {
             return Err("trailing bytes");
         }
-        if !entries
-            .windows(2)
-            .all(|w| key_cmp(&w[0].path, &w[1].path).is_lt())
-        {
+        bytes.truncate(body_len);
+        bytes.drain(..HEAD);
+        let cache = StatCache {
+            scanned_at_ns,
+            records: bytes,
+            offsets,
+        };
+        if !(1..cache.len()).all(|i| key_cmp(cache.path_at(i - 1), cache.path_at(i)).is_lt()) {
             return Err("entries out of order");
         }
-        Ok(StatCache {
-            scanned_at_ns,
-            entries,
-        })
+        Ok(cache)
     }
 
     /// Write the state file atomically (temporary file in the same directory, then
-    /// rename), so a crash never leaves a half-written cache.
+    /// rename), so a reader never sees a half-written cache. There is no fsync: after a
+    /// crash the trailing checksum exposes a torn file, which is then ignored.
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
         let io = |source| StateError::Io {
             path: path.display().to_string(),
             source,
         };
-        let mut body = Vec::with_capacity(24 + self.entries.len() * 96);
-        body.extend_from_slice(MAGIC);
-        body.extend_from_slice(&(self.scanned_at_ns as u64).to_le_bytes());
-        body.extend_from_slice(&(self.entries.len() as u64).to_le_bytes());
-        for c in &self.entries {
-            body.extend_from_slice(&(c.path.len() as u32).to_le_bytes());
-            body.extend_from_slice(&c.path);
-            body.extend_from_slice(&c.size.to_le_bytes());
-            body.extend_from_slice(&(c.mtime_ns as u64).to_le_bytes());
-            body.extend_from_slice(&c.ino.to_le_bytes());
-            body.extend_from_slice(&c.mode.to_le_bytes());
-            body.extend_from_slice(&c.digest.0);
-        }
-        let sum = Sha256::digest(&body);
+        let mut head = Vec::with_capacity(24);
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&(self.scanned_at_ns as u64).to_le_bytes());
+        head.extend_from_slice(&(self.offsets.len() as u64).to_le_bytes());
+        let mut sum = Sha256::new();
+        sum.update(&head);
+        sum.update(&self.records);
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        tmp.write_all(&body).map_err(io)?;
-        tmp.write_all(&sum).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
+        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+        out.write_all(&head).map_err(io)?;
+        out.write_all(&self.records).map_err(io)?;
+        out.write_all(&sum.finalize()).map_err(io)?;
+        out.flush().map_err(io)?;
+        drop(out);
         tmp.persist(path).map_err(|e| io(e.error))?;
         Ok(())
     }

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::digest::{file_record, Digest, EntryKind};
 use crate::pattern::{parse_dockerignore, MatchInfo, Matcher, PatternError, Semantics};
-use crate::snapshot::{Entry, RootHeader, Snapshot};
+use crate::snapshot::{key_cmp, Entry, RootHeader, Snapshot};
 use crate::statcache::StatCache;
 
 /// Why the context could not be read.
@@ -120,23 +120,36 @@ impl Context {
         &self.matcher
     }
 
-    /// Every entry the client would send (root first, unsorted below), metadata only.
+    /// Every entry the client would send, metadata only, in BuildKit key order (root
+    /// first, each directory followed by its subtree).
     pub fn walk(&self) -> Result<Vec<Entry>, ContextError> {
         let meta = fs::symlink_metadata(&self.root).map_err(|e| io_err(&self.root, e))?;
-        let mut out = vec![entry_from(b"", &meta, None)];
-        out.extend(self.walk_dir(&self.root, b"", &MatchInfo::default())?);
+        let chunks = self.walk_dir(&self.root, b"", &MatchInfo::default())?;
+        let mut out = Vec::with_capacity(1 + chunks.iter().map(Vec::len).sum::<usize>());
+        out.push(entry_from(b"", &meta, None));
+        for chunk in chunks {
+            out.extend(chunk);
+        }
         Ok(out)
     }
 
+    /// The entries below `dir`, in BuildKit key order: siblings sorted by name, each
+    /// directory followed by its own subtree (so no global sort is needed).
+    /// The result is a list of chunks whose concatenation is the subtree: moving chunk
+    /// vectors up the tree instead of their entries saves copying every entry once per
+    /// level.
     fn walk_dir(
         &self,
         dir: &Path,
         rel: &[u8],
         info: &MatchInfo,
-    ) -> Result<Vec<Entry>, ContextError> {
+    ) -> Result<Vec<Vec<Entry>>, ContextError> {
+        enum Child {
+            Leaf(Entry),
+            Dir(PathBuf, MatchInfo, bool, fs::Metadata),
+        }
         let reader = fs::read_dir(dir).map_err(|e| io_err(dir, e))?;
-        let mut out = Vec::new();
-        let mut subdirs = Vec::new();
+        let mut children: Vec<(Vec<u8>, Child)> = Vec::new();
         for item in reader {
             let item = item.map_err(|e| io_err(dir, e))?;
             let name = item.file_name();
@@ -146,50 +159,76 @@ impl Context {
                 child.push(b'/');
             }
             child.extend_from_slice(name.as_bytes());
-            let abs = item.path();
-            let meta = item.metadata().map_err(|e| io_err(&abs, e))?;
+            let meta = item.metadata().map_err(|e| io_err(&item.path(), e))?;
             let ft = meta.file_type();
             if ft.is_fifo() {
                 continue;
             }
-            let (excluded, child_info) = self
-                .matcher
-                .is_excluded_in(&child, info)
-                .map_err(|source| self.pattern_error(source))?;
             if ft.is_dir() {
+                let (excluded, child_info) = self
+                    .matcher
+                    .is_excluded_in(&child, info)
+                    .map_err(|source| self.pattern_error(source))?;
                 if excluded && !self.matcher.may_reinclude_below(&child) {
                     continue;
                 }
-                subdirs.push((abs, child, child_info, excluded, meta));
+                children.push((child, Child::Dir(item.path(), child_info, excluded, meta)));
                 continue;
             }
+            let excluded = self
+                .matcher
+                .is_excluded_leaf(&child, info)
+                .map_err(|source| self.pattern_error(source))?;
             if excluded {
                 continue;
             }
             let target = if ft.is_symlink() {
+                let abs = item.path();
                 Some(fs::read_link(&abs).map_err(|e| io_err(&abs, e))?)
             } else {
                 None
             };
-            out.push(entry_from(&child, &meta, target.as_deref()));
+            let entry = entry_from(&child, &meta, target.as_deref());
+            children.push((child, Child::Leaf(entry)));
         }
-        let nested: Vec<Result<Vec<Entry>, ContextError>> = subdirs
-            .into_par_iter()
-            .map(|(abs, child, child_info, excluded, meta)| {
-                let below = self.walk_dir(&abs, &child, &child_info)?;
-                // An excluded directory walked for possible exceptions is only sent when
-                // something inside it was re-included.
-                if excluded && below.is_empty() {
-                    return Ok(Vec::new());
+        // Siblings share the prefix, so plain byte order of the paths is key order.
+        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let subtrees: Vec<Result<Vec<Vec<Entry>>, ContextError>> = children
+            .par_iter()
+            .map(|(child, kind)| match kind {
+                Child::Leaf(_) => Ok(Vec::new()),
+                Child::Dir(abs, child_info, excluded, meta) => {
+                    let below = self.walk_dir(abs, child, child_info)?;
+                    // An excluded directory walked for possible exceptions is only sent
+                    // when something inside it was re-included.
+                    if *excluded && below.iter().all(Vec::is_empty) {
+                        return Ok(Vec::new());
+                    }
+                    let mut chunks = Vec::with_capacity(below.len() + 1);
+                    chunks.push(vec![entry_from(child, meta, None)]);
+                    chunks.extend(below);
+                    Ok(chunks)
                 }
-                let mut v = Vec::with_capacity(below.len() + 1);
-                v.push(entry_from(&child, &meta, None));
-                v.extend(below);
-                Ok(v)
             })
             .collect();
-        for part in nested {
-            out.extend(part?);
+        let mut out = Vec::new();
+        let mut current = Vec::new();
+        for ((_, kind), subtree) in children.into_iter().zip(subtrees) {
+            match kind {
+                Child::Leaf(entry) => current.push(entry),
+                Child::Dir(..) => {
+                    let subtree = subtree?;
+                    if !subtree.is_empty() {
+                        if !current.is_empty() {
+                            out.push(std::mem::take(&mut current));
+                        }
+                        out.extend(subtree);
+                    }
+                }
+            }
+        }
+        if !current.is_empty() {
+            out.push(current);
         }
         Ok(out)
     }
@@ -241,14 +280,27 @@ impl Context {
         cache: Option<&StatCache>,
         progress: Option<&(dyn Fn(u64, u64) + Sync)>,
     ) -> Result<Snapshot, ContextError> {
+        self.snapshot_with_stats(cache, progress).map(|(s, _)| s)
+    }
+
+    /// [`Context::snapshot`], also saying how many files were read.
+    pub fn snapshot_with_stats(
+        &self,
+        cache: Option<&StatCache>,
+        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
+    ) -> Result<(Snapshot, HashStats), ContextError> {
         let mut entries = self.walk()?;
+        debug_assert!(entries
+            .windows(2)
+            .all(|w| key_cmp(&w[0].path, &w[1].path).is_lt()));
         let mut todo: Vec<usize> = Vec::new();
         let mut total = 0u64;
+        let mut cursor = 0;
         for (i, entry) in entries.iter_mut().enumerate() {
             if entry.kind != EntryKind::File {
                 continue;
             }
-            match cache.and_then(|c| c.lookup(entry)) {
+            match cache.and_then(|c| c.lookup_sorted(entry, &mut cursor)) {
                 Some(digest) => entry.digest = digest,
                 None => {
                     total += entry.size;
@@ -282,11 +334,27 @@ impl Context {
                 },
             )
             .collect::<Result<_, ContextError>>()?;
+        let stats = HashStats {
+            hashed_files: digests.len(),
+            hashed_bytes: total,
+        };
         for (i, digest) in digests {
             entries[i].digest = digest;
         }
-        Ok(Snapshot::from_entries(entries, RootHeader::Transfer))
+        Ok((
+            Snapshot::from_complete(entries, RootHeader::Transfer),
+            stats,
+        ))
     }
+}
+
+/// What a snapshot had to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HashStats {
+    /// Files read and hashed (not answered by the stat cache).
+    pub hashed_files: usize,
+    /// Their total size.
+    pub hashed_bytes: u64,
 }
 
 fn is_socket(path: &Path) -> bool {

@@ -1,1 +1,37 @@
-//! berth-lint.
+//! berth-lint: the Dockerfile linter behind `berth lint`: hadolint's DL rules, BuildKit's
+//! build checks and berth's own cache rules on one engine, with hadolint's pragmas and
+//! configuration files, and reporters for every output format.
+//!
+//! ```
+//! use berth_lint::{lint, Settings, Severity};
+//!
+//! let result = lint("FROM alpine\nADD https://example.com/app.tgz /opt/\n", &Settings::default());
+//! for d in &result.diagnostics {
+//!     let (line, column) = result.dockerfile.line_col(d.span.start);
+//!     println!("{line}:{column} {} {}: {}", d.code, d.severity, d.message);
+//! }
+//! assert!(result.diagnostics.iter().any(|d| d.code == "BR104" && d.severity == Severity::Warning));
+//! ```
+//!
+//! Adding a rule: see `RULES.md` in this crate.
+
+pub mod config;
+pub mod context;
+pub mod diagnostic;
+pub mod engine;
+pub mod evidence;
+pub mod pragma;
+pub mod registry;
+pub mod report;
+pub mod rule;
+pub mod rules;
+pub mod settings;
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use context::{LintContext, PerStage, StageInfo};
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Position, Severity};
+pub use engine::{lint, LintResult, Linter};
+pub use evidence::BuildContext;
+pub use rule::{Family, Kind, KindSet, Meta, Rule, RuleEntry, RuleMeta};
+pub use settings::{CheckConfig, FailureThreshold, LabelType, Level, Settings};

@@ -17,7 +17,7 @@ use crate::span::Span;
 
 /// The typed, validated form of an instruction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Command {
     From(From),
     Run(Run),
@@ -364,7 +364,13 @@ const L: FlagType = FlagType::Strings;
 pub(crate) fn check_file(file: &mut Dockerfile) {
     let mut seen_from = false;
     let mut errors = Vec::new();
+    // Instructions the parser stage already rejected get no second, follow-on error.
+    let parser_failed: Vec<usize> = file.errors.iter().filter_map(|e| e.instruction).collect();
     for (i, ins) in file.instructions.iter_mut().enumerate() {
+        if parser_failed.contains(&i) {
+            seen_from |= ins.keyword == Keyword::From;
+            continue;
+        }
         match build(ins) {
             Ok(cmd) => {
                 let is_from = matches!(cmd, Command::From(_));

@@ -1,7 +1,7 @@
 //! Parser directives (`# syntax=`, `# escape=`, `# check=`), recognised only in the
 //! block of comment lines at the very top of the file (`DirectiveParser.ParseLine`).
 
-use nom::bytes::complete::{take_while, take_while1};
+use nom::bytes::complete::take_while;
 use nom::character::complete::{char, satisfy};
 use nom::combinator::recognize;
 use nom::sequence::{pair, preceded, tuple};
@@ -34,9 +34,9 @@ fn directive_head(line: &str) -> IResult<&str, &str> {
     Ok((rest, name))
 }
 
-/// Value: at least one character, trailing `\s` removed.
+/// Value: the rest of the line, trailing `\s` removed.
 fn directive_value(rest: &str) -> IResult<&str, &str> {
-    let (after, value) = take_while1(|_| true)(rest)?;
+    let (after, value) = take_while(|_| true)(rest)?;
     Ok((after, value.trim_end_matches(re_space)))
 }
 
@@ -62,13 +62,20 @@ impl DirectiveParser {
             let (_, value) = directive_value(rest)?;
             Ok((name, value, rest))
         });
-        let Ok((name, value, rest)) = parsed else {
+        let Ok((name, mut value, mut rest)) = parsed else {
             self.done = true;
             return Ok(None);
         };
         if value.is_empty() {
-            self.done = true;
-            return Ok(None);
+            // `=\s*(.+?)\s*$` backtracks: after `=` and only whitespace, the
+            // value is the last whitespace character (`# escape=  ` gives " ").
+            let head = &line[..line.len() - rest.len()];
+            let Some(last) = head.chars().last().filter(|&c| re_space(c)) else {
+                self.done = true;
+                return Ok(None);
+            };
+            rest = &line[line.len() - rest.len() - last.len_utf8()..];
+            value = &rest[..last.len_utf8()];
         }
         let key = name.to_ascii_lowercase();
         if !DIRECTIVE_NAMES.contains(&key.as_str()) {
@@ -105,6 +112,15 @@ mod tests {
         assert!(p.parse_line("# escape=\\", 0).is_err());
         assert!(p.parse_line("# hello", 0).unwrap().is_none());
         assert!(p.parse_line("# syntax=x", 0).unwrap().is_none());
+    }
+
+    #[test]
+    fn whitespace_only_value_is_its_last_character() {
+        let mut p = DirectiveParser::default();
+        let d = p.parse_line("# escape=  \t", 0).unwrap().unwrap();
+        assert_eq!(d.value, "\t");
+        let mut p = DirectiveParser::default();
+        assert!(p.parse_line("# escape=", 0).unwrap().is_none());
     }
 
     #[test]

@@ -206,25 +206,13 @@ fn extract_flags(
                 pos += 1;
                 continue;
             }
-            let mut c = ch;
-            if ch == esc {
-                if pos + 1 == end {
-                    pos += 1;
-                    continue;
-                }
-                pos += 1;
-                c = b[pos];
-            }
-            word.push(c as char);
-            pos += 1;
-            continue;
-        }
-        // Quote phase.
-        if ch == quote {
+        } else if ch == quote {
             phase = Phase::Word;
             pos += 1;
             continue;
         }
+        // Word or quote phase: the escape character makes the next byte literal
+        // (a trailing lone escape is dropped).
         let mut c = ch;
         if ch == esc {
             if pos + 1 == end {

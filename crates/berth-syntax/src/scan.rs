@@ -3,9 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::ast::{
-    Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node, NodeKind, Word,
-};
+use crate::ast::{Comment, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node, NodeKind, Word};
 use crate::directive::DirectiveParser;
 use crate::error::{ErrorCode, SyntaxError, SyntaxWarning};
 use crate::heredoc;
@@ -110,20 +108,13 @@ fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
 
 struct Builder<'s> {
     src: &'s str,
-    escape: char,
-    directives: Vec<Directive>,
-    instructions: Vec<Instruction>,
-    comments: Vec<Comment>,
-    nodes: Vec<Node>,
-    errors: Vec<SyntaxError>,
-    warnings: Vec<SyntaxWarning>,
+    file: &'s mut Dockerfile,
 }
 
 /// Parse `source` (already valid UTF-8).
 pub(crate) fn parse(source: String) -> Dockerfile {
-    let line_index = LineIndex::new(&source);
-    let mut b = Builder {
-        src: &source,
+    let mut file = Dockerfile {
+        source: String::new(),
         escape: '\\',
         directives: Vec::new(),
         instructions: Vec::new(),
@@ -131,29 +122,13 @@ pub(crate) fn parse(source: String) -> Dockerfile {
         nodes: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
+        line_index: LineIndex::new(&source),
     };
-    b.run();
-    let Builder {
-        escape,
-        directives,
-        instructions,
-        comments,
-        nodes,
-        errors,
-        warnings,
-        ..
-    } = b;
-    let mut file = Dockerfile {
-        escape,
-        directives,
-        instructions,
-        comments,
-        nodes,
-        errors,
-        warnings,
-        line_index,
-        source: String::new(),
-    };
+    Builder {
+        src: &source,
+        file: &mut file,
+    }
+    .run();
     file.source = source;
     crate::command::check_file(&mut file);
     file
@@ -173,7 +148,7 @@ impl<'s> Builder<'s> {
         while let Some(line) = lines.next() {
             let mut start = line.start;
             if start == 0 && src.starts_with('\u{feff}') {
-                self.nodes.push(Node {
+                self.file.nodes.push(Node {
                     kind: NodeKind::Bom,
                     span: Span::new(0, 3),
                 });
@@ -189,8 +164,8 @@ impl<'s> Builder<'s> {
                 Ok(Some(d)) => {
                     if d.name == "escape" {
                         match d.value.as_str() {
-                            "\\" => self.escape = '\\',
-                            "`" => self.escape = '`',
+                            "\\" => self.file.escape = '\\',
+                            "`" => self.file.escape = '`',
                             v => self.error(
                                 ErrorCode::InvalidEscapeToken,
                                 format!("invalid escape token '{v}' does not match ` or \\"),
@@ -199,21 +174,21 @@ impl<'s> Builder<'s> {
                             ),
                         }
                     }
-                    self.nodes.push(Node {
-                        kind: NodeKind::Directive(self.directives.len()),
+                    self.file.nodes.push(Node {
+                        kind: NodeKind::Directive(self.file.directives.len()),
                         span: node_span,
                     });
-                    self.directives.push(d);
+                    self.file.directives.push(d);
                     continue;
                 }
                 Ok(None) => {}
                 Err((message, span)) => {
                     self.error(ErrorCode::DuplicateDirective, message, span, None);
-                    self.nodes.push(Node {
-                        kind: NodeKind::Comment(self.comments.len()),
+                    self.file.nodes.push(Node {
+                        kind: NodeKind::Comment(self.file.comments.len()),
                         span: node_span,
                     });
-                    self.comments.push(Comment {
+                    self.file.comments.push(Comment {
                         text: trimmed[1..].trim().to_string(),
                         span: Span::new(t_start, line.content_end),
                         in_continuation: false,
@@ -228,20 +203,20 @@ impl<'s> Builder<'s> {
                 } else {
                     prev_comment.push(text.to_string());
                 }
-                self.nodes.push(Node {
-                    kind: NodeKind::Comment(self.comments.len()),
+                self.file.nodes.push(Node {
+                    kind: NodeKind::Comment(self.file.comments.len()),
                     span: node_span,
                 });
-                self.comments.push(Comment {
+                self.file.comments.push(Comment {
                     text: text.to_string(),
                     span: Span::new(t_start, line.content_end),
                     in_continuation: false,
                 });
                 continue;
             }
-            let (kept, mut end_of_line) = trim_continuation(trimmed, self.escape);
+            let (kept, mut end_of_line) = trim_continuation(trimmed, self.file.escape);
             if end_of_line && kept == 0 {
-                self.nodes.push(Node {
+                self.file.nodes.push(Node {
                     kind: NodeKind::Blank,
                     span: node_span,
                 });
@@ -259,7 +234,7 @@ impl<'s> Builder<'s> {
                 let text = &src[next.start..next.content_end];
                 if is_comment(text) {
                     let trimmed = text.trim_start_matches(is_space);
-                    self.comments.push(Comment {
+                    self.file.comments.push(Comment {
                         text: trimmed[1..].trim().to_string(),
                         span: Span::new(next.content_end - trimmed.len(), next.content_end),
                         in_continuation: true,
@@ -270,7 +245,7 @@ impl<'s> Builder<'s> {
                     empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
                     continue;
                 }
-                let (kept, eol) = trim_continuation(text, self.escape);
+                let (kept, eol) = trim_continuation(text, self.file.escape);
                 end_of_line = eol;
                 pieces.push((next.start, next.start + kept));
             }
@@ -291,30 +266,32 @@ impl<'s> Builder<'s> {
                     segments,
                 }
             };
-            let index = self.instructions.len();
-            let (node, err) = node_from_line(&logical.text, 0..logical.text.len(), self.escape);
+            let index = self.file.instructions.len();
+            let (node, err) =
+                node_from_line(&logical.text, 0..logical.text.len(), self.file.escape);
             let mut failed = false;
             if let Some(err) = err {
                 failed = true;
                 self.error(err.code, err.message, logical.span(&err.range), Some(index));
             }
-            let mut ins = self.instruction(
+            // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
+            let outer_kw = Keyword::from_text(&logical.text[node.keyword.clone()]);
+            let target = node
+                .sub
+                .as_deref()
+                .filter(|_| outer_kw == Keyword::Onbuild)
+                .unwrap_or(&node);
+            let target_kw = Keyword::from_text(&logical.text[target.keyword.clone()]);
+            let heredoc_ok =
+                matches!(target_kw, Keyword::Run | Keyword::Copy | Keyword::Add) && !target.json;
+            let mut ins = instruction(
                 &logical,
-                &node,
+                node,
                 start_line,
                 std::mem::take(&mut prev_comment),
             );
             ins.empty_continuation_line = empty_continuation.is_some();
 
-            // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
-            let target = node
-                .sub
-                .as_deref()
-                .filter(|_| ins.keyword == Keyword::Onbuild)
-                .unwrap_or(&node);
-            let target_kw = Keyword::from_text(&logical.text[target.keyword.clone()]);
-            let heredoc_ok =
-                matches!(target_kw, Keyword::Run | Keyword::Copy | Keyword::Add) && !target.json;
             if !failed && heredoc_ok && logical.text.contains("<<") {
                 match heredoc::markers(&logical.text) {
                     Err(e) => {
@@ -377,19 +354,19 @@ impl<'s> Builder<'s> {
                 sub.span.end = ins.span.end;
             }
             if let Some(span) = empty_continuation {
-                self.warnings.push(SyntaxWarning {
+                self.file.warnings.push(SyntaxWarning {
                     message: format!("Empty continuation line found in: {}", logical.text),
                     span,
                     instruction: index,
                 });
             }
-            self.nodes.push(Node {
+            self.file.nodes.push(Node {
                 kind: NodeKind::Instruction(index),
                 span: Span::new(start, last.end),
             });
-            self.instructions.push(ins);
+            self.file.instructions.push(ins);
         }
-        if self.instructions.is_empty() {
+        if self.file.instructions.is_empty() {
             let at = lines.too_long.unwrap_or(src.len());
             self.error(
                 ErrorCode::NoInstructions,
@@ -406,7 +383,7 @@ impl<'s> Builder<'s> {
                 Span::new(start, end),
                 None,
             );
-            self.nodes.push(Node {
+            self.file.nodes.push(Node {
                 kind: NodeKind::Unparsed,
                 span: Span::new(start, src.len()),
             });
@@ -414,75 +391,74 @@ impl<'s> Builder<'s> {
     }
 
     fn error(&mut self, code: ErrorCode, message: String, span: Span, instruction: Option<usize>) {
-        self.errors.push(SyntaxError {
+        self.file.errors.push(SyntaxError {
             code,
             message,
             span,
             instruction,
         });
     }
+}
 
-    /// Build an [`Instruction`] from a parsed logical line.
-    fn instruction(
-        &self,
-        logical: &Logical<'_>,
-        node: &LineNode,
-        start_line: usize,
-        prev_comment: Vec<String>,
-    ) -> Instruction {
-        let text = &logical.text;
-        let keyword_text = &text[node.keyword.clone()];
-        let keyword = Keyword::from_text(keyword_text);
-        let keyword_span = logical.span(&node.keyword);
-        let flags = node
-            .flags
-            .iter()
-            .map(|(flag, range)| {
-                let body = flag.strip_prefix("--").unwrap_or(flag);
-                let (name, value) = match body.split_once('=') {
-                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                    None => (body.to_string(), None),
-                };
-                Flag {
-                    name,
-                    value,
-                    text: flag.clone(),
-                    span: logical.span(range),
-                }
-            })
-            .collect();
-        let args = node
-            .args
-            .iter()
-            .map(|(value, range)| Word {
-                value: value.clone(),
-                span: logical.span(range),
-            })
-            .collect();
-        let onbuild = match (&keyword, &node.sub) {
-            (Keyword::Onbuild, Some(sub)) => {
-                let mut inner = self.instruction(logical, sub, start_line, Vec::new());
-                inner.original = text[node.rest.clone()].to_string();
-                Some(Box::new(inner))
+/// Build an [`Instruction`] from a parsed logical line.
+fn instruction(
+    logical: &Logical<'_>,
+    node: LineNode,
+    start_line: usize,
+    prev_comment: Vec<String>,
+) -> Instruction {
+    let text = &logical.text;
+    let keyword_text = &text[node.keyword.clone()];
+    let keyword = Keyword::from_text(keyword_text);
+    let keyword_span = logical.span(&node.keyword);
+    let flags = node
+        .flags
+        .into_iter()
+        .map(|(flag, range)| {
+            let body = flag.strip_prefix("--").unwrap_or(&flag);
+            let (name, value) = match body.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (body.to_string(), None),
+            };
+            Flag {
+                name,
+                value,
+                text: flag,
+                span: logical.span(&range),
             }
-            _ => None,
-        };
-        Instruction {
-            keyword,
-            keyword_text: keyword_text.to_string(),
-            keyword_span,
-            span: Span::new(keyword_span.start, keyword_span.end),
-            start_line,
-            end_line: start_line,
-            original: text.to_string(),
-            flags,
-            args,
-            json: node.json,
-            heredocs: Vec::new(),
-            prev_comment,
-            onbuild,
-            command: None,
-            empty_continuation_line: false,
+        })
+        .collect();
+    let args = node
+        .args
+        .into_iter()
+        .map(|(value, range)| Word {
+            value,
+            span: logical.span(&range),
+        })
+        .collect();
+    let onbuild = match (&keyword, node.sub) {
+        (Keyword::Onbuild, Some(sub)) => {
+            let mut inner = instruction(logical, *sub, start_line, Vec::new());
+            inner.original = text[node.rest.clone()].to_string();
+            Some(Box::new(inner))
         }
+        _ => None,
+    };
+    Instruction {
+        keyword,
+        keyword_text: keyword_text.to_string(),
+        keyword_span,
+        span: Span::new(keyword_span.start, keyword_span.end),
+        start_line,
+        end_line: start_line,
+        original: text.to_string(),
+        flags,
+        args,
+        json: node.json,
+        heredocs: Vec::new(),
+        prev_comment,
+        onbuild,
+        command: None,
+        empty_continuation_line: false,
     }
 }

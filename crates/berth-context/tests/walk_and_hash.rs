@@ -1,0 +1,187 @@
+//! The walker, hashing sensitivity (DESIGN.md section 4) and the stat cache, on real
+//! directories.
+
+use std::fs;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::Path;
+
+use berth_context::{Context, Digest, EntryKind, Snapshot, StatCache};
+
+fn write(root: &Path, rel: &str, content: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+fn digest(root: &Path) -> Digest {
+    Context::open(root, None, Default::default())
+        .unwrap()
+        .snapshot(None, None)
+        .unwrap()
+        .root_digest()
+}
+
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for rel in ["a-b", "a.b", "a/b", "a/b-c/d", "z/y/x", "src/main.rs"] {
+        write(root, rel, rel);
+    }
+    fs::create_dir_all(root.join("empty")).unwrap();
+    symlink("a/b", root.join("link")).unwrap();
+    symlink("loop2", root.join("loop1")).unwrap();
+    symlink("loop1", root.join("loop2")).unwrap();
+    dir
+}
+
+#[test]
+fn walk_is_in_key_order_and_matches_from_entries() {
+    let dir = tree();
+    let ctx = Context::open(dir.path(), None, Default::default()).unwrap();
+    let snap = ctx.snapshot(None, None).unwrap();
+    // Rebuilding from the same entries in any order gives the same digests.
+    let mut shuffled = snap.entries().to_vec();
+    shuffled.reverse();
+    let rebuilt = Snapshot::from_entries(shuffled, snap.root_header());
+    assert_eq!(rebuilt.entries(), snap.entries());
+    let link = snap.get(b"link").unwrap();
+    assert_eq!(link.kind, EntryKind::Symlink);
+    assert_eq!(link.target.as_deref(), Some(&b"a/b"[..]));
+    assert_eq!(snap.get(b"empty").unwrap().kind, EntryKind::Dir);
+    // Serializes with serde.
+    let json = serde_json::to_string(&snap).unwrap();
+    let back: Snapshot = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.root_digest(), snap.root_digest());
+}
+
+#[test]
+fn sensitivity_follows_design_section_4() {
+    let dir = tree();
+    let root = dir.path();
+    let base = digest(root);
+    // Not: modification time, identical rewrite.
+    write(root, "src/main.rs", "src/main.rs");
+    assert_eq!(digest(root), base, "identical rewrite");
+    // Content.
+    write(root, "src/main.rs", "changed");
+    let changed = digest(root);
+    assert_ne!(changed, base, "content");
+    write(root, "src/main.rs", "src/main.rs");
+    assert_eq!(digest(root), base);
+    // Permission bits.
+    fs::set_permissions(root.join("a/b"), fs::Permissions::from_mode(0o755)).unwrap();
+    assert_ne!(digest(root), base, "mode");
+    fs::set_permissions(root.join("a/b"), fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(digest(root), base);
+    // Symlink target.
+    fs::remove_file(root.join("link")).unwrap();
+    symlink("a-b", root.join("link")).unwrap();
+    assert_ne!(digest(root), base, "symlink target");
+    fs::remove_file(root.join("link")).unwrap();
+    symlink("a/b", root.join("link")).unwrap();
+    assert_eq!(digest(root), base);
+    // Rename.
+    fs::rename(root.join("a.b"), root.join("a.c")).unwrap();
+    assert_ne!(digest(root), base, "rename");
+    fs::rename(root.join("a.c"), root.join("a.b")).unwrap();
+    // Empty directory added.
+    fs::create_dir(root.join("empty/inner")).unwrap();
+    assert_ne!(digest(root), base, "empty directory");
+    fs::remove_dir(root.join("empty/inner")).unwrap();
+    assert_eq!(digest(root), base);
+}
+
+#[test]
+fn ignored_paths_never_matter_and_reincluded_ones_do() {
+    let dir = tree();
+    let root = dir.path();
+    write(root, ".dockerignore", "z\n!z/y/x\na/b-c\n");
+    let ctx = Context::open(root, None, Default::default()).unwrap();
+    let listed: Vec<String> = ctx
+        .list()
+        .unwrap()
+        .iter()
+        .map(|e| e.path_lossy().into_owned())
+        .collect();
+    assert!(listed.contains(&"z/y/x".to_string()));
+    assert!(!listed.iter().any(|p| p.starts_with("a/b-c")));
+    let before = digest(root);
+    write(root, "a/b-c/d", "edited but ignored");
+    assert_eq!(digest(root), before);
+    write(root, "z/y/x", "edited and re-included");
+    assert_ne!(digest(root), before);
+}
+
+#[test]
+fn stat_cache_skips_unchanged_files_and_rejects_corruption() {
+    let dir = tree();
+    let root = dir.path();
+    let state_dir = tempfile::tempdir().unwrap();
+    let state = state_dir.path().join("state");
+    let ctx = Context::open(root, None, Default::default()).unwrap();
+    let (snap, stats) = ctx.snapshot_with_stats(None, None).unwrap();
+    assert!(stats.hashed_files > 0);
+    // Pretend the scan happened well after the files were written (racy-mtime guard).
+    let later = i64::MAX / 2;
+    StatCache::from_snapshot(&snap, later).save(&state).unwrap();
+    let cache = StatCache::load(&state).unwrap().unwrap();
+    let (again, stats) = ctx.snapshot_with_stats(Some(&cache), None).unwrap();
+    assert_eq!(stats.hashed_files, 0, "unchanged files are not read again");
+    assert_eq!(again.root_digest(), snap.root_digest());
+    // A changed size is noticed.
+    write(root, "a/b", "a longer content");
+    let (_, stats) = ctx.snapshot_with_stats(Some(&cache), None).unwrap();
+    assert_eq!(stats.hashed_files, 1);
+    // Corruption is reported, never trusted.
+    let mut bytes = fs::read(&state).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    fs::write(&state, &bytes).unwrap();
+    assert!(StatCache::load(&state).is_err());
+    fs::write(&state, b"garbage").unwrap();
+    assert!(StatCache::load(&state).is_err());
+    assert!(StatCache::load(&state_dir.path().join("missing"))
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn dockerfile_specific_ignore_replaces_the_root_one() {
+    let dir = tree();
+    let root = dir.path();
+    write(root, ".dockerignore", "a\n");
+    write(root, "app.Dockerfile.dockerignore", "z\n");
+    let ctx = Context::open(root, Some(&root.join("app.Dockerfile")), Default::default()).unwrap();
+    let listed: Vec<String> = ctx
+        .list()
+        .unwrap()
+        .iter()
+        .map(|e| e.path_lossy().into_owned())
+        .collect();
+    assert!(listed.contains(&"a/b".to_string()));
+    assert!(!listed.contains(&"z/y/x".to_string()));
+}
+
+#[test]
+fn bad_pattern_names_file_and_line() {
+    let dir = tree();
+    write(dir.path(), ".dockerignore", "# ok\nfine\n[\n");
+    let err = Context::open(dir.path(), None, Default::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(".dockerignore:3:"), "{text}");
+}
+
+#[test]
+fn selection_of_a_directory_and_a_wildcard() {
+    let dir = tree();
+    let snap = Context::open(dir.path(), None, Default::default())
+        .unwrap()
+        .snapshot(None, None)
+        .unwrap();
+    let sel = snap.select(&["a"], &[] as &[&str]).unwrap();
+    assert!(sel.paths.contains(&b"a/b-c/d".to_vec()));
+    let wild = snap.select(&["a*"], &[] as &[&str]).unwrap();
+    assert!(wild.paths.contains(&b"a-b".to_vec()));
+    assert_ne!(sel.digest, wild.digest);
+    assert!(snap.select(&["missing"], &[] as &[&str]).is_err());
+}

@@ -1,0 +1,611 @@
+//! The rule engine: parse once, run the enabled rules over the instructions (each rule only
+//! sees the instruction kinds it declared), then apply pragmas, per-file ignores, severity
+//! overrides and BuildKit's `# check=` configuration, and sort.
+
+use berth_syntax::{Dockerfile, Instruction, Keyword};
+use globset::{Glob, GlobMatcher};
+
+use crate::context::{FileFacts, LintContext, StageInfo};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::evidence::BuildContext;
+use crate::pragma::{self, Pragma, PragmaKind, Suppressions};
+use crate::registry;
+use crate::rule::{Family, Kind, Meta, RuleEntry};
+use crate::rules;
+use crate::settings::{CheckConfig, Settings};
+
+/// The result of linting one file.
+#[derive(Debug)]
+pub struct LintResult {
+    /// The parsed file (its `line_index` renders the spans).
+    pub dockerfile: Dockerfile,
+    /// Findings, sorted by position then code.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LintResult {
+    /// True when BuildKit would reject the file (there is at least one DL1000 finding).
+    pub fn rejected(&self) -> bool {
+        !self.dockerfile.errors.is_empty() || self.diagnostics.iter().any(|d| d.code == "DL1000")
+    }
+}
+
+/// Lints one Dockerfile's text with `settings`.
+///
+/// ```
+/// use berth_lint::{lint, Settings};
+/// let result = lint("FROM alpine\nADD https://example.com/tool.tgz /opt/\n", &Settings::default());
+/// let codes: Vec<&str> = result.diagnostics.iter().map(|d| d.code.as_ref()).collect();
+/// assert!(codes.contains(&"BR104"), "{codes:?}");
+/// ```
+pub fn lint(source: &str, settings: &Settings) -> LintResult {
+    Linter::new(settings).lint(source, "Dockerfile", None)
+}
+
+/// A reusable linter: the enabled rule set and compiled per-file globs, built once per run.
+///
+/// ```
+/// use berth_lint::{Linter, Settings};
+/// let mut settings = Settings::default();
+/// settings.ignore.push("BR104".into());
+/// let linter = Linter::new(&settings);
+/// let result = linter.lint("FROM alpine\nADD https://example.com/t.tgz /opt/\n", "Dockerfile", None);
+/// assert!(result.diagnostics.iter().all(|d| d.code != "BR104"));
+/// ```
+pub struct Linter<'s> {
+    settings: &'s Settings,
+    enabled: Vec<&'static RuleEntry>,
+    per_file: Vec<(GlobMatcher, Vec<String>)>,
+}
+
+impl<'s> Linter<'s> {
+    /// The linter for `settings` with every registered rule the settings enable.
+    pub fn new(settings: &'s Settings) -> Self {
+        let enabled = registry::all()
+            .filter(|entry| settings.enables(entry.meta))
+            .collect();
+        Self::with_rules(settings, enabled)
+    }
+
+    /// A linter running exactly `rules` (used by the rule tests).
+    pub fn with_rules(settings: &'s Settings, rules: Vec<&'static RuleEntry>) -> Self {
+        let per_file = settings
+            .per_file_ignores
+            .iter()
+            .filter_map(|(glob, codes)| {
+                let matcher = Glob::new(glob).ok()?.compile_matcher();
+                Some((matcher, codes.clone()))
+            })
+            .collect();
+        Linter {
+            settings,
+            enabled: rules,
+            per_file,
+        }
+    }
+
+    /// Parses and lints `source`, reported as `path`, with optional build-context evidence.
+    pub fn lint(&self, source: &str, path: &str, context: Option<&BuildContext>) -> LintResult {
+        let dockerfile = berth_syntax::parse(source);
+        let diagnostics = self.lint_parsed(&dockerfile, path, context);
+        LintResult {
+            dockerfile,
+            diagnostics,
+        }
+    }
+
+    /// Lints an already parsed file.
+    pub fn lint_parsed(
+        &self,
+        dockerfile: &Dockerfile,
+        path: &str,
+        context: Option<&BuildContext>,
+    ) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        let (pragmas, mut pragma_findings) = collect_pragmas(dockerfile);
+        let facts = FileFacts {
+            dockerfile,
+            path,
+            settings: self.settings,
+            stage_of: stage_of(dockerfile),
+            stages: stages(dockerfile, &pragmas),
+            pragmas,
+            build_context: context,
+        };
+        let checks = self.check_config(dockerfile, &mut diagnostics);
+        let active: Vec<&'static RuleEntry> = self
+            .enabled
+            .iter()
+            .copied()
+            .filter(|e| e.meta.family != Family::BuildKit || !checks.skips(e.meta.code))
+            .collect();
+        run_rules(&facts, &active, &mut diagnostics);
+
+        let suppressions = (!self.settings.disable_ignore_pragma).then(|| {
+            let from_lines: Vec<usize> = facts
+                .stages
+                .iter()
+                .map(|s| dockerfile.instructions[s.from].start_line)
+                .collect();
+            Suppressions::new(&facts.pragmas, &from_lines)
+        });
+        let file_ignores: Vec<&String> = self
+            .per_file
+            .iter()
+            .filter(|(glob, _)| glob.is_match(path))
+            .flat_map(|(_, codes)| codes)
+            .collect();
+        let is_buildkit =
+            |code: &str| registry::find(code).is_some_and(|e| e.meta.family == Family::BuildKit);
+
+        diagnostics.append(&mut pragma_findings);
+        diagnostics.extend(syntax_findings(dockerfile));
+        let mut kept = Vec::with_capacity(diagnostics.len());
+        for mut d in diagnostics {
+            let anchor = anchor_instruction(dockerfile, d.span.start);
+            let anchor_line = anchor
+                .map(|i| dockerfile.instructions[i].start_line)
+                .unwrap_or_else(|| dockerfile.line_index.line_col(d.span.start).0);
+            if suppressions
+                .as_ref()
+                .is_some_and(|s| s.ignores(anchor_line, &d.code))
+            {
+                continue;
+            }
+            if file_ignores
+                .iter()
+                .any(|p| crate::settings::pattern_specificity(p, &d.code).is_some())
+            {
+                continue;
+            }
+            if self.settings.drops_code(&d.code) {
+                continue;
+            }
+            if is_buildkit(&d.code) {
+                let skipped_here = anchor.is_some_and(|i| {
+                    instruction_check(&dockerfile.instructions[i]).is_some_and(|c| c.skips(&d.code))
+                });
+                if skipped_here {
+                    continue;
+                }
+                if checks.error {
+                    d.severity = Severity::Error;
+                }
+            }
+            match self.settings.level_of(&d.code, d.severity, true) {
+                Some(severity) => d.severity = severity,
+                None => continue,
+            }
+            kept.push(d);
+        }
+        let index = &dockerfile.line_index;
+        kept.sort_by(|a, b| {
+            (index.line_col(a.span.start), a.span.end, &a.code).cmp(&(
+                index.line_col(b.span.start),
+                b.span.end,
+                &b.code,
+            ))
+        });
+        kept.dedup();
+        kept
+    }
+
+    /// The file's `# check=` directive, replaced by the settings' `BUILDKIT_DOCKERFILE_CHECK`.
+    /// A malformed directive fails the build in BuildKit, so it is a DL1000 finding.
+    fn check_config(&self, dockerfile: &Dockerfile, out: &mut Vec<Diagnostic>) -> CheckConfig {
+        if let Some(config) = &self.settings.buildkit_check {
+            return config.clone();
+        }
+        let Some(directive) = dockerfile.directives.iter().find(|d| d.name == "check") else {
+            return CheckConfig::default();
+        };
+        let value = directive.value.split(' ').next().unwrap_or("");
+        match CheckConfig::parse(value) {
+            Ok(config) => config,
+            Err(message) => {
+                out.push(Diagnostic::new(
+                    rules::meta::DL1000.code,
+                    Severity::Error,
+                    directive.value_span,
+                    format!("failed to parse check options: {message}"),
+                ));
+                CheckConfig::default()
+            }
+        }
+    }
+}
+
+/// A `# check=...` comment right above an instruction (BuildKit merges its skip list for that
+/// instruction only).
+fn instruction_check(instruction: &Instruction) -> Option<CheckConfig> {
+    instruction.prev_comment.iter().find_map(|c| {
+        let rest = c.trim().strip_prefix('#').unwrap_or(c.trim()).trim_start();
+        let rest = rest.strip_prefix("check")?.trim_start().strip_prefix('=')?;
+        CheckConfig::parse(rest.trim().split(' ').next().unwrap_or("")).ok()
+    })
+}
+
+/// Calls every active rule on the instructions whose kinds it declared, then `finish`.
+fn run_rules(facts: &FileFacts, active: &[&'static RuleEntry], out: &mut Vec<Diagnostic>) {
+    let mut by_kind: [Vec<usize>; Kind::ALL.len()] = Default::default();
+    for (r, entry) in active.iter().enumerate() {
+        for kind in Kind::ALL {
+            if entry.meta.kinds.contains(kind) {
+                by_kind[kind as usize].push(r);
+            }
+        }
+    }
+    let mut instances: Vec<_> = active.iter().map(|e| (e.new)()).collect();
+    fn ctx<'a>(
+        facts: &'a FileFacts<'a>,
+        meta: &'static Meta,
+        index: Option<usize>,
+        in_onbuild: bool,
+        diagnostics: &'a mut Vec<Diagnostic>,
+    ) -> LintContext<'a> {
+        LintContext {
+            facts,
+            meta,
+            index,
+            in_onbuild,
+            diagnostics,
+        }
+    }
+    for (i, instruction) in facts.dockerfile.instructions.iter().enumerate() {
+        let kind = kind_of(instruction);
+        for &r in &by_kind[kind as usize] {
+            let mut c = ctx(facts, active[r].meta, Some(i), false, out);
+            instances[r].check(instruction, &mut c);
+        }
+        if let Some(inner) = instruction.onbuild.as_deref() {
+            for &r in &by_kind[kind_of(inner) as usize] {
+                let mut c = ctx(facts, active[r].meta, Some(i), true, out);
+                instances[r].check(inner, &mut c);
+            }
+        }
+    }
+    for (r, instance) in instances.iter_mut().enumerate() {
+        let mut c = ctx(facts, active[r].meta, None, false, out);
+        instance.finish(&mut c);
+    }
+}
+
+/// The [`Kind`] of an instruction.
+pub fn kind_of(instruction: &Instruction) -> Kind {
+    match &instruction.keyword {
+        Keyword::Add => Kind::Add,
+        Keyword::Arg => Kind::Arg,
+        Keyword::Cmd => Kind::Cmd,
+        Keyword::Copy => Kind::Copy,
+        Keyword::Entrypoint => Kind::Entrypoint,
+        Keyword::Env => Kind::Env,
+        Keyword::Expose => Kind::Expose,
+        Keyword::From => Kind::From,
+        Keyword::Healthcheck => Kind::Healthcheck,
+        Keyword::Label => Kind::Label,
+        Keyword::Maintainer => Kind::Maintainer,
+        Keyword::Onbuild => Kind::Onbuild,
+        Keyword::Run => Kind::Run,
+        Keyword::Shell => Kind::Shell,
+        Keyword::Stopsignal => Kind::Stopsignal,
+        Keyword::User => Kind::User,
+        Keyword::Volume => Kind::Volume,
+        Keyword::Workdir => Kind::Workdir,
+        Keyword::Unknown(_) => Kind::Unknown,
+    }
+}
+
+/// Index of the instruction whose span contains `offset`.
+fn anchor_instruction(dockerfile: &Dockerfile, offset: usize) -> Option<usize> {
+    let instructions = &dockerfile.instructions;
+    let i = instructions
+        .partition_point(|ins| ins.span.start <= offset)
+        .checked_sub(1)?;
+    (offset <= instructions[i].span.end).then_some(i)
+}
+
+fn stage_of(dockerfile: &Dockerfile) -> Vec<Option<usize>> {
+    let mut current = None;
+    let mut next = 0;
+    dockerfile
+        .instructions
+        .iter()
+        .map(|ins| {
+            if ins.keyword == Keyword::From {
+                current = Some(next);
+                next += 1;
+            }
+            current
+        })
+        .collect()
+}
+
+fn stages(dockerfile: &Dockerfile, pragmas: &[Pragma]) -> Vec<StageInfo> {
+    let shell_pragmas: Vec<(usize, &str)> = pragmas
+        .iter()
+        .filter_map(|p| match &p.kind {
+            PragmaKind::Shell(name) => Some((p.line, name.as_str())),
+            _ => None,
+        })
+        .collect();
+    // hadolint: a shell pragma before any ARG/ENV/SHELL/FROM is the default for every stage;
+    // one between an ARG and the first FROM is lost.
+    let first_relevant = dockerfile
+        .instructions
+        .iter()
+        .find(|i| {
+            matches!(
+                i.keyword,
+                Keyword::Arg | Keyword::Env | Keyword::Shell | Keyword::From
+            )
+        })
+        .map_or(usize::MAX, |i| i.start_line);
+    let default_shell = shell_pragmas
+        .iter()
+        .rev()
+        .find(|(line, _)| *line < first_relevant)
+        .map(|(_, s)| s.to_string());
+
+    let mut out: Vec<StageInfo> = Vec::new();
+    let syntax_stages = dockerfile.stages();
+    for (n, stage) in syntax_stages.iter().enumerate() {
+        let from = &dockerfile.instructions[stage.from];
+        let (image, image_span) = match &from.command {
+            Some(berth_syntax::Command::From(f)) => (f.image.clone(), f.image_span),
+            _ => from
+                .args
+                .first()
+                .map(|w| (w.value.clone(), w.span))
+                .unwrap_or_default(),
+        };
+        let parent = out.iter().position(|s: &StageInfo| {
+            s.name
+                .as_deref()
+                .is_some_and(|name| name.eq_ignore_ascii_case(&image))
+        });
+        let start_line = from.start_line;
+        let end_line = syntax_stages.get(n + 1).map_or(usize::MAX, |next| {
+            dockerfile.instructions[next.from].start_line
+        });
+        let own_shell = shell_pragmas
+            .iter()
+            .rev()
+            .find(|(line, _)| *line > start_line && *line < end_line)
+            .map(|(_, s)| s.to_string());
+        let shell_pragma = own_shell
+            .or_else(|| parent.and_then(|p| out[p].shell_pragma.clone()))
+            .or_else(|| default_shell.clone());
+        out.push(StageInfo {
+            index: stage.index,
+            name: stage.name.clone(),
+            image,
+            image_span,
+            from: stage.from,
+            instructions: stage.instructions.clone(),
+            parent,
+            shell_pragma,
+        });
+    }
+    out
+}
+
+/// Pragmas from the file's standalone comments, plus BR001/BR002 findings for the bad ones.
+fn collect_pragmas(dockerfile: &Dockerfile) -> (Vec<Pragma>, Vec<Diagnostic>) {
+    let mut pragmas = Vec::new();
+    let mut findings = Vec::new();
+    for comment in dockerfile.comments.iter().filter(|c| !c.in_continuation) {
+        let Some(parsed) = pragma::parse_comment(&comment.text) else {
+            continue;
+        };
+        let line = dockerfile.line_index.line_col(comment.span.start).0;
+        match parsed {
+            Ok((tool, kind)) => {
+                if let PragmaKind::Ignore { codes, .. } = &kind {
+                    match check_codes(codes) {
+                        CodeCheck::Ok => {}
+                        CodeCheck::WrongCase(code, right) => {
+                            findings.push(
+                                Diagnostic::new(
+                                    rules::meta::BR001.code,
+                                    rules::meta::BR001.severity,
+                                    comment.span,
+                                    format!("Malformed pragma: rule codes are case-sensitive, `{code}` is not a code; the pragma is ignored"),
+                                )
+                                .with_help(format!("write `{right}`")),
+                            );
+                            continue;
+                        }
+                        CodeCheck::Unknown(unknown) => findings.push(
+                            Diagnostic::new(
+                                rules::meta::BR002.code,
+                                rules::meta::BR002.severity,
+                                comment.span,
+                                format!(
+                                    "Unknown rule code{} {} in pragma",
+                                    if unknown.len() > 1 { "s" } else { "" },
+                                    unknown
+                                        .iter()
+                                        .map(|c| format!("`{c}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            )
+                            .with_help("`berth rule` lists every rule code"),
+                        ),
+                    }
+                }
+                pragmas.push(Pragma {
+                    tool,
+                    kind,
+                    line,
+                    span: comment.span,
+                });
+            }
+            Err(error) => {
+                let mut d = Diagnostic::new(
+                    rules::meta::BR001.code,
+                    rules::meta::BR001.severity,
+                    comment.span,
+                    format!("Malformed pragma: {}; the pragma is ignored", error.message),
+                );
+                d.help = error.help;
+                findings.push(d);
+            }
+        }
+    }
+    (pragmas, findings)
+}
+
+enum CodeCheck {
+    Ok,
+    WrongCase(String, &'static str),
+    Unknown(Vec<String>),
+}
+
+fn check_codes(codes: &[String]) -> CodeCheck {
+    let mut unknown = Vec::new();
+    for code in codes {
+        if registry::is_known_code(code) {
+            continue;
+        }
+        if let Some(entry) = registry::find_ignore_case(code) {
+            return CodeCheck::WrongCase(code.clone(), entry.meta.code);
+        }
+        unknown.push(code.clone());
+    }
+    if unknown.is_empty() {
+        CodeCheck::Ok
+    } else {
+        CodeCheck::Unknown(unknown)
+    }
+}
+
+/// DL1000 findings for what BuildKit rejects: the parser's first error (BuildKit stops there)
+/// and every instructions-layer error.
+fn syntax_findings(dockerfile: &Dockerfile) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut parser_error_seen = false;
+    for error in &dockerfile.errors {
+        if error.is_parser_error() {
+            if parser_error_seen {
+                continue;
+            }
+            parser_error_seen = true;
+        }
+        out.push(Diagnostic::new(
+            rules::meta::DL1000.code,
+            Severity::Error,
+            error.span,
+            error.message.clone(),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Level;
+    use crate::testing::RuleTest;
+
+    const ADD_URL: &str = "ADD https://example.com/a.tgz /opt/\n";
+
+    fn codes(source: &str, settings: &Settings) -> Vec<String> {
+        let result = Linter::new(settings).lint(source, "sub/Dockerfile", None);
+        result
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let (line, _) = result.dockerfile.line_col(d.span.start);
+                format!("{line}:{}:{}", d.code, d.severity)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn inline_global_and_stage_pragmas() {
+        let s = Settings::default();
+        let src = format!("FROM a\n# hadolint ignore=BR104\n{ADD_URL}{ADD_URL}");
+        assert_eq!(codes(&src, &s), ["4:BR104:warning"]);
+        let src = format!("FROM a\n{ADD_URL}# berth global ignore=BR104 # vendored\n");
+        assert!(codes(&src, &s).is_empty());
+        let src =
+            format!("FROM a\n# hadolint stage ignore=BR104\nRUN x\n{ADD_URL}FROM b\n{ADD_URL}");
+        assert_eq!(codes(&src, &s), ["6:BR104:warning"]);
+        // A blank line breaks an inline pragma.
+        let src = format!("FROM a\n# hadolint ignore=BR104\n\n{ADD_URL}");
+        assert_eq!(codes(&src, &s), ["4:BR104:warning"]);
+        // Pragmas can be switched off.
+        let s = Settings {
+            disable_ignore_pragma: true,
+            ..Settings::default()
+        };
+        let src = format!("FROM a\n# hadolint ignore=BR104\n{ADD_URL}");
+        assert_eq!(codes(&src, &s), ["3:BR104:warning"]);
+    }
+
+    #[test]
+    fn bad_pragmas_are_findings() {
+        let s = Settings::default();
+        let src = format!("FROM a\n# hadolint ignore=BR104 vendored\n{ADD_URL}");
+        assert_eq!(codes(&src, &s), ["2:BR001:warning", "3:BR104:warning"]);
+        let src = format!("FROM a\n# hadolint ignore=br104\n{ADD_URL}");
+        assert_eq!(codes(&src, &s), ["2:BR001:warning", "3:BR104:warning"]);
+        let src = format!("FROM a\n# hadolint ignore=BR104,DL9999\n{ADD_URL}");
+        assert_eq!(codes(&src, &s), ["2:BR002:warning"]);
+        let src = "FROM a\n# hadolint ignore=SC2086\nRUN echo $x\n";
+        assert!(codes(src, &s).is_empty());
+        // Comments inside continuation lines are not pragmas (BuildKit drops them).
+        let src = "FROM a\nRUN echo \\\n# hadolint ignore=nonsense here\n  hi\n";
+        assert!(codes(src, &s).is_empty());
+    }
+
+    #[test]
+    fn config_filters_and_overrides() {
+        let src = format!("FROM a\n{ADD_URL}");
+        let s = Settings {
+            overrides: vec![("BR1".into(), Level::On(Severity::Error))],
+            ..Settings::default()
+        };
+        assert_eq!(codes(&src, &s), ["2:BR104:error"]);
+        let s = Settings {
+            per_file_ignores: vec![("sub/*".into(), vec!["BR".into()])],
+            ..Settings::default()
+        };
+        assert!(codes(&src, &s).is_empty());
+        let s = Settings {
+            select: vec!["DL".into()],
+            ..Settings::default()
+        };
+        assert!(codes(&src, &s).is_empty());
+    }
+
+    #[test]
+    fn buildkit_rejections_are_dl1000() {
+        let s = Settings::default();
+        assert_eq!(codes("FROM a\nCMD [\"echo\", 1]\n", &s), ["2:DL1000:error"]);
+        assert_eq!(codes("RUN x\n", &s), ["1:DL1000:error"]);
+        let result = lint("FROM a\nCMD [\"echo\", 1]\n", &s);
+        assert!(result.rejected());
+        // A malformed `# check=` directive fails BuildKit's build too.
+        assert_eq!(
+            codes("# check=skip=all;frobnicate=1\nFROM a\n", &s),
+            ["1:DL1000:error"]
+        );
+    }
+
+    #[test]
+    fn rule_test_helpers_take_settings_and_context() {
+        let settings = Settings {
+            overrides: vec![("BR104".into(), Level::On(Severity::Info))],
+            ..Settings::default()
+        };
+        let test = RuleTest::new::<crate::rules::berth::br104::Br104>()
+            .name("unused")
+            .settings(settings)
+            .context(BuildContext::default());
+        let found = test.findings(&format!("FROM a\n{ADD_URL}"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Info);
+    }
+}

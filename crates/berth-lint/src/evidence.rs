@@ -1,0 +1,158 @@
+//! Evidence from the real build context, for berth's cache rules (BR1xx). Optional: every
+//! rule works from the Dockerfile alone and quotes these numbers when they are available.
+
+use std::path::PathBuf;
+
+use globset::{GlobBuilder, GlobMatcher};
+
+/// The files a build would send, as the linter sees them.
+///
+/// ```
+/// use berth_lint::BuildContext;
+/// let ctx = BuildContext::new("/app".into(), vec!["package.json".into(), "src/a.js".into(), "src/b.js".into()], true);
+/// assert_eq!(ctx.count_matching("."), 3);
+/// assert_eq!(ctx.count_matching("src/"), 2);
+/// assert_eq!(ctx.count_matching("*.json"), 1);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct BuildContext {
+    /// The context directory.
+    pub root: PathBuf,
+    /// Paths relative to `root`, `/`-separated, after `.dockerignore` (what the build sends).
+    pub files: Vec<String>,
+    /// Whether the context has a `.dockerignore`.
+    pub has_dockerignore: bool,
+}
+
+impl BuildContext {
+    pub fn new(root: PathBuf, mut files: Vec<String>, has_dockerignore: bool) -> Self {
+        files.sort();
+        BuildContext {
+            root,
+            files,
+            has_dockerignore,
+        }
+    }
+
+    /// How many sent files a COPY/ADD source brings in: `.` is everything, a directory is
+    /// everything below it, a pattern (`*.json`, `src/**`) matches paths, or their parent
+    /// directories, as BuildKit's copy does.
+    pub fn count_matching(&self, source: &str) -> usize {
+        let source = normalize(source);
+        if source.is_empty() {
+            return self.files.len();
+        }
+        if source.contains(['*', '?', '[']) {
+            let Some(glob) = glob(&source) else {
+                return 0;
+            };
+            return self
+                .files
+                .iter()
+                .filter(|f| matches_path_or_parent(&glob, f))
+                .count();
+        }
+        self.files
+            .iter()
+            .filter(|f| {
+                f.as_str() == source
+                    || (f.starts_with(source.as_str())
+                        && f.as_bytes().get(source.len()) == Some(&b'/'))
+            })
+            .count()
+    }
+
+    /// How many sent files sit below the top-level directory `dir` (`.git`, `node_modules`).
+    pub fn count_under(&self, dir: &str) -> usize {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        let start = self.files.partition_point(|f| f.as_str() < prefix.as_str());
+        self.files[start..]
+            .iter()
+            .take_while(|f| f.starts_with(&prefix))
+            .count()
+    }
+
+    /// Whether a file at this relative path is sent.
+    pub fn contains(&self, path: &str) -> bool {
+        self.files
+            .binary_search_by(|f| f.as_str().cmp(path))
+            .is_ok()
+    }
+}
+
+/// Strips `./`, leading `/` and trailing `/`; `.` becomes empty (the whole context).
+fn normalize(source: &str) -> String {
+    let mut s = source.trim();
+    loop {
+        if let Some(rest) = s.strip_prefix("./") {
+            s = rest;
+        } else if let Some(rest) = s.strip_prefix('/') {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    let s = s.trim_end_matches('/');
+    if s == "." {
+        String::new()
+    } else {
+        s.to_string()
+    }
+}
+
+fn glob(pattern: &str) -> Option<GlobMatcher> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+fn matches_path_or_parent(glob: &GlobMatcher, path: &str) -> bool {
+    if glob.is_match(path) {
+        return true;
+    }
+    let mut end = path.len();
+    while let Some(i) = path[..end].rfind('/') {
+        if glob.is_match(&path[..i]) {
+            return true;
+        }
+        end = i;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> BuildContext {
+        BuildContext::new(
+            "/c".into(),
+            vec![
+                ".git/HEAD".into(),
+                ".git/objects/ab".into(),
+                "package.json".into(),
+                "package-lock.json".into(),
+                "src/index.js".into(),
+                "src/lib/util.js".into(),
+                "srcx".into(),
+            ],
+            false,
+        )
+    }
+
+    #[test]
+    fn counts() {
+        let c = ctx();
+        assert_eq!(c.count_matching("."), 7);
+        assert_eq!(c.count_matching("./"), 7);
+        assert_eq!(c.count_matching("src"), 2);
+        assert_eq!(c.count_matching("./src/"), 2);
+        assert_eq!(c.count_matching("package*.json"), 2);
+        assert_eq!(c.count_matching("s*"), 3);
+        assert_eq!(c.count_matching("missing"), 0);
+        assert_eq!(c.count_under(".git"), 2);
+        assert!(c.contains("package.json"));
+    }
+}

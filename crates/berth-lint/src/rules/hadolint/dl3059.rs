@@ -1,0 +1,96 @@
+//! DL3059: Multiple consecutive RUN instructions
+
+use berth_syntax::Instruction;
+
+use super::run_shell::{run_of, shell_of};
+use crate::context::LintContext;
+use crate::rule::Rule;
+
+const MESSAGE: &str = "Multiple consecutive `RUN` instructions. Consider consolidation.";
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags a RUN right after another RUN (comments may sit between them) when both run a
+    /// single command and have the same flags (`--mount`, `--network`, `--security`).
+    ///
+    /// ## Why is this bad?
+    /// Each RUN makes a layer; consecutive single commands are usually one step and cheaper as
+    /// one RUN.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// FROM debian:12
+    /// RUN apt-get update
+    /// RUN apt-get install -y --no-install-recommends curl=7.88.1-10
+    /// ```
+    ///
+    /// ## How to fix
+    /// ```dockerfile
+    /// FROM debian:12
+    /// RUN apt-get update \
+    ///     && apt-get install -y --no-install-recommends curl=7.88.1-10
+    /// ```
+    ///
+    /// ## Differences from hadolint
+    /// The finding points at the second RUN's command. Like hadolint, RUNs chained with `&&`,
+    /// pipes or `$( )` (more than one command) never pair, and an ONBUILD between two RUNs
+    /// breaks the chain.
+    pub struct Dl3059 {
+    /// The previous instruction, when it was a RUN: its flags and whether it ran at most one command.
+    previous: Option<(Vec<String>, bool)>,
+}
+    meta {
+        code: "DL3059",
+        family: Hadolint,
+        severity: Info,
+        kinds: [From, Run, Cmd, Label, Maintainer, Expose, Env, Add, Copy, Entrypoint, Volume, User, Workdir, Arg, Onbuild, Stopsignal, Healthcheck, Shell, Unknown],
+        summary: "Multiple consecutive RUN instructions",
+    }
+}
+
+impl Rule for Dl3059 {
+    fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
+        if ctx.in_onbuild() {
+            // The ONBUILD instruction itself already broke the chain.
+            return;
+        }
+        let (Some(shell), Some(_)) = (shell_of(instruction, ctx), run_of(instruction)) else {
+            self.previous = None;
+            return;
+        };
+        let mut flags: Vec<String> = instruction.flags.iter().map(|f| f.text.clone()).collect();
+        flags.sort();
+        let short = shell.script.commands().count() <= 1;
+        if let Some((previous_flags, previous_short)) = &self.previous {
+            if *previous_flags == flags && short && *previous_short {
+                let span = shell
+                    .script
+                    .commands()
+                    .next()
+                    .map_or(instruction.span, |c| shell.command_span(c));
+                ctx.report(span, MESSAGE);
+            }
+        }
+        self.previous = Some((flags, short));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cases() {
+        crate::assert_rule!(
+            super::Dl3059,
+            pass: [
+                "FROM debian:12\nRUN a && b\nRUN c\n",
+                "FROM debian:12\nRUN a\nENV X=1\nRUN b\n",
+                "FROM debian:12\nRUN --mount=type=cache,target=/x a\nRUN b\n",
+                "FROM debian:12\nRUN a\nONBUILD RUN b\nRUN c\n"
+            ],
+            fail: [
+                "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y x\n",
+                "FROM debian:12\nRUN a\n# comment\nRUN b\n"
+            ],
+        );
+    }
+}
