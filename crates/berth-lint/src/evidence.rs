@@ -38,28 +38,26 @@ impl BuildContext {
     /// everything below it, a pattern (`*.json`, `src/**`) matches paths, or their parent
     /// directories, as BuildKit's copy does.
     pub fn count_matching(&self, source: &str) -> usize {
+        self.files_matching(source).count()
+    }
+
+    /// The sent files a COPY/ADD source brings in (see [`count_matching`](Self::count_matching)).
+    pub fn files_matching<'a>(&'a self, source: &str) -> Box<dyn Iterator<Item = &'a str> + 'a> {
         let source = normalize(source);
+        let files = self.files.iter().map(String::as_str);
         if source.is_empty() {
-            return self.files.len();
+            return Box::new(files);
         }
         if source.contains(['*', '?', '[']) {
             let Some(glob) = glob(&source) else {
-                return 0;
+                return Box::new(std::iter::empty());
             };
-            return self
-                .files
-                .iter()
-                .filter(|f| matches_path_or_parent(&glob, f))
-                .count();
+            return Box::new(files.filter(move |f| matches_path_or_parent(&glob, f)));
         }
-        self.files
-            .iter()
-            .filter(|f| {
-                f.as_str() == source
-                    || (f.starts_with(source.as_str())
-                        && f.as_bytes().get(source.len()) == Some(&b'/'))
-            })
-            .count()
+        Box::new(files.filter(move |f| {
+            *f == source
+                || (f.starts_with(source.as_str()) && f.as_bytes().get(source.len()) == Some(&b'/'))
+        }))
     }
 
     /// How many sent files sit below the top-level directory `dir` (`.git`, `node_modules`).

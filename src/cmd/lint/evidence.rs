@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use berth_lint::BuildContext;
 
-/// Contexts are large walks; stop counting beyond this many files (evidence then says "at
-/// least").
+/// Contexts are large walks; keep at most this many paths.
 const MAX_FILES: usize = 200_000;
 
 #[derive(Default)]
@@ -23,38 +22,36 @@ impl Cache {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if let Some(hit) = self.by_dir.lock().ok()?.get(&dir) {
+        // Dockerfiles of one directory share its context, unless one has its own
+        // `<Dockerfile>.dockerignore`.
+        let mut specific = dockerfile.as_os_str().to_owned();
+        specific.push(".dockerignore");
+        let key = if Path::new(&specific).is_file() {
+            dockerfile.to_path_buf()
+        } else {
+            dir.clone()
+        };
+        if let Some(hit) = self.by_dir.lock().ok()?.get(&key) {
             return hit.clone();
         }
-        let context = load(&dir).map(Arc::new);
-        self.by_dir.lock().ok()?.insert(dir, context.clone());
+        let context = load(&dir, dockerfile).map(Arc::new);
+        self.by_dir.lock().ok()?.insert(key, context.clone());
         context
     }
 }
 
-fn load(dir: &Path) -> Option<BuildContext> {
-    if !dir.is_dir() {
-        return None;
-    }
-    let has_dockerignore = dir.join(".dockerignore").is_file();
-    if has_dockerignore {
-        // Which files a .dockerignore excludes needs BuildKit's matcher (berth-context);
-        // without it the counts would be wrong, so give no evidence.
-        return None;
-    }
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
-        let Ok(entry) = entry else { continue };
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        if let Ok(rel) = entry.path().strip_prefix(dir) {
-            files.push(rel.to_string_lossy().replace('\\', "/"));
-        }
-        if files.len() >= MAX_FILES {
-            break;
-        }
-    }
+/// The files a build of `dir` with `dockerfile` would send: berth-context's walk, which
+/// applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's matcher.
+fn load(dir: &Path, dockerfile: &Path) -> Option<BuildContext> {
+    let context = berth_context::Context::open(dir, Some(dockerfile), Default::default()).ok()?;
+    let has_dockerignore = context.ignore_file().is_some();
+    let entries = context.walk().ok()?;
+    let files: Vec<String> = entries
+        .iter()
+        .filter(|e| e.kind != berth_context::EntryKind::Dir)
+        .take(MAX_FILES)
+        .map(|e| e.path_lossy().into_owned())
+        .collect();
     Some(BuildContext::new(
         dir.to_path_buf(),
         files,

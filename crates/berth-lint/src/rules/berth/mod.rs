@@ -3,6 +3,13 @@
 //!
 //! One line per rule, sorted by code.
 
+mod support;
+
 crate::rule_family! {
+    br101 => Br101,
+    br102 => Br102,
+    br103 => Br103,
     br104 => Br104,
+    br105 => Br105,
+    br106 => Br106,
 }

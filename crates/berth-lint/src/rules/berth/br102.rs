@@ -1,0 +1,114 @@
+use berth_syntax::{Command, Instruction, Keyword};
+
+use super::br103::is_volatile;
+use super::support::{mentions_var, plural};
+use crate::context::LintContext;
+use crate::rule::Rule;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags an `ARG` declared in a stage well before the first instruction that uses it, with
+    /// RUN steps in between.
+    ///
+    /// ## Why is this bad?
+    /// When a build arg's value changes, BuildKit re-runs every RUN after the ARG's
+    /// declaration in that stage, even RUNs that never read it. The RUNs between the
+    /// declaration and the first use re-run for nothing.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// FROM debian:12
+    /// ARG APP_VERSION
+    /// RUN apt-get update && apt-get install -y --no-install-recommends curl
+    /// RUN curl -fsSLo /app.tgz https://example.com/app-${APP_VERSION}.tgz
+    /// ```
+    ///
+    /// ## How to fix
+    /// Declare the ARG right before its first use:
+    /// ```dockerfile
+    /// FROM debian:12
+    /// RUN apt-get update && apt-get install -y --no-install-recommends curl
+    /// ARG APP_VERSION
+    /// RUN curl -fsSLo /app.tgz https://example.com/app-${APP_VERSION}.tgz
+    /// ```
+    pub struct Br102 {}
+    meta {
+        code: "BR102",
+        family: Berth,
+        severity: Info,
+        kinds: [Arg],
+        summary: "ARG declared long before its first use",
+    }
+}
+
+/// Predefined proxy args never change a cache key.
+pub(crate) fn is_proxy_arg(name: &str) -> bool {
+    matches!(
+        name.to_ascii_uppercase().as_str(),
+        "HTTP_PROXY" | "HTTPS_PROXY" | "FTP_PROXY" | "NO_PROXY" | "ALL_PROXY"
+    )
+}
+
+impl Rule for Br102 {
+    fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
+        let (Some(Command::Arg(decls)), Some(stage), Some(index)) =
+            (&instruction.command, ctx.stage(), ctx.index())
+        else {
+            return;
+        };
+        if ctx.in_onbuild() {
+            return;
+        }
+        let rest = &ctx.instructions()[index + 1..stage.instructions.end];
+        for decl in decls {
+            if is_proxy_arg(&decl.name) || is_volatile(&decl.name) {
+                continue;
+            }
+            let uses = |i: &Instruction| mentions_var(ctx.text(i.span), &decl.name);
+            let Some(first_use) = rest.iter().position(uses) else {
+                continue;
+            };
+            let between: Vec<&Instruction> = rest[..first_use]
+                .iter()
+                .filter(|i| i.keyword == Keyword::Run)
+                .collect();
+            let Some(first_run) = between.first() else {
+                continue;
+            };
+            let used_at = rest[first_use].start_line;
+            ctx.report(
+                decl.span,
+                format!(
+                    "ARG {} is declared at line {} but first used at line {used_at}: when its value changes, the {} in between {} too",
+                    decl.name,
+                    instruction.start_line,
+                    plural(between.len(), "RUN step", "RUN steps"),
+                    if between.len() == 1 { "re-runs" } else { "re-run" }
+                ),
+            )
+            .label(first_run.span, "re-runs when the ARG changes")
+            .help(format!("move `ARG {}` right above line {used_at}", decl.name));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cases() {
+        crate::assert_rule!(super::Br102,
+            pass: [
+                "FROM debian:12\nRUN apt-get update\nARG APP_VERSION\nRUN echo $APP_VERSION\n",
+                "FROM debian:12\nARG APP_VERSION\nCOPY app-${APP_VERSION}.tgz /\nRUN make\n",
+                "FROM debian:12\nARG UNUSED\nRUN make\n",
+                "FROM debian:12\nARG HTTP_PROXY\nRUN apt-get update\nRUN curl $HTTP_PROXY\n",
+                "ARG BASE=debian\nFROM $BASE\nRUN make\nRUN echo $BASE\n",
+                "FROM debian:12\nARG GIT_COMMIT\nRUN make\nLABEL rev=$GIT_COMMIT\n",
+            ],
+            fail: [
+                "FROM debian:12\nARG APP_VERSION\nRUN apt-get update && apt-get install -y curl\nRUN curl -fsSLo /app.tgz https://example.com/app-${APP_VERSION}.tgz\n",
+                "FROM node:20\nARG NODE_ENV=production\nRUN npm ci\nRUN npm run build\nENV NODE_ENV=$NODE_ENV\n",
+            ],
+        );
+    }
+}

@@ -1,0 +1,136 @@
+use berth_syntax::{Command, Instruction, Keyword};
+
+use super::br102::is_proxy_arg;
+use super::support::{plural, snippet};
+use crate::context::LintContext;
+use crate::rule::Rule;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags an `ARG` whose name says its value changes on every build (a date, a time stamp,
+    /// a commit id, a build number: `BUILD_DATE`, `GIT_COMMIT`, `VCS_REF`, `CACHEBUST`, ...)
+    /// declared before RUN steps in the same stage.
+    ///
+    /// ## Why is this bad?
+    /// A changed build arg re-runs every RUN after its declaration in the stage, whether the
+    /// RUN uses it or not. A value that changes on every build therefore disables the cache
+    /// for every RUN below it, typically the expensive ones (dependency installs, compiles).
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// FROM node:20
+    /// ARG BUILD_DATE
+    /// COPY package.json package-lock.json ./
+    /// RUN npm ci
+    /// LABEL org.opencontainers.image.created=$BUILD_DATE
+    /// ```
+    ///
+    /// ## How to fix
+    /// Declare it after the last RUN, right where it is used (LABELs cost nothing):
+    /// ```dockerfile
+    /// FROM node:20
+    /// COPY package.json package-lock.json ./
+    /// RUN npm ci
+    /// ARG BUILD_DATE
+    /// LABEL org.opencontainers.image.created=$BUILD_DATE
+    /// ```
+    pub struct Br103 {}
+    meta {
+        code: "BR103",
+        family: Berth,
+        severity: Warning,
+        kinds: [Arg],
+        summary: "Volatile build arg (date, commit id) declared before RUN steps",
+    }
+}
+
+/// Words in a build arg's name that mark a value changing on every build.
+const VOLATILE_WORDS: [&str; 16] = [
+    "DATE", "TIME", "TIMESTAMP", "BUILDTIME", "BUILDDATE", "COMMIT", "SHA", "REF", "REVISION",
+    "REV", "NONCE", "CACHEBUST", "CACHEBUSTER", "EPOCH", "NOW", "GITHUB_SHA",
+];
+
+/// Whether an arg name says it changes per build: one of its `_`-separated words is in
+/// [`VOLATILE_WORDS`], or it is a build number/id.
+pub(crate) fn is_volatile(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if upper == "SOURCE_DATE_EPOCH" {
+        // Reproducible builds set it to a fixed commit time on purpose.
+        return false;
+    }
+    let words: Vec<&str> = upper.split(['_', '-']).collect();
+    words.iter().any(|w| VOLATILE_WORDS.contains(w))
+        || upper.contains("BUILD_NUMBER")
+        || upper.contains("BUILD_ID")
+        || upper.contains("RUN_ID")
+}
+
+impl Rule for Br103 {
+    fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
+        let (Some(Command::Arg(decls)), Some(stage), Some(index)) =
+            (&instruction.command, ctx.stage(), ctx.index())
+        else {
+            return;
+        };
+        if ctx.in_onbuild() {
+            return;
+        }
+        let runs: Vec<&Instruction> = ctx.instructions()[index + 1..stage.instructions.end]
+            .iter()
+            .filter(|i| i.keyword == Keyword::Run)
+            .collect();
+        let Some(first) = runs.first() else {
+            return;
+        };
+        for decl in decls
+            .iter()
+            .filter(|d| is_volatile(&d.name) && !is_proxy_arg(&d.name))
+        {
+            let first_text = snippet(ctx, first);
+            ctx.report(
+                decl.span,
+                format!(
+                    "ARG {} looks like it changes on every build: the {} after it {} every time (first: `{first_text}`, line {})",
+                    decl.name,
+                    plural(runs.len(), "RUN step", "RUN steps"),
+                    if runs.len() == 1 { "re-runs" } else { "re-run" },
+                    first.start_line
+                ),
+            )
+            .label(first.span, "re-runs on every build")
+            .help(format!(
+                "declare `ARG {}` after the last RUN of the stage, where it is used",
+                decl.name
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn volatile_names() {
+        for yes in ["BUILD_DATE", "GIT_COMMIT", "VCS_REF", "CACHEBUST", "BUILD_NUMBER", "COMMIT_SHA", "build_time"] {
+            assert!(super::is_volatile(yes), "{yes}");
+        }
+        for no in ["VERSION", "NODE_ENV", "SOURCE_DATE_EPOCH", "PREFERRED_SHELL", "UPDATE"] {
+            assert!(!super::is_volatile(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn cases() {
+        crate::assert_rule!(super::Br103,
+            pass: [
+                "FROM node:20\nRUN npm ci\nARG BUILD_DATE\nLABEL created=$BUILD_DATE\n",
+                "FROM node:20\nARG BUILD_DATE\nLABEL created=$BUILD_DATE\nFROM node:20\nRUN npm ci\n",
+                "ARG GIT_COMMIT\nFROM alpine\nRUN make\n",
+                "FROM alpine\nARG SOURCE_DATE_EPOCH\nRUN make\n",
+            ],
+            fail: [
+                "FROM node:20\nARG BUILD_DATE\nCOPY package.json package-lock.json ./\nRUN npm ci\nLABEL org.opencontainers.image.created=$BUILD_DATE\n",
+                "FROM golang:1.22\nARG VERSION GIT_COMMIT=unknown\nRUN go mod download\nRUN go build -ldflags \"-X main.commit=$GIT_COMMIT\"\n",
+            ],
+        );
+    }
+}

@@ -1,0 +1,152 @@
+use berth_syntax::{Instruction, Keyword};
+
+use super::support::{context_sources, is_context_path, thousands};
+use crate::context::LintContext;
+use crate::rule::Rule;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags a `COPY`/`ADD` from the build context that would send version-control data,
+    /// dependency folders or build output (`.git`, `node_modules`, `target`, `.venv`,
+    /// `__pycache__`, ...) because no `.dockerignore` excludes them. It needs the build
+    /// context: `berth lint` reads the Dockerfile's directory (`--no-context` turns that off);
+    /// from the Dockerfile alone the rule cannot know what the context holds and says nothing.
+    ///
+    /// ## Why is this bad?
+    /// Those files bloat the image and the context transfer, may leak secrets, and make the
+    /// step's cache key depend on them: `.git` changes on every commit, so the COPY and every
+    /// step after it re-run on every commit even when no source changed.
+    ///
+    /// ## Example
+    /// A context with `.git/` and `node_modules/` and no `.dockerignore`:
+    /// ```dockerfile
+    /// FROM node:20
+    /// COPY . .
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add a `.dockerignore` next to the Dockerfile:
+    /// ```text
+    /// .git
+    /// node_modules
+    /// ```
+    pub struct Br105 {}
+    meta {
+        code: "BR105",
+        family: Berth,
+        severity: Warning,
+        kinds: [Copy, Add],
+        summary: "COPY sends .git, node_modules, target or similar (no .dockerignore)",
+    }
+}
+
+/// Directories that do not belong in an image's build context.
+const HEAVY: [&str; 11] = [
+    ".git",
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".gradle",
+    ".terraform",
+];
+
+impl Rule for Br105 {
+    fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
+        if ctx.in_onbuild() || !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
+            return;
+        }
+        let Some(context) = ctx.build_context() else {
+            return;
+        };
+        for source in context_sources(instruction).iter().filter(|s| is_context_path(s)) {
+            let mut sent: Vec<(&str, usize)> = Vec::new();
+            for dir in HEAVY {
+                // Count the files of `dir` (at the top or nested) this source brings in.
+                let n = context
+                    .files_matching(&source.path)
+                    .filter(|f| {
+                        f.starts_with(&format!("{dir}/")) || f.contains(&format!("/{dir}/"))
+                    })
+                    .count();
+                if n > 0 {
+                    sent.push((dir, n));
+                }
+            }
+            if sent.is_empty() {
+                continue;
+            }
+            let list = sent
+                .iter()
+                .map(|(d, n)| format!("{} from {d}", thousands(*n)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let total: usize = sent.iter().map(|(_, n)| n).sum();
+            let names = sent.iter().map(|(d, _)| *d).collect::<Vec<_>>().join("\n");
+            let why = if context.has_dockerignore {
+                "the .dockerignore does not exclude them"
+            } else {
+                "there is no .dockerignore"
+            };
+            let commit_note = if sent.iter().any(|(d, _)| *d == ".git") {
+                "; .git changes on every commit, so this step re-runs on every commit"
+            } else {
+                ""
+            };
+            ctx.report(
+                source.span,
+                format!(
+                    "`{}` sends {} files that do not belong in the image ({list}): {why}{commit_note}",
+                    source.path,
+                    thousands(total)
+                ),
+            )
+            .help(format!("add them to .dockerignore:\n{names}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::RuleTest;
+    use crate::BuildContext;
+
+    fn context(files: &[&str], has_dockerignore: bool) -> BuildContext {
+        BuildContext::new(
+            "/app".into(),
+            files.iter().map(|s| s.to_string()).collect(),
+            has_dockerignore,
+        )
+    }
+
+    #[test]
+    fn cases() {
+        let repo = context(
+            &[".git/HEAD", ".git/config", ".git/objects/aa", "node_modules/x/index.js", "package.json", "src/a.js"],
+            false,
+        );
+        crate::assert_rule!(RuleTest::new::<super::Br105>()
+            .context(repo)
+            .pass([
+                "FROM node:20\nCOPY package.json ./\nCOPY src/ src/\n",
+                "FROM node:20\nCOPY --from=build /app/node_modules ./node_modules\n",
+            ])
+            .fail([
+                "FROM node:20\nCOPY . .\n",
+                "FROM node:20\nADD ./ /app/\n",
+            ]));
+    }
+
+    #[test]
+    fn quiet_without_context_or_with_a_clean_one() {
+        let test = RuleTest::new::<super::Br105>();
+        assert!(test.findings("FROM node:20\nCOPY . .\n").is_empty());
+        let clean = context(&["package.json", "src/a.js", ".dockerignore"], true);
+        let test = RuleTest::new::<super::Br105>().context(clean);
+        assert!(test.findings("FROM node:20\nCOPY . .\n").is_empty());
+    }
+}

@@ -1,0 +1,156 @@
+//! What the cache rules share: the commands a RUN runs (parsed with berth-shell, spans mapped
+//! back to the Dockerfile), the COPY/ADD sources taken from the build context, and variable
+//! references.
+
+use berth_shell::{Script, SourceMap};
+use berth_syntax::{Command, Instruction, ShellOrExec, Source, Span};
+
+use crate::context::LintContext;
+
+/// A RUN's shell commands with a map back to the file.
+pub(crate) struct RunScript {
+    pub script: Script,
+    map: SourceMap,
+}
+
+impl RunScript {
+    /// The file span of a span in the parsed text.
+    pub fn span(&self, span: berth_shell::Span) -> Span {
+        let s = self.map.span(span);
+        Span::new(s.start, s.end)
+    }
+}
+
+/// The shell commands of a shell-form RUN (heredoc bodies included when the RUN is a bare
+/// `<<EOF`); `None` for other instructions and exec form.
+pub(crate) fn run_script(instruction: &Instruction, ctx: &LintContext) -> Option<RunScript> {
+    let Some(Command::Run(run)) = &instruction.command else {
+        return None;
+    };
+    let ShellOrExec::Shell(_) = &run.cmd else {
+        return None;
+    };
+    let (first, last) = (instruction.args.first()?, instruction.args.last()?);
+    let span = Span::new(first.span.start, last.span.end);
+    let text: String = instruction
+        .args
+        .iter()
+        .map(|w| w.value.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let (Some(heredoc), true) = (
+        instruction.heredocs.first(),
+        text.trim_start().starts_with("<<"),
+    ) {
+        return Some(RunScript {
+            script: Script::parse(&heredoc.content),
+            map: SourceMap::align(&heredoc.content, ctx.text(heredoc.span), heredoc.span.start),
+        });
+    }
+    Some(RunScript {
+        script: Script::parse(&text),
+        map: SourceMap::align(&text, ctx.text(span), span.start),
+    })
+}
+
+/// The sources of a COPY/ADD that come from the build context (no `--from`, no heredoc, no
+/// URL).
+pub(crate) fn context_sources(instruction: &Instruction) -> &[Source] {
+    match &instruction.command {
+        Some(Command::Copy(copy)) if copy.from.is_none() => &copy.sources,
+        Some(Command::Add(add)) => &add.sources,
+        _ => &[],
+    }
+}
+
+/// Whether a source is read from the context (not a heredoc or URL).
+pub(crate) fn is_context_path(source: &Source) -> bool {
+    source.heredoc.is_none() && !source.path.contains("://") && !source.path.starts_with("git@")
+}
+
+/// Whether `text` references the variable `name` (`$name`, `${name}`, `${name:-x}`).
+pub(crate) fn mentions_var(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find('$') {
+        let at = from + i + 1;
+        from = at;
+        let rest = &text[at..];
+        let (candidate, braced) = match rest.strip_prefix('{') {
+            Some(r) => (r, true),
+            None => (rest, false),
+        };
+        if let Some(after) = candidate.strip_prefix(name) {
+            let next = after.as_bytes().first().copied();
+            let ends = match next {
+                None => !braced,
+                Some(c) => !(c.is_ascii_alphanumeric() || c == b'_'),
+            };
+            if ends {
+                return true;
+            }
+        }
+        if at >= bytes.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// "1,240".
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect();
+    groups.join(",")
+}
+
+/// "RUN", "RUN steps".
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// The first line of an instruction's text, shortened for messages.
+pub(crate) fn snippet(ctx: &LintContext, instruction: &Instruction) -> String {
+    let text = ctx.text(instruction.span);
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\\')
+        .trim();
+    if line.chars().count() > 40 {
+        format!("{}…", line.chars().take(39).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_mentions() {
+        assert!(mentions_var("echo $VERSION", "VERSION"));
+        assert!(mentions_var("echo ${VERSION}", "VERSION"));
+        assert!(mentions_var("echo ${VERSION:-1}", "VERSION"));
+        assert!(mentions_var("a=$VERSION-x", "VERSION"));
+        assert!(!mentions_var("echo $VERSION_2", "VERSION"));
+        assert!(!mentions_var("echo VERSION", "VERSION"));
+        assert!(!mentions_var("echo $", "VERSION"));
+        assert!(!mentions_var("echo ${VERSION", "VERSION"));
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(thousands(1240), "1,240");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(plural(1, "step", "steps"), "1 step");
+    }
+}

@@ -1,0 +1,274 @@
+//! `berth lint` and `berth rule` as a user runs them: exit codes, stdin, formats, config
+//! discovery and errors, directory discovery.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn berth(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join(".config"))
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("HADOLINT_") || k == "BUILDKIT_DOCKERFILE_CHECK" {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd.spawn().unwrap();
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const BAD: &str = "FROM alpine:3.19\nADD https://example.com/a.tgz /opt/\n";
+const CLEAN: &str = "FROM alpine:3.19\nCOPY app /app\n";
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn exit_codes() {
+    let dir = project(&[("bad/Dockerfile", BAD), ("clean/Dockerfile", CLEAN)]);
+    let d = dir.path();
+    assert_eq!(
+        berth(d, &["lint", "clean/Dockerfile"], None).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        berth(d, &["lint", "bad/Dockerfile"], None).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        berth(d, &["lint", "--no-fail", "bad/Dockerfile"], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        berth(d, &["lint", "-t", "error", "bad/Dockerfile"], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    let missing = berth(d, &["lint", "nope/Dockerfile"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("nope/Dockerfile"),
+        "{}",
+        stderr(&missing)
+    );
+    assert_eq!(
+        berth(d, &["lint", "--format", "xml", "clean/Dockerfile"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        berth(d, &["lint", "--frobnicate"], None).status.code(),
+        Some(2)
+    );
+    // BuildKit rejects the file: exit 1 whatever the threshold.
+    let rejected = project(&[("Dockerfile", "FROM a\nCMD [\"echo\", 1]\n")]);
+    let o = berth(
+        rejected.path(),
+        &["lint", "-t", "error", "--format", "concise"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("Dockerfile:2 DL1000 error"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn stdin_with_and_without_a_name() {
+    let dir = project(&[]);
+    let o = berth(dir.path(), &["lint", "--format", "json", "-"], Some(BAD));
+    assert_eq!(o.status.code(), Some(1));
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(findings[0]["file"], "-");
+    assert_eq!(findings[0]["code"], "BR104");
+    assert_eq!(findings[0]["line"], 2);
+    assert_eq!(findings[0]["column"], 5);
+    let o = berth(
+        dir.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "svc/Dockerfile",
+            "-",
+        ],
+        Some(BAD),
+    );
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(findings[0]["file"], "svc/Dockerfile");
+}
+
+#[test]
+fn json_shape_is_the_contract() {
+    let dir = project(&[("Dockerfile", BAD)]);
+    let o = berth(
+        dir.path(),
+        &["lint", "--format", "json", "Dockerfile"],
+        None,
+    );
+    let text = stdout(&o);
+    let expected = r#"[{"code":"BR104","column":5,"end_column":30,"end_line":2,"file":"Dockerfile","level":"warning","line":2,"message":"#;
+    assert!(text.starts_with(expected), "{text}");
+}
+
+#[test]
+fn directories_are_searched_and_sorted() {
+    let dir = project(&[
+        ("b/Dockerfile", BAD),
+        ("a/api.Dockerfile", BAD),
+        ("a/Dockerfile.dev", CLEAN),
+        ("vendor/Dockerfile", BAD),
+        (".gitignore", "vendor/\n"),
+    ]);
+    let o = berth(dir.path(), &["lint", "--format", "concise", "."], None);
+    assert_eq!(
+        stdout(&o),
+        "a/api.Dockerfile:2 BR104 warning: `ADD https://example.com/a.tgz` has no --checksum: the download is neither verified nor pinned, and when it changes this step and every later step re-run\n\
+         b/Dockerfile:2 BR104 warning: `ADD https://example.com/a.tgz` has no --checksum: the download is neither verified nor pinned, and when it changes this step and every later step re-run\n"
+    );
+}
+
+#[test]
+fn config_discovery_and_precedence() {
+    let dir = project(&[
+        ("Dockerfile", BAD),
+        (".hadolint.yaml", "ignored: [BR104]\n"),
+    ]);
+    let d = dir.path();
+    assert_eq!(
+        berth(d, &["lint", "Dockerfile"], None).status.code(),
+        Some(0)
+    );
+    // --isolated ignores configuration files.
+    assert_eq!(
+        berth(d, &["lint", "--isolated", "Dockerfile"], None)
+            .status
+            .code(),
+        Some(1)
+    );
+    // berth.toml severity override beats the default; the CLI threshold beats the file's.
+    std::fs::remove_file(d.join(".hadolint.yaml")).unwrap();
+    std::fs::write(
+        d.join("berth.toml"),
+        "[lint]\nfailure-threshold = \"error\"\n[lint.severity]\nBR104 = \"style\"\n",
+    )
+    .unwrap();
+    let o = berth(d, &["lint", "--format", "concise", "Dockerfile"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("BR104 style"), "{}", stdout(&o));
+    assert_eq!(
+        berth(d, &["lint", "-t", "style", "Dockerfile"], None)
+            .status
+            .code(),
+        Some(1)
+    );
+    // A malformed file: exit 2, naming file, line and key.
+    std::fs::write(d.join("berth.toml"), "[lint]\nignore = \"BR104\"\n").unwrap();
+    let o = berth(d, &["lint", "Dockerfile"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("berth.toml:2:10: key `lint.ignore`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn pragmas_from_the_command_line() {
+    let text = format!("FROM alpine:3.19\n# hadolint ignore=BR104\n{}", &BAD[17..]);
+    let dir = project(&[("Dockerfile", &text)]);
+    let d = dir.path();
+    assert_eq!(
+        berth(d, &["lint", "Dockerfile"], None).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        berth(d, &["lint", "--disable-ignore-pragma", "Dockerfile"], None)
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn statistics_and_color() {
+    let dir = project(&[("Dockerfile", BAD)]);
+    let d = dir.path();
+    let o = berth(d, &["lint", "--statistics", "Dockerfile"], None);
+    assert!(stdout(&o).contains("1  BR104"), "{}", stdout(&o));
+    let o = berth(
+        d,
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "--color",
+            "always",
+            "Dockerfile",
+        ],
+        None,
+    );
+    assert!(
+        stdout(&o).contains("\x1b[1m\x1b[93mwarning\x1b[0m"),
+        "{}",
+        stdout(&o)
+    );
+    let o = berth(d, &["lint", "--format", "concise", "Dockerfile"], None);
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn rule_docs() {
+    let dir = project(&[]);
+    let o = berth(dir.path(), &["rule"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("BR101"));
+    let o = berth(dir.path(), &["rule", "br104"], None);
+    assert!(stdout(&o).starts_with("# BR104: ADD of a URL without --checksum"));
+    assert!(stdout(&o).contains("## How to fix"));
+    assert_eq!(
+        berth(dir.path(), &["rule", "XX9999"], None).status.code(),
+        Some(2)
+    );
+}
