@@ -9,6 +9,7 @@ command -v dockerd >/dev/null || need_apt+=(docker.io)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_apt+=(busybox-static)
 command -v git >/dev/null || need_apt+=(git)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v shellcheck >/dev/null || need_apt+=(shellcheck)  # SC findings (berth lint --shellcheck) tests
 [ -x /usr/bin/time ] || need_apt+=(time)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -113,12 +113,23 @@ impl<'s> Linter<'s> {
             build_context: context,
         };
         let checks = self.check_config(dockerfile, &mut diagnostics);
-        let active: Vec<&'static RuleEntry> = self
+        let mut active: Vec<&'static RuleEntry> = self
             .enabled
             .iter()
             .copied()
             .filter(|e| e.meta.family != Family::BuildKit || !checks.skips(e.meta.code))
             .collect();
+        // BuildKit's experimental checks (off by default) run when `experimental=` names them.
+        let experimental: Vec<&'static RuleEntry> = registry::all()
+            .filter(|e| {
+                e.meta.family == Family::BuildKit
+                    && !e.meta.default_enabled
+                    && checks.runs_experimental(e.meta.code)
+                    && !self.settings.drops_code(e.meta.code)
+                    && !active.iter().any(|a| a.meta.code == e.meta.code)
+            })
+            .collect();
+        active.extend(experimental);
         run_rules(&facts, &active, &mut diagnostics);
 
         let suppressions = (!self.settings.disable_ignore_pragma).then(|| {
@@ -525,44 +536,44 @@ mod tests {
     #[test]
     fn inline_global_and_stage_pragmas() {
         let s = Settings::default();
-        let src = format!("FROM a\n# hadolint ignore=BR104\n{ADD_URL}{ADD_URL}");
+        let src = format!("FROM a:1\n# hadolint ignore=BR104\n{ADD_URL}{ADD_URL}");
         assert_eq!(codes(&src, &s), ["4:BR104:warning"]);
-        let src = format!("FROM a\n{ADD_URL}# berth global ignore=BR104 # vendored\n");
+        let src = format!("FROM a:1\n{ADD_URL}# berth global ignore=BR104 # vendored\n");
         assert!(codes(&src, &s).is_empty());
         let src =
-            format!("FROM a\n# hadolint stage ignore=BR104\nRUN x\n{ADD_URL}FROM b\n{ADD_URL}");
+            format!("FROM a:1\n# hadolint stage ignore=BR104\nRUN x\n{ADD_URL}FROM b:1\n{ADD_URL}");
         assert_eq!(codes(&src, &s), ["6:BR104:warning"]);
         // A blank line breaks an inline pragma.
-        let src = format!("FROM a\n# hadolint ignore=BR104\n\n{ADD_URL}");
+        let src = format!("FROM a:1\n# hadolint ignore=BR104\n\n{ADD_URL}");
         assert_eq!(codes(&src, &s), ["4:BR104:warning"]);
         // Pragmas can be switched off.
         let s = Settings {
             disable_ignore_pragma: true,
             ..Settings::default()
         };
-        let src = format!("FROM a\n# hadolint ignore=BR104\n{ADD_URL}");
+        let src = format!("FROM a:1\n# hadolint ignore=BR104\n{ADD_URL}");
         assert_eq!(codes(&src, &s), ["3:BR104:warning"]);
     }
 
     #[test]
     fn bad_pragmas_are_findings() {
         let s = Settings::default();
-        let src = format!("FROM a\n# hadolint ignore=BR104 vendored\n{ADD_URL}");
+        let src = format!("FROM a:1\n# hadolint ignore=BR104 vendored\n{ADD_URL}");
         assert_eq!(codes(&src, &s), ["2:BR001:warning", "3:BR104:warning"]);
-        let src = format!("FROM a\n# hadolint ignore=br104\n{ADD_URL}");
+        let src = format!("FROM a:1\n# hadolint ignore=br104\n{ADD_URL}");
         assert_eq!(codes(&src, &s), ["2:BR001:warning", "3:BR104:warning"]);
-        let src = format!("FROM a\n# hadolint ignore=BR104,DL9999\n{ADD_URL}");
+        let src = format!("FROM a:1\n# hadolint ignore=BR104,DL9999\n{ADD_URL}");
         assert_eq!(codes(&src, &s), ["2:BR002:warning"]);
-        let src = "FROM a\n# hadolint ignore=SC2086\nRUN echo $x\n";
+        let src = "FROM a:1\n# hadolint ignore=SC2086\nRUN echo $x\n";
         assert!(codes(src, &s).is_empty());
         // Comments inside continuation lines are not pragmas (BuildKit drops them).
-        let src = "FROM a\nRUN echo \\\n# hadolint ignore=nonsense here\n  hi\n";
+        let src = "FROM a:1\nRUN echo \\\n# hadolint ignore=nonsense here\n  hi\n";
         assert!(codes(src, &s).is_empty());
     }
 
     #[test]
     fn config_filters_and_overrides() {
-        let src = format!("FROM a\n{ADD_URL}");
+        let src = format!("FROM a:1\n{ADD_URL}");
         let s = Settings {
             overrides: vec![("BR1".into(), Level::On(Severity::Error))],
             ..Settings::default()
@@ -583,13 +594,17 @@ mod tests {
     #[test]
     fn buildkit_rejections_are_dl1000() {
         let s = Settings::default();
-        assert_eq!(codes("FROM a\nCMD [\"echo\", 1]\n", &s), ["2:DL1000:error"]);
-        assert_eq!(codes("RUN x\n", &s), ["1:DL1000:error"]);
-        let result = lint("FROM a\nCMD [\"echo\", 1]\n", &s);
+        assert_eq!(
+            codes("FROM a:1\nCMD [\"echo\", 1]\n", &s),
+            ["2:DL1000:error"]
+        );
+        // hadolint's DL3061 names the same problem (an instruction before the first FROM).
+        assert_eq!(codes("RUN x\n", &s), ["1:DL3061:error", "1:DL1000:error"]);
+        let result = lint("FROM a:1\nCMD [\"echo\", 1]\n", &s);
         assert!(result.rejected());
         // A malformed `# check=` directive fails BuildKit's build too.
         assert_eq!(
-            codes("# check=skip=all;frobnicate=1\nFROM a\n", &s),
+            codes("# check=skip=all;frobnicate=1\nFROM a:1\n", &s),
             ["1:DL1000:error"]
         );
     }
@@ -604,7 +619,7 @@ mod tests {
             .name("unused")
             .settings(settings)
             .context(BuildContext::default());
-        let found = test.findings(&format!("FROM a\n{ADD_URL}"));
+        let found = test.findings(&format!("FROM a:1\n{ADD_URL}"));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, Severity::Info);
     }

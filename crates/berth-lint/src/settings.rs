@@ -111,6 +111,10 @@ pub struct CheckConfig {
     pub skip: Vec<String>,
     /// `error=true`: build checks are errors.
     pub error: bool,
+    /// `experimental=A,B`: experimental checks to run (`experimental=all` sets
+    /// `experimental_all`). `skip` does not apply to them, as in BuildKit.
+    pub experimental: Vec<String>,
+    pub experimental_all: bool,
 }
 
 impl CheckConfig {
@@ -152,6 +156,15 @@ impl CheckConfig {
                         other => return Err(format!("invalid check error value `{other}`")),
                     }
                 }
+                "experimental" => {
+                    for name in val.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                        if name.eq_ignore_ascii_case("all") {
+                            config.experimental_all = true;
+                        } else {
+                            config.experimental.push(name.to_string());
+                        }
+                    }
+                }
                 other => return Err(format!("unknown check option `{other}`")),
             }
         }
@@ -161,6 +174,18 @@ impl CheckConfig {
     /// Whether the check `name` is skipped.
     pub fn skips(&self, name: &str) -> bool {
         self.skip_all || self.skip.iter().any(|s| s == name)
+    }
+
+    /// Whether the experimental check `name` is turned on.
+    ///
+    /// ```
+    /// use berth_lint::CheckConfig;
+    /// let c = CheckConfig::parse("skip=all;experimental=InvalidDefinitionDescription").unwrap();
+    /// assert!(c.runs_experimental("InvalidDefinitionDescription"));
+    /// assert!(!c.runs_experimental("Other"));
+    /// ```
+    pub fn runs_experimental(&self, name: &str) -> bool {
+        self.experimental_all || self.experimental.iter().any(|s| s == name)
     }
 }
 

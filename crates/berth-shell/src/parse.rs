@@ -18,8 +18,11 @@ use crate::{fallback, Command, Redirect, RedirectKind, Span, Word};
 const MAX_PARSER_INPUT: usize = 256 * 1024;
 const MAX_PARSER_NESTING: usize = 64;
 
-pub(crate) fn parse_script(text: &str) -> Script {
-    let mut builder = Builder::default();
+pub(crate) fn parse_script(text: &str, fallback: bool) -> Script {
+    let mut builder = Builder {
+        fallback,
+        ..Builder::default()
+    };
     let (root, error) = builder.fragment(text, 0, 0);
     Script {
         text: text.to_string(),
@@ -34,6 +37,8 @@ pub(crate) fn parse_script(text: &str) -> Script {
 /// Accumulates the flat lists while walking one script and its substitutions.
 #[derive(Default)]
 pub(crate) struct Builder {
+    /// Read rejected text with the fallback tokenizer (else it yields nothing).
+    pub(crate) fallback: bool,
     pub(crate) commands: Vec<Command>,
     pub(crate) pipes: Vec<Span>,
     pub(crate) heredocs: Vec<Heredoc>,
@@ -64,6 +69,9 @@ impl Builder {
             }
             Err(error) => error,
         };
+        if !self.fallback {
+            return (List::default(), Some(error));
+        }
         let list = fallback::tokenize(self, text, base, depth);
         (list, Some(error))
     }

@@ -80,7 +80,20 @@ impl Script {
     /// assert_eq!(s.pipes().len(), 1);
     /// ```
     pub fn parse(text: &str) -> Script {
-        parse::parse_script(text)
+        parse::parse_script(text, true)
+    }
+
+    /// Parse `text` as bash; text the shell parser rejects yields no commands at all
+    /// (only [`Script::parse_error`]). This is what hadolint's rules see: ShellCheck's
+    /// parser gives them nothing for a script it cannot parse (PowerShell, templates).
+    ///
+    /// ```
+    /// let s = berth_shell::Script::parse_strict("Write-Host ('a' -f $b) | Out-Null");
+    /// assert!(s.parse_error().is_some());
+    /// assert_eq!(s.commands().count(), 0);
+    /// ```
+    pub fn parse_strict(text: &str) -> Script {
+        parse::parse_script(text, false)
     }
 
     /// The parsed text.

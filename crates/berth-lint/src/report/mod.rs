@@ -4,7 +4,7 @@
 //! use berth_lint::report::{write_report, FileReport, Format, RenderOptions};
 //! use berth_lint::{lint, Settings};
 //!
-//! let source = "FROM alpine\nADD https://example.com/a.tgz /opt/\n";
+//! let source = "FROM alpine:3.20\nADD https://example.com/a.tgz /opt/\n";
 //! let result = lint(source, &Settings::default());
 //! let files = [FileReport::new("Dockerfile", &result.dockerfile.source, &result.diagnostics)];
 //! let mut out = Vec::new();

@@ -33,8 +33,11 @@ crate::declare_rule! {
     ///
     /// ## Differences from hadolint
     /// The finding points at the second RUN's command. Like hadolint, RUNs chained with `&&`,
-    /// pipes or `$( )` (more than one command) never pair, and an ONBUILD between two RUNs
-    /// breaks the chain.
+    /// pipes or `$( )` (more than one command) never pair, an ONBUILD between two RUNs breaks
+    /// the chain, and a RUN whose text is not shell (PowerShell) counts as a single command.
+    /// hadolint reads such text with ShellCheck's parser, which sometimes keeps the commands
+    /// before a syntax error; berth's parser keeps none, so on some PowerShell RUNs the two
+    /// disagree.
     pub struct Dl3059 {
     /// The previous instruction, when it was a RUN: its flags and whether it ran at most one command.
     previous: Option<(Vec<String>, bool)>,

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use berth_shell::run::{exec_form_text, shell_source, ShellSource};
 use berth_shell::{Script, SourceMap, Word};
@@ -57,7 +57,7 @@ pub(crate) fn has_cache_mount(run: &Run, fragment: &str) -> bool {
 
 /// Parsed scripts are kept per thread, keyed by the instruction's position and full text,
 /// so the 30-odd rules that look at a `RUN` parse it once.
-type Cache = HashMap<(usize, String), Rc<RunShell>>;
+type Cache = HashMap<(usize, String), Arc<RunShell>>;
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(HashMap::new());
@@ -67,7 +67,7 @@ const CACHE_LIMIT: usize = 512;
 
 /// The analysed shell text of a `RUN` (or of the `RUN` inside an `ONBUILD`), parsed.
 /// `None` for other instructions.
-pub(crate) fn shell_of(instruction: &Instruction, ctx: &LintContext) -> Option<Rc<RunShell>> {
+pub(crate) fn shell_of(instruction: &Instruction, ctx: &LintContext) -> Option<Arc<RunShell>> {
     run_of(instruction)?;
     let key = (
         instruction.span.start,
@@ -76,7 +76,7 @@ pub(crate) fn shell_of(instruction: &Instruction, ctx: &LintContext) -> Option<R
     if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Some(hit);
     }
-    let shell = Rc::new(analyse(instruction, ctx.source()));
+    let shell = Arc::new(analyse(instruction, ctx.source()));
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
@@ -91,7 +91,9 @@ pub(crate) fn shell_of(instruction: &Instruction, ctx: &LintContext) -> Option<R
 pub(crate) fn parse_at(text: &str, source: &str, span: Span) -> RunShell {
     let written = source.get(span.start..span.end).unwrap_or("");
     RunShell {
-        script: Script::parse(text),
+        // Like hadolint, a script the shell parser rejects (PowerShell, templates) has no
+        // commands; the fallback tokenizer would find commands hadolint never sees.
+        script: Script::parse_strict(text),
         map: SourceMap::align(text, written, span.start),
         exec_form: false,
     }
@@ -458,7 +460,7 @@ impl FinalStageFindings {
         &mut self,
         instruction: &'i Instruction,
         ctx: &LintContext,
-    ) -> Option<(Rc<RunShell>, &'i Run)> {
+    ) -> Option<(Arc<RunShell>, &'i Run)> {
         let Some(run) = run_of(instruction) else {
             if !ctx.in_onbuild() {
                 self.from = ctx.index();

@@ -1,0 +1,110 @@
+use berth_syntax::{Command, Instruction, Span};
+
+use crate::context::LintContext;
+use crate::rule::Rule;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags a `WORKDIR` whose path is relative.
+    ///
+    /// ## Why is this bad?
+    /// A relative `WORKDIR` is resolved against the previous working directory, which may come
+    /// from the base image and change without notice. An absolute path says where commands run.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// FROM debian:12
+    /// WORKDIR app
+    /// ```
+    ///
+    /// ## How to fix
+    /// ```dockerfile
+    /// FROM debian:12
+    /// WORKDIR /app
+    /// ```
+    /// A path starting with a variable (`WORKDIR $HOME/app`) or a Windows drive (`C:\app`) is
+    /// accepted.
+    ///
+    /// ## Differences from hadolint
+    /// hadolint 2.15.1 crashes without any output when the path (quotes removed) is shorter
+    /// than two characters, e.g. `WORKDIR a` or `WORKDIR ""`. berth reports DL3000 for those
+    /// like for any other relative path.
+    pub struct Dl3000 {}
+    meta {
+        code: "DL3000",
+        family: Hadolint,
+        severity: Error,
+        kinds: [Workdir],
+        summary: "Use absolute WORKDIR",
+    }
+}
+
+impl Rule for Dl3000 {
+    fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
+        if ctx.in_onbuild() {
+            return;
+        }
+        let path = match &instruction.command {
+            Some(Command::Workdir(path)) => path.clone(),
+            _ => joined_args(instruction),
+        };
+        if !is_absolute(drop_quotes(&path)) {
+            ctx.report(args_span(instruction), "Use absolute WORKDIR");
+        }
+    }
+}
+
+/// Absolute for hadolint: starts with `/` or `$` (a variable), or a Windows drive `X:`.
+fn is_absolute(path: &str) -> bool {
+    path.starts_with('/') || path.starts_with('$') || is_windows_absolute(path)
+}
+
+/// `C:...`: a letter followed by a colon.
+pub(super) fn is_windows_absolute(path: &str) -> bool {
+    let mut chars = path.chars();
+    matches!((chars.next(), chars.next()), (Some(d), Some(':')) if d.is_alphabetic())
+}
+
+/// hadolint's `dropQuotes`: every `"` and `'` at either end removed.
+pub(super) fn drop_quotes(text: &str) -> &str {
+    text.trim_matches(|c| c == '"' || c == '\'')
+}
+
+/// The instruction's arguments joined by single spaces.
+pub(super) fn joined_args(instruction: &Instruction) -> String {
+    let words: Vec<&str> = instruction.args.iter().map(|w| w.value.as_str()).collect();
+    words.join(" ")
+}
+
+/// From the first argument to the last (the keyword when there is none).
+pub(super) fn args_span(instruction: &Instruction) -> Span {
+    match (instruction.args.first(), instruction.args.last()) {
+        (Some(first), Some(last)) => Span::new(first.span.start, last.span.end),
+        _ => instruction.keyword_span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cases() {
+        crate::assert_rule!(super::Dl3000,
+            pass: [
+                "FROM a\nWORKDIR /usr/local\n",
+                "FROM a\nWORKDIR ${work}\n",
+                "FROM a\nWORKDIR \"/usr/local\"\n",
+                "FROM a\nWORKDIR '${dir}'\n",
+                "FROM a\nWORKDIR C:/\n",
+                "FROM a\nWORKDIR 'C:\\'\n",
+                "FROM a\nWORKDIR /\n",
+                "FROM a\nONBUILD WORKDIR relative\n",
+            ],
+            fail: [
+                "FROM a\nWORKDIR relative/dir\n",
+                "FROM a\nWORKDIR 'relative/dir'\n",
+                "FROM a\nWORKDIR a\n",
+                "FROM a\nWORKDIR .\n",
+            ],
+        );
+    }
+}

@@ -1,0 +1,102 @@
+use berth_syntax::{Command, Instruction, Span};
+
+use crate::context::LintContext;
+use crate::diagnostic::Fix;
+use crate::rule::Rule;
+
+use super::dl3000::drop_quotes;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags `ADD` of a source that is neither a local archive (`.tar`, `.gz`, `.tgz`, ...)
+    /// nor an `http://`/`https://` URL.
+    ///
+    /// ## Why is this bad?
+    /// `ADD` does more than copy: it unpacks local archives and downloads URLs. For plain
+    /// files and folders `COPY` does the same with no surprises, and says so.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// ADD app.py /app/
+    /// ```
+    ///
+    /// ## How to fix
+    /// ```dockerfile
+    /// COPY app.py /app/
+    /// ```
+    /// Git sources (`git@...`) are flagged too, as hadolint does.
+    pub struct Dl3020 {}
+    meta {
+        code: "DL3020",
+        family: Hadolint,
+        severity: Error,
+        kinds: [Add],
+        summary: "Use COPY instead of ADD for files and folders",
+    }
+}
+
+impl Rule for Dl3020 {
+    fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
+        if ctx.in_onbuild() {
+            return;
+        }
+        let Some(Command::Add(add)) = &instruction.command else {
+            return;
+        };
+        let plain: Vec<Span> = add
+            .sources
+            .iter()
+            .filter(|s| !is_archive(&s.path) && !is_url(&s.path))
+            .map(|s| s.span)
+            .collect();
+        if let Some(first) = plain.first() {
+            let span = Span::new(first.start, plain.last().unwrap_or(first).end);
+            ctx.report(span, "Use COPY instead of ADD for files and folders")
+                .help("`COPY` copies files and folders without unpacking or downloading anything")
+                .fix(Fix::replace("Replace ADD with COPY", instruction.keyword_span, "COPY").unsafe_());
+        }
+    }
+}
+
+/// Archive suffixes `ADD` unpacks (hadolint's list; also used by DL3010).
+pub(super) const ARCHIVE_EXTENSIONS: [&str; 15] = [
+    ".tar", ".Z", ".bz2", ".gz", ".lz", ".lzma", ".tZ", ".tb2", ".tbz", ".tbz2", ".tgz", ".tlz",
+    ".tpz", ".txz", ".xz",
+];
+
+/// A path ending (quotes removed) in one of [`ARCHIVE_EXTENSIONS`].
+pub(super) fn is_archive(path: &str) -> bool {
+    let path = drop_quotes(path);
+    ARCHIVE_EXTENSIONS.iter().any(|ext| path.ends_with(ext))
+}
+
+fn is_url(path: &str) -> bool {
+    let path = drop_quotes(path);
+    path.starts_with("https://") || path.starts_with("http://")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cases() {
+        crate::assert_rule!(super::Dl3020,
+            pass: [
+                "ADD file.tar /usr/src/app/\n",
+                "ADD file.gz /usr/src/app/\n",
+                "ADD file.bz2 /usr/src/app/\n",
+                "ADD file.xz /usr/src/app/\n",
+                "ADD file.tgz /usr/src/app/\n",
+                "ADD http://file.com /usr/src/app/\n",
+                "ADD \"file.tgz\" /usr/src/app/\n",
+                "ADD \"http://file.com\" /usr/src/app/\n",
+            ],
+            fail: [
+                "ADD file /usr/src/app/\n",
+                "ADD file.zip /usr/src/app/\n",
+                "ADD \"file.zip\" /usr/src/app/\n",
+                "FROM a\nADD --chown=1:1 a.tgz src/ /app/\n",
+                "FROM a\nADD git@github.com:moby/buildkit.git /src\n",
+            ],
+        );
+    }
+}
