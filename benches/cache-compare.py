@@ -22,15 +22,23 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def run_once(cmd, cwd=None):
+    """Wall and CPU (user + system) milliseconds of one run of cmd."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = (time.perf_counter() - start) * 1000
+    if status != 0:
+        sys.exit(f"{cmd} failed")
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000
+
+
 def timed(cmd, cwd=None, runs=9):
-    """Median and all wall times (ms) of running cmd `runs` times, after one warm-up."""
-    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), times
+    """Median wall ms, all wall times, and median CPU ms of `runs` runs after a warm-up."""
+    run_once(cmd, cwd)
+    results = [run_once(cmd, cwd) for _ in range(runs)]
+    walls = [w for w, _ in results]
+    return statistics.median(walls), walls, statistics.median(c for _, c in results)
 
 
 def peak_rss_mib(cmd):
@@ -62,6 +70,8 @@ def main():
     ap.add_argument("--berth", default=os.path.join(ROOT, "target/release/berth"))
     ap.add_argument("--files", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--tree", help="reuse this generated tree (made by an earlier run with --keep)")
+    ap.add_argument("--keep", action="store_true", help="keep the generated tree and print its path")
     args = ap.parse_args()
     berth = os.path.abspath(args.berth)
     if not os.access(berth, os.X_OK):
@@ -73,32 +83,39 @@ def main():
         shutil.copytree(os.path.join(ROOT, "fixtures/cache-demo"), small)
         state = os.path.join(work, "small.json")
         subprocess.run([berth, "cache", "record", small, "--state", state], check=True, stderr=subprocess.DEVNULL)
-        small_ms, small_all = timed([berth, "cache", "plan", small, "--state", state], runs=args.runs * 3)
+        small_ms, small_all, _ = timed([berth, "cache", "plan", small, "--state", state], runs=args.runs * 3)
         print(f"small context ({len(os.listdir(small))} top-level entries): berth cache plan median {small_ms:.1f} ms "
               f"(min {min(small_all):.1f}, max {max(small_all):.1f}; target < 20 ms)")
 
-        large = os.path.join(work, "large")
-        os.makedirs(large)
-        t0 = time.perf_counter()
-        generate(large, args.files)
         git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
-        subprocess.run(git + ["init", "-q"], cwd=large, check=True)
-        subprocess.run(git + ["add", "-A"], cwd=large, check=True)
-        subprocess.run(git + ["commit", "-q", "-m", "bench"], cwd=large, check=True)
+        t0 = time.perf_counter()
+        if args.tree:
+            large = os.path.abspath(args.tree)
+        else:
+            large = os.path.join(tempfile.mkdtemp(prefix="berth-cache-tree-") if args.keep else work, "large")
+            os.makedirs(large)
+            generate(large, args.files)
+            subprocess.run(git + ["init", "-q"], cwd=large, check=True)
+            subprocess.run(git + ["add", "-A"], cwd=large, check=True)
+            subprocess.run(git + ["commit", "-q", "-m", "bench"], cwd=large, check=True)
+            if args.keep:
+                print(f"kept the generated tree at {large}")
         # Outside the racy-timestamp window of both tools (git and berth re-read files
         # modified within a second or two of their index / record).
         time.sleep(3)
         subprocess.run(git + ["update-index", "--refresh", "-q"], cwd=large, check=False)
         state = os.path.join(work, "large.json")
         subprocess.run([berth, "cache", "record", large, "--state", state], check=True, stderr=subprocess.DEVNULL)
-        print(f"generated {args.files} files in {time.perf_counter() - t0:.1f} s")
-        git_ms, git_all = timed(["git", "status", "--porcelain"], cwd=large, runs=args.runs)
+        files = sum(len(f) for _, _, f in os.walk(large)) - sum(len(f) for _, _, f in os.walk(os.path.join(large, ".git")))
+        print(f"tree of {files} files ready in {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()[0]:.1f}")
+        git_ms, git_all, git_cpu = timed(["git", "status", "--porcelain"], cwd=large, runs=args.runs)
         berth_cmd = [berth, "cache", "plan", large, "--state", state]
-        berth_ms, berth_all = timed(berth_cmd, runs=args.runs)
+        berth_ms, berth_all, berth_cpu = timed(berth_cmd, runs=args.runs)
         rss = peak_rss_mib(berth_cmd)
-        print(f"{args.files} files: git status --porcelain median {git_ms:.0f} ms (min {min(git_all):.0f}); "
-              f"berth cache plan median {berth_ms:.0f} ms (min {min(berth_all):.0f}); "
-              f"ratio {berth_ms / git_ms:.2f}x (target <= 1.5x); berth peak RSS {rss:.0f} MiB (target < 150 MiB)")
+        print(f"{files} files: git status --porcelain median {git_ms:.0f} ms wall (min {min(git_all):.0f}), {git_cpu:.0f} ms CPU; "
+              f"berth cache plan median {berth_ms:.0f} ms wall (min {min(berth_all):.0f}), {berth_cpu:.0f} ms CPU; "
+              f"wall ratio {berth_ms / git_ms:.2f}x (min/min {min(berth_all) / min(git_all):.2f}x), CPU ratio {berth_cpu / git_cpu:.2f}x "
+              f"(target <= 1.5x); berth peak RSS {rss:.0f} MiB (target < 150 MiB); load average {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Differential test of berth's parser against BuildKit's (PyPI dockerfile==3.4.0):
-# every corpus file and every conformance Dockerfile must give the same
+# every corpus file, every conformance Dockerfile and berth's own fixtures/parse
+# (except fixtures/parse/newer-buildkit, behaviour added after the oracle's
+# BuildKit v0.12.5) must give the same
 # `berth parse --format buildkit-json` output, or both must reject it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,5 +24,5 @@ fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 "$BERTH_ORACLE_PYTHON" scripts/parse-oracle.py "$out/oracle.json" \
-    "$shared/corpus/dockerfiles" "$shared/conformance/buildkit-parser"
+    "$shared/corpus/dockerfiles" "$shared/conformance/buildkit-parser" fixtures/parse
 python3 scripts/parse-differential.py "$BERTH_BIN" "$out/oracle.json"

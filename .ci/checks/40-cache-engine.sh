@@ -25,7 +25,7 @@ log=$(mktemp)
 status=0
 BERTH_ENGINE=1 BERTH_SCENARIO_JOBS="${BERTH_SCENARIO_JOBS:-2}" \
     cargo test -q -p berth-cache --test engine -- --nocapture >"$log" 2>&1 || status=$?
-grep -E '^(ok|DISAGREE|ERROR|scenarios:|steps:|SKIPPED)|^  line|test result' "$log" || true
+grep -E '^(ok|DISAGREE|ERROR|FLAKY|scenarios:|steps:|SKIPPED)|^  line|test result' "$log" || true
 if [ "$status" != 0 ]; then
     echo "FAILED: cache engine scenarios; full output:"
     cat "$log"

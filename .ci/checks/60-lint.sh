@@ -107,7 +107,7 @@ elif ! git rev-parse HEAD >/dev/null 2>&1; then
 else
     REV="$(git rev-parse HEAD)"
     # Reuse the release build's dependencies for the hook's `cargo install --path .`.
-    export CARGO_TARGET_DIR="$ROOT/target/pre-commit"
+    export CARGO_TARGET_DIR="$ROOT/target"
     export PRE_COMMIT_HOME="$TMP/pre-commit-home"
     for case in clean bad; do
         project="$TMP/project-$case"

@@ -16,7 +16,7 @@ use berth_syntax::{Command, Dockerfile, Instruction, Keyword, MountKind, ShellOr
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::select::{select, Selection};
+use crate::select::{selection_digest, Selection};
 use crate::snapshot::{hex, Snapshot};
 use crate::Error;
 
@@ -763,12 +763,7 @@ impl OpContext<'_, '_> {
                     None => {
                         // The download's Last-Modified header is part of BuildKit's key:
                         // berth cannot see it offline.
-                        key_tokens.push(h(&[
-                            "remote-unpinned",
-                            &path,
-                            &ins.start_line.to_string(),
-                            "never recorded",
-                        ]));
+                        key_tokens.push(h(&["remote-unpinned", &path, &unique_token()]));
                         alt_tokens.push(h(&["remote", &path]));
                         op.unknowable = Some(format!(
                             "ADD {path} without --checksum: the cache key includes the remote file's Last-Modified header, which berth cannot check offline"
@@ -778,7 +773,7 @@ impl OpContext<'_, '_> {
                 continue;
             }
             let sel = Selection::new(&path, exclude);
-            let digest = select(self.input.snapshot, &sel).digest;
+            let digest = selection_digest(self.input.snapshot, &sel);
             key_tokens.push(digest.clone());
             alt_tokens.push(digest.clone());
             op.selections.push((sel, digest));
@@ -875,7 +870,7 @@ impl OpContext<'_, '_> {
                             source.clone()
                         };
                         let sel = Selection::new(&path, &[]);
-                        let digest = select(self.input.snapshot, &sel).digest;
+                        let digest = selection_digest(self.input.snapshot, &sel);
                         key_tokens.push(digest.clone());
                         alt_tokens.push(digest.clone());
                         op.selections.push((sel, digest));
@@ -899,6 +894,22 @@ impl OpContext<'_, '_> {
     }
 }
 
+/// A token no other evaluation produces: the key of a step whose real key berth
+/// cannot know, so that it never matches a record.
+fn unique_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 fn heredoc_body(ins: &Instruction, index: usize) -> String {
     ins.heredocs
         .get(index)
@@ -918,6 +929,139 @@ fn is_remote(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{compare, evaluate_text, Options, Status};
+
+    fn statuses(
+        before: &str,
+        after: &str,
+        args_before: &[(&str, &str)],
+        args_after: &[(&str, &str)],
+    ) -> Vec<(usize, Status)> {
+        let snap = Snapshot::default();
+        let opts = |a: &[(&str, &str)]| Options {
+            build_args: a
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Options::default()
+        };
+        let old = evaluate_text(before, &snap, &opts(args_before)).unwrap();
+        let new = evaluate_text(after, &snap, &opts(args_after)).unwrap();
+        compare(&new, &snap, Some((&old, &snap)))
+            .steps
+            .iter()
+            .map(|s| (s.line, s.status))
+            .collect()
+    }
+
+    fn error(text: &str, target: Option<&str>) -> String {
+        let opts = Options {
+            target: target.map(str::to_string),
+            ..Options::default()
+        };
+        evaluate_text(text, &Snapshot::default(), &opts)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn stage_graph_errors() {
+        assert!(error("FROM a AS a\nRUN x\n", None)
+            .contains("circular dependency detected on stage: a"));
+        assert!(error("FROM busybox AS one\n", Some("two"))
+            .contains("target stage \"two\" could not be found"));
+        assert!(error(
+            "FROM busybox\nCOPY --from=later /a /b\nFROM busybox AS later\n",
+            None
+        )
+        .contains("needs to be defined before"));
+        assert!(
+            error("FROM busybox\nCOPY --from=3 /a /b\n", None).contains("invalid stage index 3")
+        );
+        assert!(error(
+            "FROM busybox AS build\nFROM busybox\nCOPY --from=biuld /a /b\n",
+            None
+        )
+        .contains("did you mean `build`"));
+        assert!(error("RUN x\n", None).contains(":1:1:"));
+    }
+
+    #[test]
+    fn unreachable_stages_are_skipped_and_images_in_copy_from_are_allowed() {
+        let text = "FROM busybox AS unused\nRUN a\nFROM busybox AS used\nRUN b\nFROM busybox\nCOPY --from=used /x /x\nCOPY --from=nginx:1 /y /y\n";
+        let eval = evaluate_text(text, &Snapshot::default(), &Options::default()).unwrap();
+        let kinds: Vec<StepKind> = eval.steps.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds[..2], [StepKind::Skipped, StepKind::Skipped]);
+        assert!(kinds[2..].iter().all(|k| *k == StepKind::Op));
+        assert_eq!(eval.target, "2");
+    }
+
+    #[test]
+    fn arg_scoping() {
+        let df = "ARG G=1\nFROM busybox\nRUN echo $G\nARG L\nRUN echo\n";
+        // A global ARG not re-declared in the stage changes nothing.
+        let s = statuses(df, df, &[("G", "1")], &[("G", "2")]);
+        assert!(
+            s.iter()
+                .all(|(_, st)| matches!(st, Status::Cached | Status::Metadata)),
+            "{s:?}"
+        );
+        // A declared ARG re-runs the RUNs after it only.
+        let s = statuses(df, df, &[("L", "1")], &[("L", "2")]);
+        assert_eq!(s[2], (3, Status::Cached));
+        assert_eq!(s[4], (5, Status::Rebuild));
+        // Proxy args change nothing unless declared.
+        let s = statuses(df, df, &[("HTTP_PROXY", "a")], &[("HTTP_PROXY", "b")]);
+        assert!(s
+            .iter()
+            .all(|(_, st)| matches!(st, Status::Cached | Status::Metadata)));
+    }
+
+    #[test]
+    fn remote_add_is_maybe_unless_pinned() {
+        let df = "FROM busybox\nADD https://example.invalid/a.tgz /a\nADD --checksum=sha256:0123 https://example.invalid/b.tgz /b\n";
+        let s = statuses(df, df, &[], &[]);
+        assert_eq!(s[1], (2, Status::Maybe));
+        // The pinned download would be cached, but it is chained on a maybe.
+        assert_eq!(s[2], (3, Status::Maybe));
+        let pinned = "FROM busybox\nADD --checksum=sha256:0123 https://example.invalid/b.tgz /b\n";
+        assert_eq!(statuses(pinned, pinned, &[], &[])[1], (2, Status::Cached));
+    }
+
+    #[test]
+    fn from_reference_and_metadata() {
+        let a = "FROM busybox:1.36\nLABEL a=1\nRUN x\n";
+        let b = "FROM busybox@sha256:abc\nLABEL a=2\nRUN x\n";
+        let s = statuses(a, b, &[], &[]);
+        assert_eq!(
+            s,
+            [
+                (1, Status::Rebuild),
+                (2, Status::Metadata),
+                (3, Status::Rebuild)
+            ]
+        );
+        let eval = evaluate_text(a, &Snapshot::default(), &Options::default()).unwrap();
+        assert!(eval.steps[0]
+            .op
+            .as_ref()
+            .unwrap()
+            .note
+            .as_ref()
+            .unwrap()
+            .contains("cannot check this offline"));
+    }
+
+    #[test]
+    fn copy_ignores_env_but_run_sees_it() {
+        let a = "FROM busybox\nENV X=1\nCOPY --chmod=644 . /a\nRUN x\n";
+        let b = "FROM busybox\nENV X=2\nCOPY --chmod=644 . /a\nRUN x\n";
+        let s = statuses(a, b, &[], &[]);
+        assert_eq!(s[2], (3, Status::Cached));
+        assert_eq!(s[3], (4, Status::Rebuild));
+        let c = "FROM busybox\nENV X=1\nCOPY --chmod=755 . /a\nRUN x\n";
+        assert_eq!(statuses(a, c, &[], &[])[2], (3, Status::Rebuild));
+    }
 
     #[test]
     fn resolve_path_joins_and_cleans() {

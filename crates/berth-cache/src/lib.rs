@@ -268,6 +268,35 @@ pub fn explain(context: &Path, opts: &Options) -> Result<Explanation, Error> {
     Ok(explain_evaluation(&eval, &snap))
 }
 
+/// Like [`explain`], for Dockerfile text already in memory (the linter's case): the
+/// context is read from `context`, `.dockerignore` from `CONTEXT/.dockerignore`.
+///
+/// ```
+/// let ctx = tempfile::tempdir().unwrap();
+/// std::fs::create_dir(ctx.path().join("src")).unwrap();
+/// for i in 0..3 {
+///     std::fs::write(ctx.path().join(format!("src/{i}.js")), "x").unwrap();
+/// }
+/// let text = "FROM node:20\nCOPY . .\nRUN npm ci\n";
+/// let x = berth_cache::explain_text(ctx.path(), text, &berth_cache::Options::default()).unwrap();
+/// assert_eq!(x.steps[2].files, 4); // src/ and its three files
+/// assert!(x.steps[2].summary.starts_with("RUN re-runs whenever any of 4 files changes"));
+/// ```
+pub fn explain_text(
+    context: &Path,
+    dockerfile: &str,
+    opts: &Options,
+) -> Result<Explanation, Error> {
+    if !context.is_dir() {
+        return Err(Error::MissingContext(context.to_path_buf()));
+    }
+    let ignore_bytes = read_dockerignore(context, &context.join("Dockerfile"))?;
+    let ignore = snapshot::dockerignore_matcher(ignore_bytes.as_deref())?;
+    let snap = Snapshot::scan(context, &ignore, None)?;
+    let eval = evaluate_text(dockerfile, &snap, opts)?;
+    Ok(explain_evaluation(&eval, &snap))
+}
+
 /// Evaluates Dockerfile text against an in-memory snapshot (for tests and tools that
 /// already hold the context).
 pub fn evaluate_text(

@@ -85,6 +85,15 @@ impl Selection {
 
 /// Selects from the snapshot; see the module docs for what is hashed.
 pub fn select(snapshot: &Snapshot, sel: &Selection) -> Selected {
+    select_with(snapshot, sel, true)
+}
+
+/// Just the digest of a selection (no list of entries: cheaper on large contexts).
+pub fn selection_digest(snapshot: &Snapshot, sel: &Selection) -> String {
+    select_with(snapshot, sel, false).digest
+}
+
+fn select_with(snapshot: &Snapshot, sel: &Selection, collect: bool) -> Selected {
     let excludes: Vec<GlobMatcher> = sel.exclude.iter().filter_map(|e| glob(&clean(e))).collect();
     let excluded = |rel: &str| {
         excludes.iter().any(|g| {
@@ -144,7 +153,9 @@ pub fn select(snapshot: &Snapshot, sel: &Selection) -> Selected {
             hasher.update(rel.as_bytes());
             hasher.update([0]);
             hasher.update(entry.digest.as_bytes());
-            entries.push((path.clone(), entry.digest.clone()));
+            if collect {
+                entries.push((path.clone(), entry.digest.clone()));
+            }
         }
         return Selected {
             digest: hex(&hasher.finalize()),
@@ -159,7 +170,9 @@ pub fn select(snapshot: &Snapshot, sel: &Selection) -> Selected {
     };
     match snapshot.entries.get(&resolved) {
         Some(entry) if entry.kind != Kind::Dir => {
-            entries.push((resolved.clone(), entry.digest.clone()));
+            if collect {
+                entries.push((resolved.clone(), entry.digest.clone()));
+            }
             Selected {
                 digest: entry.digest.clone(),
                 entries,
@@ -180,7 +193,9 @@ pub fn select(snapshot: &Snapshot, sel: &Selection) -> Selected {
                 hasher.update(rel.as_bytes());
                 hasher.update([0]);
                 hasher.update(entry.digest.as_bytes());
-                entries.push((path.clone(), entry.digest.clone()));
+                if collect {
+                    entries.push((path.clone(), entry.digest.clone()));
+                }
             }
             Selected {
                 digest: hex(&hasher.finalize()),

@@ -46,12 +46,168 @@ pub struct Entry {
 
 /// The build context as the cache sees it: relative `/`-separated path -> entry.
 /// Directories are included (an empty directory matters); the root is not.
+/// Serialized compactly (one array per entry) to keep large states quick to load.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "CompactSnapshot", into = "CompactSnapshot")]
 pub struct Snapshot {
     pub entries: BTreeMap<String, Entry>,
     /// When the snapshot was taken (seconds since the epoch), to spot racy stat reuse.
     #[serde(default)]
     pub taken_at: i64,
+}
+
+/// One directory walk: the matcher, the previous snapshot for digest reuse.
+struct Walker<'a> {
+    ignore: &'a Matcher,
+    /// The previous snapshot's entries by path (hashing beats B-tree lookups of long
+    /// paths with shared prefixes on large contexts).
+    previous: Option<std::collections::HashMap<&'a str, &'a Entry>>,
+    racy_after: i64,
+}
+
+impl Walker<'_> {
+    /// The entries below `dir` (relative path `rel`), subdirectories in parallel.
+    fn dir(&self, dir: &Path, rel: &str, info: &MatchInfo) -> Result<Vec<(String, Entry)>, Error> {
+        use rayon::prelude::*;
+        let read = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut out = vec![];
+        let mut subdirs = vec![];
+        for item in read {
+            let item = item.map_err(|e| Error::io(dir, e))?;
+            let name = item.file_name();
+            let name = name.to_string_lossy();
+            let path_rel = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let (excluded, child_info) = self
+                .ignore
+                .is_excluded_in(path_rel.as_bytes(), info)
+                .map_err(|e| Error::Context(format!(".dockerignore: {e}")))?;
+            let ft = item.file_type().map_err(|e| Error::io(&item.path(), e))?;
+            if excluded {
+                if ft.is_dir() && self.ignore.may_reinclude_below(path_rel.as_bytes()) {
+                    subdirs.push((item.path(), path_rel, child_info));
+                }
+                continue;
+            }
+            // `DirEntry::metadata` stats relative to the open directory (no symlink
+            // following, no path walk from the root).
+            let meta = item.metadata().map_err(|e| Error::io(&item.path(), e))?;
+            let kind = kind_of(ft);
+            let mode = meta.mode() & 0o7777;
+            let stat = (kind == Kind::File).then(|| {
+                (
+                    meta.len(),
+                    meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+                    meta.ino(),
+                    meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
+                )
+            });
+            let reused = self
+                .previous
+                .as_ref()
+                .and_then(|p| p.get(path_rel.as_str()).copied())
+                .filter(|old| {
+                    kind == Kind::File
+                        && old.kind == Kind::File
+                        && old.mode == mode
+                        && old.stat.is_some()
+                        && old.stat == stat
+                        && meta.mtime() < self.racy_after
+                });
+            let path = item.path();
+            let digest = match reused {
+                Some(old) => old.digest.clone(),
+                None => file_digest(&path, &meta).map_err(|e| Error::io(&path, e))?,
+            };
+            let link = if kind == Kind::Symlink {
+                Some(
+                    fs::read_link(&path)
+                        .map_err(|e| Error::io(&path, e))?
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            } else {
+                None
+            };
+            if kind == Kind::Dir {
+                subdirs.push((path, path_rel.clone(), child_info));
+            }
+            out.push((
+                path_rel,
+                Entry {
+                    kind,
+                    mode,
+                    digest,
+                    link,
+                    stat,
+                },
+            ));
+        }
+        let below: Vec<Vec<(String, Entry)>> = subdirs
+            .par_iter()
+            .map(|(path, rel, info)| self.dir(path, rel, info))
+            .collect::<Result<_, _>>()?;
+        for b in below {
+            out.extend(b);
+        }
+        Ok(out)
+    }
+}
+
+/// A snapshot entry as stored: path, kind, mode, digest, symlink target, stat.
+type CompactEntry = (
+    String,
+    Kind,
+    u32,
+    String,
+    Option<String>,
+    Option<(u64, i64, u64, i64)>,
+);
+
+#[derive(Serialize, Deserialize)]
+struct CompactSnapshot {
+    taken_at: i64,
+    entries: Vec<CompactEntry>,
+}
+
+impl From<Snapshot> for CompactSnapshot {
+    fn from(s: Snapshot) -> Self {
+        CompactSnapshot {
+            taken_at: s.taken_at,
+            entries: s
+                .entries
+                .into_iter()
+                .map(|(p, e)| (p, e.kind, e.mode, e.digest, e.link, e.stat))
+                .collect(),
+        }
+    }
+}
+
+impl From<CompactSnapshot> for Snapshot {
+    fn from(c: CompactSnapshot) -> Self {
+        Snapshot {
+            taken_at: c.taken_at,
+            entries: c
+                .entries
+                .into_iter()
+                .map(|(p, kind, mode, digest, link, stat)| {
+                    (
+                        p,
+                        Entry {
+                            kind,
+                            mode,
+                            digest,
+                            link,
+                            stat,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Digest of an entry's hashed attributes.
@@ -138,7 +294,9 @@ fn kind_of(ft: fs::FileType) -> Kind {
 
 impl Snapshot {
     /// Walks `root`, leaving out what `.dockerignore` excludes. Digests of regular
-    /// files whose stat fingerprint equals the one in `previous` are reused.
+    /// files whose stat fingerprint equals the one in `previous` are reused (files
+    /// modified within two seconds of the previous snapshot are always re-read, as git
+    /// does for racily clean entries). Directories are read in parallel.
     pub fn scan(
         root: &Path,
         ignore: &Matcher,
@@ -148,85 +306,23 @@ impl Snapshot {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
+        let walker = Walker {
+            ignore,
+            previous: previous.map(|p| {
+                p.entries
+                    .iter()
+                    .filter(|(_, e)| e.kind == Kind::File)
+                    .map(|(k, v)| (k.as_str(), v))
+                    .collect()
+            }),
+            racy_after: previous.map_or(i64::MIN, |p| p.taken_at - 2),
+        };
+        let mut found = walker.dir(root, "", &MatchInfo::default())?;
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut snap = Snapshot {
-            entries: BTreeMap::new(),
+            entries: found.into_iter().collect(),
             taken_at: now,
         };
-        let racy_after = previous.map_or(i64::MIN, |p| p.taken_at - 2);
-        let mut stack: Vec<(std::path::PathBuf, String, MatchInfo)> =
-            vec![(root.to_path_buf(), String::new(), MatchInfo::default())];
-        while let Some((dir, rel, info)) = stack.pop() {
-            let read = fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-            for item in read {
-                let item = item.map_err(|e| Error::io(&dir, e))?;
-                let name = item.file_name();
-                let name = name.to_string_lossy();
-                let path_rel = if rel.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{rel}/{name}")
-                };
-                let (excluded, child_info) = ignore
-                    .is_excluded_in(path_rel.as_bytes(), &info)
-                    .map_err(|e| Error::Context(format!(".dockerignore: {e}")))?;
-                let ft = item.file_type().map_err(|e| Error::io(&item.path(), e))?;
-                if excluded {
-                    if ft.is_dir() && ignore.may_reinclude_below(path_rel.as_bytes()) {
-                        stack.push((item.path(), path_rel, child_info));
-                    }
-                    continue;
-                }
-                let path = item.path();
-                let meta = fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
-                let kind = kind_of(ft);
-                let stat = (kind == Kind::File).then(|| {
-                    (
-                        meta.len(),
-                        meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-                        meta.ino(),
-                        meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
-                    )
-                });
-                let mode = meta.mode() & 0o7777;
-                let reused = previous
-                    .and_then(|p| p.entries.get(&path_rel))
-                    .filter(|old| {
-                        kind == Kind::File
-                            && old.kind == Kind::File
-                            && old.mode == mode
-                            && old.stat.is_some()
-                            && old.stat == stat
-                            && meta.mtime() < racy_after
-                    });
-                let digest = match reused {
-                    Some(old) => old.digest.clone(),
-                    None => file_digest(&path, &meta).map_err(|e| Error::io(&path, e))?,
-                };
-                let link = if kind == Kind::Symlink {
-                    Some(
-                        fs::read_link(&path)
-                            .map_err(|e| Error::io(&path, e))?
-                            .to_string_lossy()
-                            .into_owned(),
-                    )
-                } else {
-                    None
-                };
-                if kind == Kind::Dir {
-                    stack.push((path, path_rel.clone(), child_info));
-                }
-                snap.entries.insert(
-                    path_rel,
-                    Entry {
-                        kind,
-                        mode,
-                        digest,
-                        link,
-                        stat,
-                    },
-                );
-            }
-        }
         // Re-included files below excluded directories bring their parents along.
         let missing_parents: Vec<String> = snap
             .entries

@@ -139,8 +139,13 @@ impl Keyword {
 
     /// Classify a keyword as written (case-insensitive).
     pub fn from_text(text: &str) -> Keyword {
+        Keyword::known(text).unwrap_or_else(|| Keyword::Unknown(text.to_string()))
+    }
+
+    /// The known keyword `text` spells (case-insensitive), without allocating.
+    pub(crate) fn known(text: &str) -> Option<Keyword> {
         let known = |k: &str| text.eq_ignore_ascii_case(k);
-        match text.len() {
+        Some(match text.len() {
             3 if known("ADD") => Keyword::Add,
             3 if known("ARG") => Keyword::Arg,
             3 if known("CMD") => Keyword::Cmd,
@@ -159,8 +164,8 @@ impl Keyword {
             10 if known("MAINTAINER") => Keyword::Maintainer,
             10 if known("STOPSIGNAL") => Keyword::Stopsignal,
             11 if known("HEALTHCHECK") => Keyword::Healthcheck,
-            _ => Keyword::Unknown(text.to_string()),
-        }
+            _ => return None,
+        })
     }
 
     /// The keyword in upper case (`Unknown` keeps its own spelling, upper-cased).

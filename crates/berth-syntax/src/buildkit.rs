@@ -53,6 +53,10 @@ fn dump_instruction(ins: &Instruction, out: &mut String) {
 
 /// The argument values BuildKit v0.12.5 produced: ENV and LABEL had no separator node.
 fn v0_12_values(ins: &Instruction) -> Vec<&str> {
+    if ins.onbuild.is_some() {
+        // A nested ONBUILD: its argument is a node holding the trigger, whose value is empty.
+        return vec![""];
+    }
     let pairs = matches!(ins.keyword, Keyword::Env | Keyword::Label);
     ins.args
         .iter()

@@ -341,19 +341,26 @@ fn suggest<'o>(
     Some(m)
 }
 
+/// Edit distance between `a` and `b` in characters; any distance above 2 is
+/// reported as 3 (only distances up to 2 matter for suggestions).
 fn levenshtein(a: &str, b: &str) -> usize {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la.abs_diff(lb) > 2 {
+        return 3;
+    }
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
+        cur[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             cur[j + 1] = (prev[j] + usize::from(ca != cb))
                 .min(prev[j + 1] + 1)
                 .min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    prev[b.len()].min(3)
 }
 
 const B: FlagType = FlagType::Bool;
@@ -408,10 +415,10 @@ fn values(args: &[Word]) -> Vec<String> {
 }
 
 fn shell_or_exec(ins: &Instruction) -> ShellOrExec {
-    if ins.json {
-        ShellOrExec::Exec(values(&ins.args))
-    } else {
-        ShellOrExec::Shell(values(&ins.args).join(" "))
+    match (ins.json, ins.args.as_slice()) {
+        (true, _) => ShellOrExec::Exec(values(&ins.args)),
+        (false, [one]) => ShellOrExec::Shell(one.value.clone()),
+        (false, _) => ShellOrExec::Shell(values(&ins.args).join(" ")),
     }
 }
 

@@ -17,6 +17,21 @@ pub(crate) fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
+/// Left-trim Unicode whitespace (Go's `TrimLeftFunc(s, unicode.IsSpace)`), with an
+/// ASCII fast path.
+#[inline]
+pub(crate) fn trim_start(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        i += 1;
+    }
+    if i < b.len() && b[i] >= 0x80 {
+        return s[i..].trim_start_matches(is_space);
+    }
+    &s[i..]
+}
+
 /// `unicode.IsSpace(rune(b))` for a single byte, as Go's byte loops use it.
 #[inline]
 fn byte_is_space(b: u8) -> bool {
@@ -87,7 +102,12 @@ pub(crate) fn node_from_line(
         rest = trim_range(s, args);
     }
     node.rest = rest.clone();
-    let keyword = Keyword::from_text(&s[node.keyword.clone()]);
+    let keyword = Keyword::known(&s[node.keyword.clone()]);
+    let Some(keyword) = keyword else {
+        // `parseIgnore`: an empty argument node.
+        node.args.push((String::new(), rest.start..rest.start));
+        return (node, None);
+    };
     let err = match keyword {
         Keyword::Add | Keyword::Copy | Keyword::Volume => maybe_json_to_list(s, rest, &mut node),
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
@@ -122,11 +142,7 @@ pub(crate) fn node_from_line(
                 err
             }
         }
-        // `parseIgnore`: an empty argument node.
-        Keyword::Unknown(_) => {
-            node.args.push((String::new(), rest.start..rest.start));
-            None
-        }
+        Keyword::Unknown(_) => None,
     };
     (node, err)
 }

@@ -7,7 +7,7 @@ use crate::ast::{Comment, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node,
 use crate::directive::DirectiveParser;
 use crate::error::{ErrorCode, SyntaxError, SyntaxWarning};
 use crate::heredoc;
-use crate::line::{is_space, node_from_line, LineNode};
+use crate::line::{node_from_line, trim_start, LineNode};
 use crate::span::{LineIndex, Span};
 
 /// Go's `bufio.Scanner` default maximum token size, minus one.
@@ -31,6 +31,8 @@ struct Lines<'a> {
     count: usize,
     /// Start of a line that exceeded [`MAX_LINE_LEN`].
     too_long: Option<usize>,
+    /// Start of every line seen so far (for the [`LineIndex`]).
+    line_starts: Vec<usize>,
 }
 
 impl Lines<'_> {
@@ -40,13 +42,16 @@ impl Lines<'_> {
         }
         let start = self.pos;
         let rest = &self.src[start..];
-        let (text_len, end) = match rest.iter().position(|&b| b == b'\n') {
+        let (text_len, end) = match memchr::memchr(b'\n', rest) {
             Some(i) => (i, start + i + 1),
             None => (rest.len(), self.src.len()),
         };
         if text_len > MAX_LINE_LEN {
             self.too_long = Some(start);
             return None;
+        }
+        if end > start + text_len {
+            self.line_starts.push(end);
         }
         let mut content_end = start + text_len;
         while content_end > start && matches!(self.src[content_end - 1], b'\r' | b'\n') {
@@ -65,12 +70,18 @@ impl Lines<'_> {
 /// The joined logical line and the map from its offsets back to the source.
 struct Logical<'a> {
     text: Cow<'a, str>,
-    /// `(logical offset, source offset)` of each joined piece, in order.
+    /// Source offset of the text when it is a single piece.
+    base: usize,
+    /// `(logical offset, source offset)` of each joined piece, in order (empty
+    /// when the text is a single piece starting at `base`).
     segments: Vec<(usize, usize)>,
 }
 
 impl Logical<'_> {
     fn to_source(&self, offset: usize) -> usize {
+        if self.segments.is_empty() {
+            return self.base + offset;
+        }
         let i = self
             .segments
             .partition_point(|s| s.0 <= offset)
@@ -90,7 +101,7 @@ impl Logical<'_> {
 }
 
 fn is_comment(text: &str) -> bool {
-    text.trim_start_matches(is_space).starts_with('#')
+    trim_start(text).starts_with('#')
 }
 
 /// `trimContinuationCharacter`: the end of the kept text and whether the line ends
@@ -117,12 +128,12 @@ pub(crate) fn parse(source: String) -> Dockerfile {
         source: String::new(),
         escape: '\\',
         directives: Vec::new(),
-        instructions: Vec::new(),
+        instructions: Vec::with_capacity(source.len() / 80),
         comments: Vec::new(),
-        nodes: Vec::new(),
+        nodes: Vec::with_capacity(source.len() / 32),
         errors: Vec::new(),
         warnings: Vec::new(),
-        line_index: LineIndex::new(&source),
+        line_index: LineIndex::from_line_starts(Vec::new()),
     };
     Builder {
         src: &source,
@@ -137,11 +148,14 @@ pub(crate) fn parse(source: String) -> Dockerfile {
 impl<'s> Builder<'s> {
     fn run(&mut self) {
         let src = self.src;
+        let mut line_starts = Vec::with_capacity(src.len() / 32 + 1);
+        line_starts.push(0);
         let mut lines = Lines {
             src: src.as_bytes(),
             pos: 0,
             count: 0,
             too_long: None,
+            line_starts,
         };
         let mut dirs = DirectiveParser::default();
         let mut prev_comment: Vec<String> = Vec::new();
@@ -155,7 +169,7 @@ impl<'s> Builder<'s> {
                 start = 3;
             }
             let content = &src[start..line.content_end.max(start)];
-            let trimmed = content.trim_start_matches(is_space);
+            let trimmed = trim_start(content);
             let t_start = line.content_end.max(start) - trimmed.len();
             let comment = trimmed.starts_with('#');
             let node_span = Span::new(start, line.end);
@@ -224,7 +238,6 @@ impl<'s> Builder<'s> {
             }
             // An instruction: gather its continuation lines.
             let start_line = lines.count;
-            let mut segments = vec![(0usize, t_start)];
             let mut pieces: Vec<(usize, usize)> = vec![(t_start, t_start + kept)];
             let mut last = line;
             let mut empty_continuation: Option<Span> = None;
@@ -233,7 +246,7 @@ impl<'s> Builder<'s> {
                 last = next;
                 let text = &src[next.start..next.content_end];
                 if is_comment(text) {
-                    let trimmed = text.trim_start_matches(is_space);
+                    let trimmed = trim_start(text);
                     self.file.comments.push(Comment {
                         text: trimmed[1..].trim().to_string(),
                         span: Span::new(next.content_end - trimmed.len(), next.content_end),
@@ -241,7 +254,7 @@ impl<'s> Builder<'s> {
                     });
                     continue;
                 }
-                if text.trim_start_matches(is_space).is_empty() {
+                if trim_start(text).is_empty() {
                     empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
                     continue;
                 }
@@ -252,17 +265,19 @@ impl<'s> Builder<'s> {
             let logical = if pieces.len() == 1 {
                 Logical {
                     text: Cow::Borrowed(&src[pieces[0].0..pieces[0].1]),
-                    segments,
+                    base: t_start,
+                    segments: Vec::new(),
                 }
             } else {
                 let mut text = String::new();
-                segments.clear();
+                let mut segments = Vec::with_capacity(pieces.len());
                 for &(a, z) in &pieces {
                     segments.push((text.len(), a));
                     text.push_str(&src[a..z]);
                 }
                 Logical {
                     text: Cow::Owned(text),
+                    base: t_start,
                     segments,
                 }
             };
@@ -275,15 +290,15 @@ impl<'s> Builder<'s> {
                 self.error(err.code, err.message, logical.span(&err.range), Some(index));
             }
             // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
-            let outer_kw = Keyword::from_text(&logical.text[node.keyword.clone()]);
+            let outer_kw = Keyword::known(&logical.text[node.keyword.clone()]);
             let target = node
                 .sub
                 .as_deref()
-                .filter(|_| outer_kw == Keyword::Onbuild)
+                .filter(|_| outer_kw == Some(Keyword::Onbuild))
                 .unwrap_or(&node);
-            let target_kw = Keyword::from_text(&logical.text[target.keyword.clone()]);
-            let heredoc_ok =
-                matches!(target_kw, Keyword::Run | Keyword::Copy | Keyword::Add) && !target.json;
+            let target_kw = Keyword::known(&logical.text[target.keyword.clone()]);
+            let heredoc_ok = matches!(target_kw, Some(Keyword::Run | Keyword::Copy | Keyword::Add))
+                && !target.json;
             let mut ins = instruction(
                 &logical,
                 node,
@@ -375,6 +390,14 @@ impl<'s> Builder<'s> {
                 None,
             );
         }
+        let mut line_starts = std::mem::take(&mut lines.line_starts);
+        if let Some(start) = lines.too_long {
+            // BuildKit never reads past this line; index the rest for rendering only.
+            line_starts.extend(
+                memchr::memchr_iter(b'\n', &src.as_bytes()[start..]).map(|i| start + i + 1),
+            );
+        }
+        self.file.line_index = LineIndex::from_line_starts(line_starts);
         if let Some(start) = lines.too_long {
             let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
             self.error(

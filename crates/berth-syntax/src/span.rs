@@ -28,7 +28,7 @@ impl Span {
 /// let index = LineIndex::new("FROM a\nRUN b\n");
 /// assert_eq!(index.line_col(9), (2, 3));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
 }
@@ -36,8 +36,14 @@ pub struct LineIndex {
 impl LineIndex {
     /// Index the line starts of `source`.
     pub fn new(source: &str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr_newlines(source.as_bytes()));
+        let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        LineIndex { line_starts }
+    }
+
+    /// From line starts already found (the parser finds them while scanning).
+    pub(crate) fn from_line_starts(line_starts: Vec<usize>) -> Self {
         LineIndex { line_starts }
     }
 
@@ -56,12 +62,4 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
-}
-
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'\n')
-        .map(|(i, _)| i + 1)
 }

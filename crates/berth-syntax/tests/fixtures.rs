@@ -91,6 +91,7 @@ fn long_line_is_rejected_like_buildkit() {
         let file = berth_syntax::parse(&text);
         assert_eq!(file.is_rejected_by_parser(), rejected, "{len}");
         assert_eq!(file.to_source(), text);
+        assert_eq!(file.line_index, berth_syntax::LineIndex::new(&text));
         if rejected {
             let err = file.parser_error().unwrap();
             assert_eq!(

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 fn check(text: &str) {
     let file = parse(text);
     assert_eq!(file.to_source(), text);
+    assert_eq!(file.line_index, berth_syntax::LineIndex::new(text));
     let ok = |s: Span| {
         s.start <= s.end
             && s.end <= text.len()
