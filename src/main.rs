@@ -7,6 +7,9 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code: no finding at or above the failure threshold.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: findings, or a Dockerfile BuildKit would reject.
