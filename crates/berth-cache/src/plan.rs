@@ -127,52 +127,32 @@ pub(crate) fn compare(
     recorded: Option<Recorded>,
     notice: Option<String>,
 ) -> Plan {
-    let built_keys: HashSet<&str> = recorded
+    // The recorded build's executed steps, from which every lookup below is derived.
+    let recorded_ops: Vec<&EvalStep> = recorded
         .as_ref()
         .map(|r| {
             r.eval
                 .steps
                 .iter()
                 .filter(|s| s.kind == StepKind::Op)
-                .filter_map(|s| s.op.as_ref())
-                .map(|o| o.key.as_str())
                 .collect()
         })
         .unwrap_or_default();
-    let built_alt: HashSet<&str> = recorded
-        .as_ref()
-        .map(|r| {
-            r.eval
-                .steps
-                .iter()
-                .filter(|s| s.kind == StepKind::Op)
-                .filter_map(|s| s.op.as_ref())
-                .map(|o| o.alt_key.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    let counterparts: HashMap<(&str, usize), &EvalStep> = recorded
-        .as_ref()
-        .map(|r| {
-            r.eval
-                .steps
-                .iter()
-                .filter(|s| s.kind == StepKind::Op)
-                .filter_map(|s| s.op.as_ref().map(|o| ((s.stage.as_str(), o.ordinal), s)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let recorded_stages: HashSet<&str> = recorded
-        .as_ref()
-        .map(|r| {
-            r.eval
-                .steps
-                .iter()
-                .filter(|s| s.kind == StepKind::Op)
-                .map(|s| s.stage.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let built_keys: HashSet<&str> = recorded_ops
+        .iter()
+        .filter_map(|s| s.op.as_ref())
+        .map(|o| o.key.as_str())
+        .collect();
+    let built_alt: HashSet<&str> = recorded_ops
+        .iter()
+        .filter_map(|s| s.op.as_ref())
+        .map(|o| o.alt_key.as_str())
+        .collect();
+    let counterparts: HashMap<(&str, usize), &EvalStep> = recorded_ops
+        .iter()
+        .filter_map(|&s| s.op.as_ref().map(|o| ((s.stage.as_str(), o.ordinal), s)))
+        .collect();
+    let recorded_stages: HashSet<&str> = recorded_ops.iter().map(|s| s.stage.as_str()).collect();
     let mut status_by_line: HashMap<usize, Status> = HashMap::new();
     let mut last_line_of_stage: HashMap<usize, usize> = HashMap::new();
     let mut steps = vec![];
