@@ -257,14 +257,14 @@ impl RpmPins {
         match &instruction.command {
             Some(Command::Env(pairs)) => {
                 self.start(0, "");
-                let keys = pairs.iter().map(|p| p.key.clone());
+                let keys = pairs.iter().map(|p| p.key.to_string());
                 if let Some(set) = self.envs.get_mut(&self.stage) {
                     set.extend(keys);
                 }
             }
             Some(Command::Arg(decls)) => {
                 self.start(0, "");
-                self.args.extend(decls.first().map(|d| d.name.clone()));
+                self.args.extend(decls.first().map(|d| d.name.to_string()));
             }
             Some(Command::From(from)) => self.from(from),
             Some(Command::Run(_)) => self.check_run(instruction, ctx, tools, skip, message),
@@ -298,7 +298,7 @@ impl RpmPins {
             .unwrap_or(new);
         let inherited = self.envs.get(&parent).cloned().unwrap_or_default();
         self.aliases.retain(|(i, _)| *i != new);
-        self.aliases.push((new, alias));
+        self.aliases.push((new, alias.to_string()));
         self.envs.insert(new, inherited);
         self.stage = new;
     }
