@@ -111,6 +111,7 @@ impl<'s> Linter<'s> {
             stages: stages(dockerfile, &pragmas),
             pragmas,
             build_context: context,
+            shared: Default::default(),
         };
         let checks = self.check_config(dockerfile, &mut diagnostics);
         let mut active: Vec<&'static RuleEntry> = self
