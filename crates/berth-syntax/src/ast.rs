@@ -146,26 +146,29 @@ impl Keyword {
 
     /// The known keyword `text` spells (case-insensitive), without allocating.
     pub(crate) fn known(text: &str) -> Option<Keyword> {
-        let known = |k: &str| text.eq_ignore_ascii_case(k);
-        Some(match text.len() {
-            3 if known("ADD") => Keyword::Add,
-            3 if known("ARG") => Keyword::Arg,
-            3 if known("CMD") => Keyword::Cmd,
-            3 if known("ENV") => Keyword::Env,
-            3 if known("RUN") => Keyword::Run,
-            4 if known("COPY") => Keyword::Copy,
-            4 if known("FROM") => Keyword::From,
-            4 if known("USER") => Keyword::User,
-            5 if known("LABEL") => Keyword::Label,
-            5 if known("SHELL") => Keyword::Shell,
-            6 if known("EXPOSE") => Keyword::Expose,
-            6 if known("VOLUME") => Keyword::Volume,
-            7 if known("ONBUILD") => Keyword::Onbuild,
-            7 if known("WORKDIR") => Keyword::Workdir,
-            10 if known("ENTRYPOINT") => Keyword::Entrypoint,
-            10 if known("MAINTAINER") => Keyword::Maintainer,
-            10 if known("STOPSIGNAL") => Keyword::Stopsignal,
-            11 if known("HEALTHCHECK") => Keyword::Healthcheck,
+        let mut upper = [0u8; 11];
+        let word = upper.get_mut(..text.len())?;
+        word.copy_from_slice(text.as_bytes());
+        word.make_ascii_uppercase();
+        Some(match &*word {
+            b"ADD" => Keyword::Add,
+            b"ARG" => Keyword::Arg,
+            b"CMD" => Keyword::Cmd,
+            b"ENV" => Keyword::Env,
+            b"RUN" => Keyword::Run,
+            b"COPY" => Keyword::Copy,
+            b"FROM" => Keyword::From,
+            b"USER" => Keyword::User,
+            b"LABEL" => Keyword::Label,
+            b"SHELL" => Keyword::Shell,
+            b"EXPOSE" => Keyword::Expose,
+            b"VOLUME" => Keyword::Volume,
+            b"ONBUILD" => Keyword::Onbuild,
+            b"WORKDIR" => Keyword::Workdir,
+            b"ENTRYPOINT" => Keyword::Entrypoint,
+            b"MAINTAINER" => Keyword::Maintainer,
+            b"STOPSIGNAL" => Keyword::Stopsignal,
+            b"HEALTHCHECK" => Keyword::Healthcheck,
             _ => return None,
         })
     }

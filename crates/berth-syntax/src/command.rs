@@ -326,9 +326,15 @@ fn suggest<'o>(
     options: impl Iterator<Item = &'o str>,
     case_sensitive: bool,
 ) -> Option<String> {
+    let wanted = SmallChars::new(value, !case_sensitive);
+    let wanted = wanted.as_slice();
     let mut best: Option<(usize, &str)> = None;
     for opt in options {
-        let d = capped_edit_distance(value, opt, !case_sensitive);
+        // Options are ASCII words: a length more than 2 away cannot be close.
+        if opt.is_ascii() && opt.len().abs_diff(wanted.len()) > 2 {
+            continue;
+        }
+        let d = edit_distance_of_chars(wanted, SmallChars::new(opt, !case_sensitive).as_slice());
         if d == 0 {
             return None;
         }
@@ -361,10 +367,12 @@ impl SmallChars {
             spill: Vec::new(),
         };
         for c in s.chars() {
-            if fold_case {
-                c.to_lowercase().for_each(|l| out.push(l));
-            } else {
+            if !fold_case {
                 out.push(c);
+            } else if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                c.to_lowercase().for_each(|l| out.push(l));
             }
         }
         out
@@ -393,11 +401,17 @@ impl SmallChars {
 
 /// Edit distance in characters between `a` and `b` (compared lower-cased when
 /// `fold_case`); any distance above 2 is reported as 3, since only distances up to
-/// 2 make a suggestion. It runs for every option of every unknown word, so it works
-/// on the stack for words of up to 32 characters.
+/// 2 make a suggestion.
 pub(crate) fn capped_edit_distance(a: &str, b: &str, fold_case: bool) -> usize {
-    let (a, b) = (SmallChars::new(a, fold_case), SmallChars::new(b, fold_case));
-    let (a, b) = (a.as_slice(), b.as_slice());
+    edit_distance_of_chars(
+        SmallChars::new(a, fold_case).as_slice(),
+        SmallChars::new(b, fold_case).as_slice(),
+    )
+}
+
+/// [`capped_edit_distance`] of two character slices. It runs for every option of
+/// every unknown word, so it works on the stack for words of up to 32 characters.
+fn edit_distance_of_chars(a: &[char], b: &[char]) -> usize {
     if a.len().abs_diff(b.len()) > 2 {
         return 3;
     }

@@ -73,6 +73,8 @@ fn verbatim(r: Range<usize>) -> (Value, Range<usize>) {
 #[derive(Debug, Default)]
 pub(crate) struct LineNode {
     pub keyword: Range<usize>,
+    /// The known keyword at `keyword`, if it is one.
+    pub known: Option<Keyword>,
     /// Flag text (quotes and escapes removed) and the range of the flag word.
     pub flags: Vec<(Value, Range<usize>)>,
     /// Argument node values and their ranges.
@@ -127,8 +129,8 @@ pub(crate) fn node_from_line(
         rest = trim_range(s, args);
     }
     node.rest = rest.clone();
-    let keyword = Keyword::known(&s[node.keyword.clone()]);
-    let Some(keyword) = keyword else {
+    node.known = Keyword::known(&s[node.keyword.clone()]);
+    let Some(keyword) = node.known.clone() else {
         // `parseIgnore`: an empty argument node.
         node.args.push(verbatim(rest.start..rest.start));
         return (node, None);
@@ -279,6 +281,7 @@ fn extract_flags(
 }
 
 /// `parseWords`: quote-aware words, kept verbatim (a trailing lone escape is dropped).
+/// Walks bytes and decodes a character only at a non-ASCII byte (for Unicode spaces).
 pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Range<usize>> {
     #[derive(PartialEq)]
     enum Phase {
@@ -286,19 +289,33 @@ pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Ran
         Word,
         Quote,
     }
+    let b = s.as_bytes();
+    let end = range.end;
+    // The character at `p` (a character boundary before `end`) and its width.
+    let char_at = |p: usize| -> (char, usize) {
+        match b[p] {
+            c if c < 0x80 => (c as char, 1),
+            _ => s[p..]
+                .chars()
+                .next()
+                .map_or(('\0', 1), |c| (c, c.len_utf8())),
+        }
+    };
+    // Bytes that end a run of plain word text.
+    let esc = escape as u8;
+    let special = |c: u8| c >= 0x80 || c == esc || matches!(c, b'\'' | b'"') || byte_is_space(c);
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut start = range.start;
     let mut word_end = range.start; // end of the word text collected so far
     let mut quote = '\0';
     let mut blank_ok = false;
-    let text = &s[range.clone()];
-    let mut it = text.char_indices().peekable();
-    while let Some((i, ch)) = it.next() {
-        let pos = range.start + i;
-        let width = ch.len_utf8();
+    let mut pos = range.start;
+    while pos < end {
+        let (ch, width) = char_at(pos);
         if phase == Phase::Spaces {
             if is_space(ch) {
+                pos += width;
                 continue;
             }
             phase = Phase::Word;
@@ -312,42 +329,48 @@ pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Ran
                     words.push(start..word_end);
                 }
                 blank_ok = false;
+                pos += width;
                 continue;
             }
             if ch == '\'' || ch == '"' {
                 quote = ch;
                 blank_ok = true;
                 phase = Phase::Quote;
-            }
-            if ch == escape {
-                match it.next() {
-                    None => continue, // trailing escape dropped
-                    Some((j, next)) => {
-                        word_end = range.start + j + next.len_utf8();
-                        continue;
-                    }
+            } else if ch == escape {
+                // The next character is literal; a trailing escape is dropped.
+                pos += width;
+                if pos < end {
+                    pos += char_at(pos).1;
+                    word_end = pos;
                 }
+                continue;
+            } else {
+                pos += width;
+                while pos < end && !special(b[pos]) {
+                    pos += 1;
+                }
+                word_end = pos;
+                continue;
             }
-            word_end = pos + width;
+            pos += width;
+            word_end = pos;
             continue;
         }
         // Quote phase.
         if ch == quote {
             phase = Phase::Word;
-        }
-        if ch == escape && quote != '\'' {
-            match it.next() {
-                None => {
-                    phase = Phase::Word;
-                    continue;
-                }
-                Some((j, next)) => {
-                    word_end = range.start + j + next.len_utf8();
-                    continue;
-                }
+        } else if ch == escape && quote != '\'' {
+            pos += width;
+            if pos < end {
+                pos += char_at(pos).1;
+                word_end = pos;
+            } else {
+                phase = Phase::Word;
             }
+            continue;
         }
-        word_end = pos + width;
+        pos += width;
+        word_end = pos;
     }
     if phase != Phase::Spaces && (blank_ok || word_end > start) {
         words.push(start..word_end);

@@ -133,14 +133,17 @@ fn is_comment(text: &str) -> bool {
 /// `trimContinuationCharacter`: the end of the kept text and whether the line ends
 /// the instruction (`([^E])E[ \t]*$|^E[ \t]*$`).
 fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
-    let trimmed = text.trim_end_matches([' ', '\t']);
-    let Some(body) = trimmed.strip_suffix(escape) else {
-        return (text.len(), true);
-    };
-    if body.ends_with(escape) {
+    // The escape character is `\\` or `` ` `` (ASCII), so bytes suffice.
+    let b = text.as_bytes();
+    let esc = escape as u8;
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    if end == 0 || b[end - 1] != esc || (end >= 2 && b[end - 2] == esc) {
         return (text.len(), true);
     }
-    (body.len(), false)
+    (end - 1, false)
 }
 
 struct Builder<'s> {
@@ -326,15 +329,15 @@ impl<'s> Builder<'s> {
                 self.error(err.code, err.message, logical.span(&err.range), Some(index));
             }
             // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
-            let outer_kw = Keyword::known(&text[node.keyword.clone()]);
             let target = node
                 .sub
                 .as_deref()
-                .filter(|_| outer_kw == Some(Keyword::Onbuild))
+                .filter(|_| node.known == Some(Keyword::Onbuild))
                 .unwrap_or(&node);
-            let target_kw = Keyword::known(&text[target.keyword.clone()]);
-            let heredoc_ok = matches!(target_kw, Some(Keyword::Run | Keyword::Copy | Keyword::Add))
-                && !target.json;
+            let heredoc_ok = matches!(
+                target.known,
+                Some(Keyword::Run | Keyword::Copy | Keyword::Add)
+            ) && !target.json;
             let mut ins = instruction(
                 &logical,
                 node,
@@ -473,7 +476,9 @@ fn instruction(
     prev_comment: Vec<SharedStr>,
 ) -> Instruction {
     let text = logical.text();
-    let keyword = Keyword::from_text(&text[node.keyword.clone()]);
+    let keyword = node
+        .known
+        .unwrap_or_else(|| Keyword::Unknown(text[node.keyword.clone()].to_string()));
     let keyword_span = logical.span(&node.keyword);
     let flags = node
         .flags

@@ -1,7 +1,8 @@
-//! [`SharedStr`]: the string type of the syntax tree. Tokens are ranges of one
-//! reference-counted buffer (the source, or a logical line joined from continuation
-//! lines), so building and cloning the tree copies no text and makes one heap
-//! allocation per buffer rather than one per token.
+//! [`SharedStr`]: the string type of the syntax tree. Short tokens are stored in
+//! place; longer ones are ranges of one reference-counted buffer (the source, or a
+//! logical line joined from continuation lines). Building and cloning the tree thus
+//! copies no long text and makes one heap allocation per buffer rather than one per
+//! token, and short tokens (keywords, flags, names) cost no reference counting.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
@@ -12,9 +13,13 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-/// An immutable string that shares its text: a range of a reference-counted
-/// buffer. Cloning or slicing it never copies text. It dereferences to `str`, and
-/// compares, hashes, orders, prints and serializes as the text it holds.
+/// Strings up to this many bytes are stored in place.
+const INLINE_CAP: usize = 22;
+
+/// An immutable string that shares its text: short strings are stored in place,
+/// longer ones are a range of a reference-counted buffer. Cloning or slicing it never
+/// copies more than a few bytes. It dereferences to `str`, and compares, hashes,
+/// orders, prints and serializes as the text it holds.
 ///
 /// ```
 /// use berth_syntax::SharedStr;
@@ -27,33 +32,65 @@ use serde::{Serialize, Serializer};
 /// assert_eq!(cmd.to_string(), String::from("make all"));
 /// assert_eq!(SharedStr::default(), "");
 /// ```
-#[derive(Clone, Default)]
-pub struct SharedStr {
-    /// `None` for the empty string (which then needs no buffer at all).
-    buf: Option<Arc<str>>,
-    start: usize,
-    end: usize,
+#[derive(Clone)]
+pub struct SharedStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// The UTF-8 bytes of a short string (`len` of them are used).
+    Inline { len: u8, bytes: [u8; INLINE_CAP] },
+    /// `buf[start..end]`.
+    Shared { buf: Arc<str>, start: u32, end: u32 },
+}
+
+impl Default for SharedStr {
+    fn default() -> SharedStr {
+        SharedStr::inline("")
+    }
 }
 
 impl SharedStr {
+    /// A copy of `text`, which must be at most [`INLINE_CAP`] bytes long.
+    fn inline(text: &str) -> SharedStr {
+        let mut bytes = [0; INLINE_CAP];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        SharedStr(Repr::Inline {
+            len: text.len() as u8,
+            bytes,
+        })
+    }
+
     /// The range `range` of `buf` (which must lie on character boundaries).
     pub(crate) fn slice(buf: &Arc<str>, range: Range<usize>) -> SharedStr {
-        debug_assert!(buf.get(range.clone()).is_some());
-        if range.start >= range.end {
-            return SharedStr::default();
+        let text = &buf[range.clone()];
+        if text.len() <= INLINE_CAP {
+            return SharedStr::inline(text);
         }
-        SharedStr {
-            buf: Some(Arc::clone(buf)),
-            start: range.start,
-            end: range.end,
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => SharedStr(Repr::Shared {
+                buf: Arc::clone(buf),
+                start,
+                end,
+            }),
+            // Beyond 4 GiB: the token gets a buffer of its own.
+            _ => SharedStr::from_buffer(Arc::from(text)),
         }
+    }
+
+    /// All of `buf`.
+    fn from_buffer(buf: Arc<str>) -> SharedStr {
+        let end = buf.len();
+        SharedStr::slice(&buf, 0..end)
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        match &self.buf {
-            Some(buf) => &buf[self.start..self.end],
-            None => "",
+        match &self.0 {
+            // Always valid: the bytes were copied from a whole `str`.
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Shared { buf, start, end } => &buf[*start as usize..*end as usize],
         }
     }
 
@@ -62,10 +99,13 @@ impl SharedStr {
     /// Panics, like slicing a `str`, when the range is out of bounds or not on
     /// character boundaries.
     pub fn substr(&self, range: Range<usize>) -> SharedStr {
-        let _ = &self.as_str()[range.clone()];
-        match &self.buf {
-            Some(buf) => SharedStr::slice(buf, self.start + range.start..self.start + range.end),
-            None => SharedStr::default(),
+        let part = &self.as_str()[range.clone()];
+        match &self.0 {
+            Repr::Shared { buf, start, .. } => {
+                let start = *start as usize;
+                SharedStr::slice(buf, start + range.start..start + range.end)
+            }
+            Repr::Inline { .. } => SharedStr::inline(part),
         }
     }
 
@@ -104,10 +144,10 @@ impl Borrow<str> for SharedStr {
 
 impl From<&str> for SharedStr {
     fn from(text: &str) -> SharedStr {
-        if text.is_empty() {
-            return SharedStr::default();
+        if text.len() <= INLINE_CAP {
+            return SharedStr::inline(text);
         }
-        SharedStr::from(Arc::<str>::from(text))
+        SharedStr::from_buffer(Arc::from(text))
     }
 }
 
@@ -125,8 +165,7 @@ impl From<&String> for SharedStr {
 
 impl From<Arc<str>> for SharedStr {
     fn from(buf: Arc<str>) -> SharedStr {
-        let end = buf.len();
-        SharedStr::slice(&buf, 0..end)
+        SharedStr::from_buffer(buf)
     }
 }
 
@@ -208,25 +247,31 @@ eq_with!(str, &str, String);
 mod tests {
     use super::*;
 
+    const LONG: &str = "FROM registry.example.com/team/image:1.2.3";
+
     #[test]
-    fn slices_share_the_buffer() {
-        let buf: Arc<str> = Arc::from("FROM alpine");
-        let image = SharedStr::slice(&buf, 5..11);
-        assert_eq!(image, "alpine");
+    fn long_slices_share_the_buffer() {
+        let buf: Arc<str> = Arc::from(LONG);
+        let image = SharedStr::slice(&buf, 5..LONG.len());
+        assert_eq!(image, "registry.example.com/team/image:1.2.3");
         assert_eq!(Arc::strong_count(&buf), 2);
-        let part = image.substr_of(image.trim_end_matches("ine"));
-        assert_eq!(part, "alp");
+        let part = image.substr_of(image.trim_end_matches(":1.2.3"));
+        assert_eq!(part, "registry.example.com/team/image");
         assert_eq!(Arc::strong_count(&buf), 3);
         assert_eq!(image.substr_of("elsewhere"), "elsewhere");
         assert_eq!(Arc::strong_count(&buf), 3);
     }
 
     #[test]
-    fn empty_needs_no_buffer() {
-        let buf: Arc<str> = Arc::from("x");
-        assert_eq!(SharedStr::slice(&buf, 1..1), "");
+    fn short_strings_are_stored_in_place() {
+        let buf: Arc<str> = Arc::from(LONG);
+        assert_eq!(SharedStr::slice(&buf, 0..4), "FROM");
+        assert_eq!(SharedStr::slice(&buf, 4..4), "");
         assert_eq!(Arc::strong_count(&buf), 1);
+        let word = SharedStr::from("héllo wörld");
+        assert_eq!(word.substr(7..13), "wörld");
         assert_eq!(SharedStr::from(""), SharedStr::default());
+        assert_eq!(std::mem::size_of::<SharedStr>(), 32);
     }
 
     #[test]
@@ -238,6 +283,7 @@ mod tests {
         assert_eq!(b, owned);
         assert_eq!(owned, b);
         assert!(a < b);
+        assert_eq!(SharedStr::from(LONG), SharedStr::from(String::from(LONG)));
         assert_eq!(["x", "y"].map(SharedStr::from).join(" "), "x y");
     }
 }
