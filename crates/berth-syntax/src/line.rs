@@ -105,13 +105,28 @@ fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
     }
 }
 
-/// `newNodeFromLine`: parse the logical line `s[range]`.
+impl LineNode {
+    /// Empty the node for the next line, keeping the vectors' capacity.
+    pub(crate) fn clear(&mut self) {
+        self.keyword = 0..0;
+        self.known = None;
+        self.flags.clear();
+        self.args.clear();
+        self.json = false;
+        self.sub = None;
+        self.rest = 0..0;
+    }
+}
+
+/// `newNodeFromLine`: parse the logical line `s[range]` into `node` (cleared first;
+/// the scanner reuses one node for every line so its vectors are allocated once).
 pub(crate) fn node_from_line(
     s: &str,
     range: Range<usize>,
     escape: char,
-) -> (LineNode, Option<LineError>) {
-    let mut node = LineNode::default();
+    node: &mut LineNode,
+) -> Option<LineError> {
+    node.clear();
     let line = trim_range(s, range);
     let b = s.as_bytes();
     let kw_end = (line.start..line.end)
@@ -124,8 +139,7 @@ pub(crate) fn node_from_line(
         while args_start < line.end && is_re_ws(b[args_start]) {
             args_start += 1;
         }
-        let (args, flags) = extract_flags(s, args_start..line.end, escape);
-        node.flags = flags;
+        let args = extract_flags(s, args_start..line.end, escape, &mut node.flags);
         rest = trim_range(s, args);
     }
     node.rest = rest.clone();
@@ -133,24 +147,21 @@ pub(crate) fn node_from_line(
     let Some(keyword) = node.known.clone() else {
         // `parseIgnore`: an empty argument node.
         node.args.push(verbatim(rest.start..rest.start));
-        return (node, None);
+        return None;
     };
     let err = match keyword {
-        Keyword::Add | Keyword::Copy | Keyword::Volume => maybe_json_to_list(s, rest, &mut node),
+        Keyword::Add | Keyword::Copy | Keyword::Volume => maybe_json_to_list(s, rest, node),
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
-            maybe_json(s, rest, &mut node)
+            maybe_json(s, rest, node)
         }
         Keyword::From | Keyword::Expose => {
-            node.args = whitespace_delimited(s, rest);
+            whitespace_delimited(s, rest, &mut node.args);
             None
         }
-        Keyword::Env => name_val(s, rest, "ENV", escape, &mut node),
-        Keyword::Label => name_val(s, rest, "LABEL", escape, &mut node),
+        Keyword::Env => name_val(s, rest, "ENV", escape, node),
+        Keyword::Label => name_val(s, rest, "LABEL", escape, node),
         Keyword::Arg => {
-            node.args = parse_words(s, rest, escape)
-                .into_iter()
-                .map(verbatim)
-                .collect();
+            parse_words(s, rest, escape, |word| node.args.push(verbatim(word)));
             None
         }
         Keyword::User | Keyword::Workdir | Keyword::Maintainer | Keyword::Stopsignal => {
@@ -159,29 +170,32 @@ pub(crate) fn node_from_line(
             }
             None
         }
-        Keyword::Healthcheck => health_config(s, rest, &mut node),
+        Keyword::Healthcheck => health_config(s, rest, node),
         Keyword::Onbuild => {
             if rest.is_empty() {
                 None
             } else {
-                let (sub, err) = node_from_line(s, rest, escape);
-                node.sub = Some(Box::new(sub));
+                let mut sub = Box::<LineNode>::default();
+                let err = node_from_line(s, rest, escape, &mut sub);
+                node.sub = Some(sub);
                 err
             }
         }
         Keyword::Unknown(_) => None,
     };
-    (node, err)
+    err
 }
 
 /// `extractBuilderFlags`: leading `--flag` words. Go walks the bytes and turns each
 /// byte into a rune, so a non-ASCII byte in a flag becomes its Latin-1 character
 /// (BuildKit mangles `--x=é` into `--x=Ã©`); mirrored here.
+/// Pushes the flags to `words` and returns the range of the rest of the line.
 fn extract_flags(
     s: &str,
     range: Range<usize>,
     escape: char,
-) -> (Range<usize>, Vec<(Value, Range<usize>)>) {
+    words: &mut Vec<(Value, Range<usize>)>,
+) -> Range<usize> {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
@@ -191,7 +205,6 @@ fn extract_flags(
     let b = s.as_bytes();
     let end = range.end;
     let esc = escape as u8;
-    let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut word = String::new();
     let mut word_start = range.start;
@@ -225,7 +238,7 @@ fn extract_flags(
                 continue;
             }
             if ch != b'-' || pos + 1 == end || b[pos + 1] != b'-' {
-                return (boundary(pos)..end, words);
+                return boundary(pos)..end;
             }
             phase = Phase::Word;
             word_start = pos;
@@ -240,7 +253,7 @@ fn extract_flags(
             if byte_is_space(ch) {
                 phase = Phase::Spaces;
                 if word == "--" {
-                    return (boundary(pos)..end, words);
+                    return boundary(pos)..end;
                 }
                 if blank_ok || !word.is_empty() {
                     words.push(flag(std::mem::take(&mut word), word_start..pos));
@@ -277,12 +290,18 @@ fn extract_flags(
         word.push(c as char);
         pos += 1;
     }
-    (end..end, words)
+    end..end
 }
 
-/// `parseWords`: quote-aware words, kept verbatim (a trailing lone escape is dropped).
-/// Walks bytes and decodes a character only at a non-ASCII byte (for Unicode spaces).
-pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Range<usize>> {
+/// `parseWords`: quote-aware words, kept verbatim (a trailing lone escape is dropped),
+/// each passed to `push`. Walks bytes and decodes a character only at a non-ASCII
+/// byte (for Unicode spaces).
+pub(crate) fn parse_words(
+    s: &str,
+    range: Range<usize>,
+    escape: char,
+    mut push: impl FnMut(Range<usize>),
+) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
@@ -304,7 +323,6 @@ pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Ran
     // Bytes that end a run of plain word text.
     let esc = escape as u8;
     let special = |c: u8| c >= 0x80 || c == esc || matches!(c, b'\'' | b'"') || byte_is_space(c);
-    let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut start = range.start;
     let mut word_end = range.start; // end of the word text collected so far
@@ -326,7 +344,7 @@ pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Ran
             if is_space(ch) {
                 phase = Phase::Spaces;
                 if blank_ok || word_end > start {
-                    words.push(start..word_end);
+                    push(start..word_end);
                 }
                 blank_ok = false;
                 pos += width;
@@ -373,16 +391,14 @@ pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Ran
         word_end = pos;
     }
     if phase != Phase::Spaces && (blank_ok || word_end > start) {
-        words.push(start..word_end);
+        push(start..word_end);
     }
-    words
 }
 
-/// `parseStringsWhitespaceDelimited`: split on `[\t\v\f\r ]+`.
-fn whitespace_delimited(s: &str, range: Range<usize>) -> Vec<(Value, Range<usize>)> {
-    let mut out = Vec::new();
+/// `parseStringsWhitespaceDelimited`: split on `[\t\v\f\r ]+`, pushing to `out`.
+fn whitespace_delimited(s: &str, range: Range<usize>, out: &mut Vec<(Value, Range<usize>)>) {
     if range.is_empty() {
-        return out;
+        return;
     }
     let b = s.as_bytes();
     let mut start = range.start;
@@ -399,15 +415,14 @@ fn whitespace_delimited(s: &str, range: Range<usize>) -> Vec<(Value, Range<usize
         }
     }
     out.push(verbatim(start..range.end));
-    out
 }
 
 /// `parseJSON`: Some(Ok) for a string array, Some(Err) for the non-string error,
 /// None to fall back.
 fn json(s: &str, range: &Range<usize>, node: &mut LineNode) -> Option<Option<LineError>> {
     match parse_array(&s[..range.end], range.start) {
-        JsonArray::Strings(items) => {
-            node.args = items;
+        JsonArray::Strings(mut items) => {
+            node.args.append(&mut items);
             node.json = true;
             Some(None)
         }
@@ -438,7 +453,7 @@ fn maybe_json_to_list(s: &str, range: Range<usize>, node: &mut LineNode) -> Opti
     if let Some(result) = json(s, &range, node) {
         return result;
     }
-    node.args = whitespace_delimited(s, range);
+    whitespace_delimited(s, range, &mut node.args);
     None
 }
 
@@ -478,7 +493,8 @@ fn name_val(
     escape: char,
     node: &mut LineNode,
 ) -> Option<LineError> {
-    let words = parse_words(s, range.clone(), escape);
+    let mut words = Vec::new();
+    parse_words(s, range.clone(), escape, |word| words.push(word));
     let first = words.first()?;
     if !s[first.clone()].contains('=') {
         // Legacy `KEY name value`: split once on whitespace.
@@ -569,10 +585,9 @@ mod tests {
     use super::*;
 
     fn words(s: &str) -> Vec<&str> {
-        parse_words(s, 0..s.len(), '\\')
-            .into_iter()
-            .map(|r| &s[r])
-            .collect()
+        let mut out = Vec::new();
+        parse_words(s, 0..s.len(), '\\', |r| out.push(&s[r]));
+        out
     }
 
     #[test]
@@ -585,7 +600,8 @@ mod tests {
     #[test]
     fn flags_are_extracted() {
         let s = r#"--from=a --x="y z" -- --not b"#;
-        let (rest, flags) = extract_flags(s, 0..s.len(), '\\');
+        let mut flags = Vec::new();
+        let rest = extract_flags(s, 0..s.len(), '\\', &mut flags);
         let flags: Vec<_> = flags.into_iter().map(|f| f.0.text(s).to_string()).collect();
         assert_eq!(flags, ["--from=a", "--x=y z"]);
         assert_eq!(&s[rest], " --not b");

@@ -94,6 +94,19 @@ impl SharedStr {
         }
     }
 
+    /// Length in bytes (without looking at the text).
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Inline { len, .. } => usize::from(*len),
+            Repr::Shared { start, end, .. } => (end - start) as usize,
+        }
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The part `range` of this string (byte offsets into it), sharing its buffer.
     ///
     /// Panics, like slicing a `str`, when the range is out of bounds or not on
