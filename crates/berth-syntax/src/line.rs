@@ -149,7 +149,7 @@ pub(crate) fn node_from_line(
         node.args.push(verbatim(rest.start..rest.start));
         return None;
     };
-    let err = match keyword {
+    match keyword {
         Keyword::Add | Keyword::Copy | Keyword::Volume => maybe_json_to_list(s, rest, node),
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
             maybe_json(s, rest, node)
@@ -182,8 +182,7 @@ pub(crate) fn node_from_line(
             }
         }
         Keyword::Unknown(_) => None,
-    };
-    err
+    }
 }
 
 /// `extractBuilderFlags`: leading `--flag` words. Go walks the bytes and turns each
