@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
+/// The allocator the `berth` binary runs with (src/main.rs), so the figure is the
+/// parse speed `berth` gets rather than that of the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn corpus_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("BERTH_SHARED") {
         return Some(PathBuf::from(dir).join("corpus/dockerfiles")).filter(|p| p.is_dir());

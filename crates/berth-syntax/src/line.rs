@@ -143,13 +143,12 @@ pub(crate) fn node_from_line(
         rest = trim_range(s, args);
     }
     node.rest = rest.clone();
-    node.known = Keyword::known(&s[node.keyword.clone()]);
-    let Some(keyword) = node.known.clone() else {
+    let Some(keyword) = Keyword::known(&s[node.keyword.clone()]) else {
         // `parseIgnore`: an empty argument node.
         node.args.push(verbatim(rest.start..rest.start));
         return None;
     };
-    match keyword {
+    let err = match keyword {
         Keyword::Add | Keyword::Copy | Keyword::Volume => maybe_json_to_list(s, rest, node),
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
             maybe_json(s, rest, node)
@@ -182,7 +181,9 @@ pub(crate) fn node_from_line(
             }
         }
         Keyword::Unknown(_) => None,
-    }
+    };
+    node.known = Some(keyword);
+    err
 }
 
 /// `extractBuilderFlags`: leading `--flag` words. Go walks the bytes and turns each

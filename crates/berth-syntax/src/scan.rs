@@ -345,14 +345,7 @@ impl<'s> Builder<'s> {
                 target.known,
                 Some(Keyword::Run | Keyword::Copy | Keyword::Add)
             ) && !target.json;
-            let mut ins = instruction(
-                &logical,
-                &mut node,
-                start_line,
-                std::mem::take(&mut prev_comment),
-            );
-            ins.empty_continuation_line = empty_continuation.is_some();
-
+            let mut heredocs = Vec::new();
             if !failed && heredoc_ok && memchr::memmem::find(text.as_bytes(), b"<<").is_some() {
                 match heredoc::markers(text) {
                     Err(e) => {
@@ -389,7 +382,7 @@ impl<'s> Builder<'s> {
                                     Some(index),
                                 );
                             }
-                            ins.heredocs.push(Heredoc {
+                            heredocs.push(Heredoc {
                                 name: SharedStr::from(m.name),
                                 file_descriptor: m.file_descriptor,
                                 expand: m.expand,
@@ -402,17 +395,8 @@ impl<'s> Builder<'s> {
                                 break;
                             }
                         }
-                        if let Some(sub) = ins.onbuild.as_mut() {
-                            sub.heredocs = ins.heredocs.clone();
-                        }
                     }
                 }
-            }
-            ins.end_line = lines.count;
-            ins.span.end = last.content_end.max(ins.span.start);
-            if let Some(sub) = ins.onbuild.as_mut() {
-                sub.end_line = ins.end_line;
-                sub.span.end = ins.span.end;
             }
             if let Some(span) = empty_continuation {
                 self.file.warnings.push(SyntaxWarning {
@@ -425,7 +409,24 @@ impl<'s> Builder<'s> {
                 kind: NodeKind::Instruction(index),
                 span: Span::new(start, last.end),
             });
-            self.file.instructions.push(ins);
+            // Built in place: an instruction is a few hundred bytes, not worth moving.
+            self.file.instructions.push(instruction(
+                &logical,
+                &mut node,
+                start_line,
+                std::mem::take(&mut prev_comment),
+            ));
+            if let Some(ins) = self.file.instructions.last_mut() {
+                ins.empty_continuation_line = empty_continuation.is_some();
+                ins.end_line = lines.count;
+                ins.span.end = last.content_end.max(ins.span.start);
+                if let Some(sub) = ins.onbuild.as_mut() {
+                    sub.end_line = ins.end_line;
+                    sub.span.end = ins.span.end;
+                    sub.heredocs.clone_from(&heredocs);
+                }
+                ins.heredocs = heredocs;
+            }
         }
         if self.file.instructions.is_empty() {
             let at = lines.too_long.unwrap_or(src.len());

@@ -62,6 +62,20 @@ impl SharedStr {
 
     /// The range `range` of `buf` (which must lie on character boundaries).
     pub(crate) fn slice(buf: &Arc<str>, range: Range<usize>) -> SharedStr {
+        let len = range.end.saturating_sub(range.start);
+        if len <= INLINE_CAP && buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end)
+        {
+            // A fixed-size copy compiles to a few moves instead of a `memcpy` call;
+            // the bytes after `len` are never read.
+            if let Some(window) = buf.as_bytes().get(range.start..range.start + INLINE_CAP) {
+                let mut bytes = [0; INLINE_CAP];
+                bytes.copy_from_slice(window);
+                return SharedStr(Repr::Inline {
+                    len: len as u8,
+                    bytes,
+                });
+            }
+        }
         let text = &buf[range.clone()];
         if text.len() <= INLINE_CAP {
             return SharedStr::inline(text);
