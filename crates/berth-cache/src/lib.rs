@@ -9,7 +9,7 @@
 //! ```
 //! use berth_cache::{plan, record, Baseline, Options, Status};
 //! let ctx = tempfile::tempdir().unwrap();
-//! let state = tempfile::tempdir().unwrap().into_path().join("state.json");
+//! let state = tempfile::tempdir().unwrap().into_path().join("state");
 //! std::fs::write(ctx.path().join("Dockerfile"), "FROM busybox\nCOPY app.txt /app/\nRUN cat /app/app.txt\n").unwrap();
 //! std::fs::write(ctx.path().join("app.txt"), "v1").unwrap();
 //! record(ctx.path(), &Options::default(), &state).unwrap();
@@ -35,7 +35,7 @@ pub use eval::{EvalStep, Evaluation, Op, StepKind};
 pub use explain::{explain_evaluation, Explanation, StepExplanation};
 pub use plan::{Plan, PlannedStep, Reason, Status};
 pub use select::{select, Selected, Selection};
-pub use snapshot::{entry_digest, Entry, Kind, Snapshot};
+pub use snapshot::{entry_digest, Digest, Entry, Kind, Snapshot, Stat};
 pub use state::{default_state_path, State, STATE_VERSION};
 
 /// Errors of the cache simulator. [`Error::is_rejected`] tells those BuildKit itself
@@ -235,17 +235,20 @@ pub fn plan(context: &Path, opts: &Options, baseline: &Baseline) -> Result<Plan,
                 Ok(s) => (Some(s), None),
                 Err(why) => (None, Some(why)),
             };
-            let snap = Snapshot::scan(
-                &inputs.context,
-                &ignore,
-                state.as_ref().map(|s| &s.snapshot),
-            )?;
-            let eval = evaluate_inputs(&inputs, &snap, opts)?;
-            let recorded = state.as_ref().map(|s| plan::Recorded {
-                eval: &s.evaluation,
-                snapshot: &s.snapshot,
-            });
-            Ok(plan::compare(&eval, &snap, recorded, notice))
+            let Some(state) = state else {
+                let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
+                let eval = evaluate_inputs(&inputs, &snap, opts)?;
+                return Ok(plan::compare(&eval, &snap, None, notice));
+            };
+            // An unchanged context is compared against the recorded snapshot itself.
+            let changed = Snapshot::changed_since(&inputs.context, &ignore, &state.snapshot)?;
+            let snap = changed.as_ref().unwrap_or(&state.snapshot);
+            let eval = evaluate_inputs(&inputs, snap, opts)?;
+            let recorded = plan::Recorded {
+                eval: &state.evaluation,
+                snapshot: &state.snapshot,
+            };
+            Ok(plan::compare(&eval, snap, Some(recorded), notice))
         }
         Baseline::Since(rev) => {
             let (old_eval, old_snap) =
