@@ -261,7 +261,7 @@ pub fn run(args: LintArgs) -> CmdResult {
             Ok(Linted {
                 rejected: result.rejected(),
                 path: display,
-                source: result.dockerfile.source,
+                source: result.dockerfile.source.to_string(),
                 diagnostics: result.diagnostics,
             })
         })

@@ -375,7 +375,7 @@ pub fn evaluate(input: &EvalInput) -> Result<Evaluation, Error> {
             stage_index: 0,
             line: ins.start_line,
             end_line: ins.end_line,
-            instruction: ins.original.clone(),
+            instruction: ins.original.to_string(),
             keyword: ins.keyword.as_upper().into_owned(),
             kind: StepKind::Metadata,
             op: None,
@@ -398,7 +398,7 @@ pub fn evaluate(input: &EvalInput) -> Result<Evaluation, Error> {
                 stage_index: si,
                 line: ins.start_line,
                 end_line: ins.end_line,
-                instruction: ins.original.clone(),
+                instruction: ins.original.to_string(),
                 keyword: ins.keyword.as_upper().into_owned(),
                 kind: StepKind::Metadata,
                 op: None,
@@ -444,8 +444,12 @@ pub fn evaluate(input: &EvalInput) -> Result<Evaluation, Error> {
 /// `--from` values of COPY and of RUN mounts.
 fn stage_refs(ins: &Instruction) -> Vec<String> {
     match &ins.command {
-        Some(Command::Copy(c)) => c.from.iter().cloned().collect(),
-        Some(Command::Run(r)) => r.mounts.iter().filter_map(|m| m.from.clone()).collect(),
+        Some(Command::Copy(c)) => c.from.iter().map(String::from).collect(),
+        Some(Command::Run(r)) => r
+            .mounts
+            .iter()
+            .filter_map(|m| m.from.as_ref().map(String::from))
+            .collect(),
         _ => vec![],
     }
 }
@@ -595,7 +599,7 @@ impl OpContext<'_, '_> {
                             .map(|(_, v)| v.clone()),
                     };
                     if let Some(v) = value {
-                        state.arg_names.insert(d.name.clone());
+                        state.arg_names.insert(d.name.to_string());
                         set_env(&mut state.env, &d.name, v);
                     }
                 }
@@ -606,7 +610,7 @@ impl OpContext<'_, '_> {
                 Ok(None)
             }
             Command::Shell(sh) => {
-                state.shell = sh.clone();
+                state.shell = sh.iter().map(String::from).collect();
                 Ok(None)
             }
             Command::Workdir(w) => {
@@ -627,12 +631,14 @@ impl OpContext<'_, '_> {
             Command::Run(run) => self.run(ins, run, state, find_stage).map(Some),
             Command::Copy(c) => {
                 let from = match &c.from {
-                    Some(f) => Some(find_stage(f, self.stage_index, ins)?.ok_or_else(|| f.clone())),
+                    Some(f) => {
+                        Some(find_stage(f, self.stage_index, ins)?.ok_or_else(|| f.to_string()))
+                    }
                     None => None,
                 };
                 let flags = [
-                    ("chown", c.chown.clone()),
-                    ("chmod", c.chmod.clone()),
+                    ("chown", c.chown.as_ref().map(String::from)),
+                    ("chmod", c.chmod.as_ref().map(String::from)),
                     ("link", Some(c.link.to_string())),
                     ("parents", Some(c.parents.to_string())),
                     ("exclude", Some(c.exclude.join("\0"))),
@@ -640,27 +646,35 @@ impl OpContext<'_, '_> {
                 let sources: Vec<(String, Option<String>)> = c
                     .sources
                     .iter()
-                    .map(|s| (s.path.clone(), s.heredoc.map(|i| heredoc_body(ins, i))))
+                    .map(|s| (s.path.to_string(), s.heredoc.map(|i| heredoc_body(ins, i))))
                     .collect();
                 self.copy(
-                    ins, "copy", &sources, &c.dest, &flags, from, &c.exclude, None, state,
+                    ins,
+                    "copy",
+                    &sources,
+                    &c.dest,
+                    &flags,
+                    from,
+                    &strings(&c.exclude),
+                    None,
+                    state,
                 )
                 .map(Some)
             }
             Command::Add(a) => {
                 let flags = [
-                    ("chown", a.chown.clone()),
-                    ("chmod", a.chmod.clone()),
+                    ("chown", a.chown.as_ref().map(String::from)),
+                    ("chmod", a.chmod.as_ref().map(String::from)),
                     ("link", Some(a.link.to_string())),
                     ("keep-git-dir", a.keep_git_dir.map(|b| b.to_string())),
                     ("unpack", a.unpack.map(|b| b.to_string())),
-                    ("checksum", a.checksum.clone()),
+                    ("checksum", a.checksum.as_ref().map(String::from)),
                     ("exclude", Some(a.exclude.join("\0"))),
                 ];
                 let sources: Vec<(String, Option<String>)> = a
                     .sources
                     .iter()
-                    .map(|s| (s.path.clone(), s.heredoc.map(|i| heredoc_body(ins, i))))
+                    .map(|s| (s.path.to_string(), s.heredoc.map(|i| heredoc_body(ins, i))))
                     .collect();
                 self.copy(
                     ins,
@@ -669,7 +683,7 @@ impl OpContext<'_, '_> {
                     &a.dest,
                     &flags,
                     None,
-                    &a.exclude,
+                    &strings(&a.exclude),
                     a.checksum.as_deref(),
                     state,
                 )
@@ -802,11 +816,11 @@ impl OpContext<'_, '_> {
         match &run.cmd {
             ShellOrExec::Shell(cmd) => {
                 desc.extend(state.shell.iter().cloned());
-                desc.push(cmd.clone());
+                desc.push(cmd.to_string());
             }
             ShellOrExec::Exec(argv) => {
                 desc.push("exec".into());
-                desc.extend(argv.iter().cloned());
+                desc.extend(argv.iter().map(String::from));
             }
         }
         for hd in &ins.heredocs {
@@ -827,7 +841,7 @@ impl OpContext<'_, '_> {
         ));
         let (mut key_tokens, mut alt_tokens) = (vec![], vec![]);
         for m in &run.mounts {
-            let mut ex = |v: &Option<String>| -> Result<String, Error> {
+            let mut ex = |v: &Option<berth_syntax::SharedStr>| -> Result<String, Error> {
                 match v {
                     Some(v) => self.expand(ins, v, &state.env, &mut uses),
                     None => Ok(String::new()),
@@ -852,7 +866,8 @@ impl OpContext<'_, '_> {
                 mdesc.push_str(&format!(" source={source}"));
                 match &m.from {
                     Some(f) => {
-                        let from = find_stage(f, self.stage_index, ins)?.ok_or_else(|| f.clone());
+                        let from =
+                            find_stage(f, self.stage_index, ins)?.ok_or_else(|| f.to_string());
                         let path = if source.is_empty() {
                             "/".to_string()
                         } else {
@@ -910,10 +925,15 @@ fn unique_token() -> String {
     )
 }
 
+/// Owned copies of the parser's strings.
+fn strings(values: &[berth_syntax::SharedStr]) -> Vec<String> {
+    values.iter().map(String::from).collect()
+}
+
 fn heredoc_body(ins: &Instruction, index: usize) -> String {
     ins.heredocs
         .get(index)
-        .map(|h| h.content.clone())
+        .map(|h| h.content.to_string())
         .unwrap_or_default()
 }
 

@@ -2,6 +2,9 @@
 //! optional build-context evidence, and a way to report findings.
 
 use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use berth_syntax::{Command, Dockerfile, Instruction, Span};
 
@@ -9,6 +12,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::evidence::BuildContext;
 use crate::pragma::Pragma;
 use crate::rule::Meta;
+use crate::rules::hadolint::run_shell::RunShell;
 use crate::settings::Settings;
 
 /// One build stage, with the facts rules keep asking for.
@@ -50,6 +54,60 @@ pub(crate) struct FileFacts<'a> {
     pub stage_of: Vec<Option<usize>>,
     pub pragmas: Vec<Pragma>,
     pub build_context: Option<&'a BuildContext>,
+    /// What several rules derive from the file, computed by the first that asks.
+    pub shared: Shared,
+}
+
+/// Per-file results that several rules need and that are costly to compute (variable
+/// scoping, shell parses of RUN text). The first rule that asks computes it; the rest reuse
+/// it, so a file's RUNs are parsed once however many rules look inside them.
+/// Parsed RUNs by the span of their instruction; `None` where a RUN has no shell text.
+type RunsBySpan<T> = RefCell<HashMap<(usize, usize), T>>;
+
+#[derive(Default)]
+pub(crate) struct Shared {
+    scope: OnceCell<Option<berth_syntax::scope::Scope>>,
+    /// hadolint's view of each RUN, keyed by the instruction's span (an ONBUILD trigger has
+    /// its own span inside the ONBUILD).
+    run_shells: RunsBySpan<Arc<RunShell>>,
+    /// berth's own view of each shell-form RUN, keyed the same way.
+    run_scripts: RunsBySpan<Option<Arc<RunShell>>>,
+}
+
+impl Shared {
+    /// The file's scope, computed by `make` on first use.
+    pub fn scope(
+        &self,
+        make: impl FnOnce() -> Option<berth_syntax::scope::Scope>,
+    ) -> Option<&berth_syntax::scope::Scope> {
+        self.scope.get_or_init(make).as_ref()
+    }
+
+    /// hadolint's parsed view of the RUN at `span`, computed by `make` on first use.
+    pub fn run_shell(&self, span: Span, make: impl FnOnce() -> RunShell) -> Arc<RunShell> {
+        let key = (span.start, span.end);
+        if let Some(hit) = self.run_shells.borrow().get(&key) {
+            return hit.clone();
+        }
+        let shell = Arc::new(make());
+        self.run_shells.borrow_mut().insert(key, shell.clone());
+        shell
+    }
+
+    /// berth's parsed view of the RUN at `span`, computed by `make` on first use.
+    pub fn run_script(
+        &self,
+        span: Span,
+        make: impl FnOnce() -> Option<Arc<RunShell>>,
+    ) -> Option<Arc<RunShell>> {
+        let key = (span.start, span.end);
+        if let Some(hit) = self.run_scripts.borrow().get(&key) {
+            return hit.clone();
+        }
+        let script = make();
+        self.run_scripts.borrow_mut().insert(key, script.clone());
+        script
+    }
 }
 
 /// The context passed to [`Rule::check`](crate::Rule::check) and
@@ -71,6 +129,11 @@ impl<'a> LintContext<'a> {
     /// The file's text.
     pub fn source(&self) -> &'a str {
         &self.facts.dockerfile.source
+    }
+
+    /// Per-file results shared between rules.
+    pub(crate) fn shared(&self) -> &'a Shared {
+        &self.facts.shared
     }
 
     /// The path the file is reported under (`-` for stdin without `--stdin-filename`).

@@ -111,6 +111,7 @@ impl<'s> Linter<'s> {
             stages: stages(dockerfile, &pragmas),
             pragmas,
             build_context: context,
+            shared: Default::default(),
         };
         let checks = self.check_config(dockerfile, &mut diagnostics);
         let mut active: Vec<&'static RuleEntry> = self
@@ -388,8 +389,8 @@ fn stages(dockerfile: &Dockerfile, pragmas: &[Pragma]) -> Vec<StageInfo> {
             .or_else(|| default_shell.clone());
         out.push(StageInfo {
             index: stage.index,
-            name: stage.name.clone(),
-            image,
+            name: stage.name.as_deref().map(str::to_string),
+            image: image.to_string(),
             image_span,
             from: stage.from,
             instructions: stage.instructions.clone(),

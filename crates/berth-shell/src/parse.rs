@@ -31,6 +31,7 @@ pub(crate) fn parse_script(text: &str, fallback: bool) -> Script {
         pipes: builder.pipes,
         heredocs: builder.heredocs,
         parse_error: error,
+        rejected_part: builder.rejected_part,
     }
 }
 
@@ -42,6 +43,8 @@ pub(crate) struct Builder {
     pub(crate) commands: Vec<Command>,
     pub(crate) pipes: Vec<Span>,
     pub(crate) heredocs: Vec<Heredoc>,
+    /// The shell parser rejected some fragment (at any depth).
+    pub(crate) rejected_part: bool,
 }
 
 impl Builder {
@@ -69,6 +72,7 @@ impl Builder {
             }
             Err(error) => error,
         };
+        self.rejected_part = true;
         if !self.fallback {
             return (List::default(), Some(error));
         }

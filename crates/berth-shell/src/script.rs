@@ -67,6 +67,8 @@ pub struct Script {
     pub(crate) pipes: Vec<Span>,
     pub(crate) heredocs: Vec<Heredoc>,
     pub(crate) parse_error: Option<String>,
+    /// The shell parser rejected some part (the whole text or a `$( )` inside it).
+    pub(crate) rejected_part: bool,
 }
 
 impl Script {
@@ -136,6 +138,19 @@ impl Script {
     /// the fallback tokenizer).
     pub fn parse_error(&self) -> Option<&str> {
         self.parse_error.as_deref()
+    }
+
+    /// True when the shell parser read every part of the text, `$( )` substitutions
+    /// included. Then [`Script::parse`] and [`Script::parse_strict`] give the same script,
+    /// so one can stand in for the other.
+    ///
+    /// ```
+    /// use berth_shell::Script;
+    /// assert!(Script::parse_strict("echo $(date) && ls").fully_parsed());
+    /// assert!(!Script::parse_strict("echo $(if) && ls").fully_parsed());
+    /// ```
+    pub fn fully_parsed(&self) -> bool {
+        !self.rejected_part
     }
 
     /// True when any named command satisfies `check`.

@@ -7,13 +7,15 @@ use serde::Serialize;
 
 use crate::command::Command;
 use crate::error::{SyntaxError, SyntaxWarning};
+use crate::shared::SharedStr;
 use crate::span::{LineIndex, Span};
 
 /// A parsed Dockerfile. Built by [`crate::parse`]; never fails to build.
 #[derive(Clone, Debug, Serialize)]
 pub struct Dockerfile {
     /// The text that was parsed (for [`crate::parse_bytes`], the lossily decoded text).
-    pub source: String,
+    /// Every token of the tree is a slice of it (or of a joined logical line).
+    pub source: SharedStr,
     /// The escape character in effect (`\` or `` ` ``), from the `escape` directive.
     pub escape: char,
     /// Parser directives at the top of the file (`# syntax=`, `# escape=`, `# check=`).
@@ -66,9 +68,9 @@ pub enum NodeKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Directive {
     /// Lower-cased name: `syntax`, `escape` or `check`.
-    pub name: String,
+    pub name: SharedStr,
     /// The value, trailing whitespace removed.
-    pub value: String,
+    pub value: SharedStr,
     /// The whole directive line (without line terminator).
     pub span: Span,
     pub name_span: Span,
@@ -79,7 +81,7 @@ pub struct Directive {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Comment {
     /// The text after `#`, trimmed.
-    pub text: String,
+    pub text: SharedStr,
     /// From `#` to the end of the line (without line terminator).
     pub span: Span,
     /// True when the comment sits inside an instruction's continuation lines
@@ -200,7 +202,7 @@ impl Keyword {
 pub struct Instruction {
     pub keyword: Keyword,
     /// The keyword as written (`from`, `From`, ...).
-    pub keyword_text: String,
+    pub keyword_text: SharedStr,
     pub keyword_span: Span,
     /// From the keyword to the end of the last physical line the instruction
     /// consumed (continuation lines and heredoc bodies included), without the
@@ -212,7 +214,7 @@ pub struct Instruction {
     pub end_line: usize,
     /// BuildKit's `Original`: the logical line with continuations joined (escape
     /// characters and comment lines removed), without heredoc bodies.
-    pub original: String,
+    pub original: SharedStr,
     /// Leading `--flag[=value]` words.
     pub flags: Vec<Flag>,
     /// BuildKit's argument nodes (see [`Word`]). For ENV and LABEL these are
@@ -223,7 +225,7 @@ pub struct Instruction {
     /// Heredocs of this instruction (for ONBUILD, of the wrapped instruction).
     pub heredocs: Vec<Heredoc>,
     /// Comment lines right before the instruction (BuildKit's `PrevComment`).
-    pub prev_comment: Vec<String>,
+    pub prev_comment: Vec<SharedStr>,
     /// ONBUILD: the wrapped instruction.
     pub onbuild: Option<Box<Instruction>>,
     /// The typed, validated form; `None` when the instructions layer rejects it
@@ -237,18 +239,18 @@ pub struct Instruction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Flag {
     /// The name without dashes (`from` for `--from=build`).
-    pub name: String,
+    pub name: SharedStr,
     /// The value after `=`, or `None` for a bare `--name`.
-    pub value: Option<String>,
+    pub value: Option<SharedStr>,
     /// The flag as BuildKit reports it (`--from=build`), quotes and escapes removed.
-    pub text: String,
+    pub text: SharedStr,
     pub span: Span,
 }
 
 /// An argument node: its value (as BuildKit's parser produces it) and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Word {
-    pub value: String,
+    pub value: SharedStr,
     /// The source text the value came from (for a JSON element, the quoted string;
     /// for an ENV separator of the legacy form, an empty span between key and value).
     pub span: Span,
@@ -258,7 +260,7 @@ pub struct Word {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Heredoc {
     /// The delimiter with quotes removed.
-    pub name: String,
+    pub name: SharedStr,
     /// The file descriptor written before `<<` (`3<<EOF`), else 0.
     pub file_descriptor: u32,
     /// False when any part of the delimiter was quoted (the body is then not expanded).
@@ -266,7 +268,7 @@ pub struct Heredoc {
     /// True for `<<-` (leading tabs are stripped later).
     pub chomp: bool,
     /// The body lines, terminators included, exactly as written.
-    pub content: String,
+    pub content: SharedStr,
     /// The `<<EOF` marker in the instruction line (best effort for markers produced by
     /// continuation joining).
     pub marker_span: Span,
@@ -280,7 +282,7 @@ pub struct Stage {
     /// 0-based stage index.
     pub index: usize,
     /// The `AS name` as written, if any.
-    pub name: Option<String>,
+    pub name: Option<SharedStr>,
     /// Index of the FROM instruction in [`Dockerfile::instructions`].
     pub from: usize,
     /// Indices of the stage's instructions, the FROM included.
@@ -347,7 +349,7 @@ impl Dockerfile {
     }
 }
 
-fn from_stage_name(args: &[Word]) -> Option<String> {
+fn from_stage_name(args: &[Word]) -> Option<SharedStr> {
     match args {
         [_, as_kw, name] if as_kw.value.eq_ignore_ascii_case("as") => Some(name.value.clone()),
         _ => None,

@@ -82,7 +82,7 @@ fn instruction_json(ins: &Instruction) -> Value {
     } else {
         &ins.heredocs
     };
-    let mut original = ins.original.clone();
+    let mut original = ins.original.to_string();
     if !heredocs.is_empty() {
         original.push('\n');
         for h in heredocs {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::ast::{Dockerfile, Flag, Instruction, Keyword, Word};
 use crate::error::{ErrorCode, SyntaxError};
 use crate::line::go_quote;
+use crate::shared::SharedStr;
 use crate::span::Span;
 
 /// The typed, validated form of an instruction.
@@ -24,32 +25,32 @@ pub enum Command {
     Cmd(ShellOrExec),
     Entrypoint(ShellOrExec),
     /// `SHELL ["sh", "-c"]` (always exec form).
-    Shell(Vec<String>),
+    Shell(Vec<SharedStr>),
     Env(Vec<KeyValue>),
     Label(Vec<KeyValue>),
     Arg(Vec<ArgDecl>),
     Copy(Copy),
     Add(Add),
-    Workdir(String),
-    User(String),
-    Maintainer(String),
-    Stopsignal(String),
+    Workdir(SharedStr),
+    User(SharedStr),
+    Maintainer(SharedStr),
+    Stopsignal(SharedStr),
     /// Ports as written, sorted as BuildKit sorts them (string order).
-    Expose(Vec<String>),
-    Volume(Vec<String>),
+    Expose(Vec<SharedStr>),
+    Volume(Vec<SharedStr>),
     Healthcheck(Healthcheck),
     /// The trigger text (the instruction after `ONBUILD`, heredoc bodies appended),
     /// parsed again when a child build runs it.
-    Onbuild(String),
+    Onbuild(SharedStr),
 }
 
 /// `FROM [--platform=P] image [AS name]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct From {
-    pub image: String,
-    pub platform: Option<String>,
+    pub image: SharedStr,
+    pub platform: Option<SharedStr>,
     /// The stage name as written (BuildKit lower-cases it for lookups).
-    pub name: Option<String>,
+    pub name: Option<SharedStr>,
     pub image_span: Span,
     pub name_span: Option<Span>,
 }
@@ -58,8 +59,8 @@ pub struct From {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "form", content = "value", rename_all = "snake_case")]
 pub enum ShellOrExec {
-    Shell(String),
-    Exec(Vec<String>),
+    Shell(SharedStr),
+    Exec(Vec<SharedStr>),
 }
 
 /// `RUN [--mount=...] [--network=...] [--security=...] command`.
@@ -68,11 +69,11 @@ pub struct Run {
     pub cmd: ShellOrExec,
     pub mounts: Vec<Mount>,
     /// `default`, `none` or `host` when given.
-    pub network: Option<String>,
+    pub network: Option<SharedStr>,
     /// `sandbox` or `insecure` when given.
-    pub security: Option<String>,
+    pub security: Option<SharedStr>,
     /// `--device` values (labs feature; accepted by the parser).
-    pub devices: Vec<String>,
+    pub devices: Vec<SharedStr>,
 }
 
 /// Kind of a `RUN --mount`.
@@ -123,19 +124,19 @@ pub enum Sharing {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Mount {
     pub kind: MountKind,
-    pub from: Option<String>,
-    pub source: Option<String>,
-    pub target: Option<String>,
+    pub from: Option<SharedStr>,
+    pub source: Option<SharedStr>,
+    pub target: Option<SharedStr>,
     /// Effective read-only flag (defaults: bind/secret/ssh read-only, cache/tmpfs not).
     pub readonly: bool,
-    pub id: Option<String>,
+    pub id: Option<SharedStr>,
     pub sharing: Option<Sharing>,
     pub mode: Option<u32>,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
     pub required: bool,
-    pub size: Option<String>,
-    pub env: Option<String>,
+    pub size: Option<SharedStr>,
+    pub env: Option<SharedStr>,
     /// The `--mount=...` flag.
     pub span: Span,
 }
@@ -144,8 +145,8 @@ pub struct Mount {
 /// (quotes and escapes still in place).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KeyValue {
-    pub key: String,
-    pub value: String,
+    pub key: SharedStr,
+    pub value: SharedStr,
     /// True for the legacy `ENV key value` form.
     pub legacy: bool,
     pub key_span: Span,
@@ -155,8 +156,8 @@ pub struct KeyValue {
 /// One ARG declaration: `name` or `name=default` (default as written).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ArgDecl {
-    pub name: String,
-    pub default: Option<String>,
+    pub name: SharedStr,
+    pub default: Option<SharedStr>,
     pub span: Span,
 }
 
@@ -164,7 +165,7 @@ pub struct ArgDecl {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Source {
     /// The path as written, or for a heredoc source its marker (`<<EOF`).
-    pub path: String,
+    pub path: SharedStr,
     /// Index into [`Instruction::heredocs`] when the source is a heredoc.
     pub heredoc: Option<usize>,
     pub span: Span,
@@ -174,36 +175,36 @@ pub struct Source {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Copy {
     pub sources: Vec<Source>,
-    pub dest: String,
+    pub dest: SharedStr,
     pub dest_span: Span,
-    pub from: Option<String>,
-    pub chown: Option<String>,
-    pub chmod: Option<String>,
+    pub from: Option<SharedStr>,
+    pub chown: Option<SharedStr>,
+    pub chmod: Option<SharedStr>,
     pub link: bool,
     pub parents: bool,
-    pub exclude: Vec<String>,
+    pub exclude: Vec<SharedStr>,
 }
 
 /// `ADD [--chown] [--chmod] [--link] [--keep-git-dir] [--checksum] [--unpack] [--exclude]... src... dest`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Add {
     pub sources: Vec<Source>,
-    pub dest: String,
+    pub dest: SharedStr,
     pub dest_span: Span,
-    pub chown: Option<String>,
-    pub chmod: Option<String>,
+    pub chown: Option<SharedStr>,
+    pub chmod: Option<SharedStr>,
     pub link: bool,
     pub keep_git_dir: Option<bool>,
-    pub checksum: Option<String>,
+    pub checksum: Option<SharedStr>,
     pub unpack: Option<bool>,
-    pub exclude: Vec<String>,
+    pub exclude: Vec<SharedStr>,
 }
 
 /// `HEALTHCHECK NONE` or `HEALTHCHECK [options] CMD ...`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Healthcheck {
     /// Docker's test list: `["NONE"]`, `["CMD", argv...]` or `["CMD-SHELL", "cmd"]`.
-    pub test: Vec<String>,
+    pub test: Vec<SharedStr>,
     /// `None` (or zero) means the default.
     pub interval: Option<Duration>,
     pub timeout: Option<Duration>,
@@ -225,13 +226,20 @@ enum FlagType {
 /// Parsed flag values of one instruction.
 struct Flags<'a> {
     defs: &'a [(&'a str, FlagType)],
-    values: Vec<Vec<(&'a Flag, String)>>,
+    values: Vec<Vec<(&'a Flag, SharedStr)>>,
 }
 
 impl<'a> Flags<'a> {
     /// `BFlags.Parse` against the allowed `defs`.
     fn parse(flags: &'a [Flag], defs: &'a [(&'a str, FlagType)]) -> CheckResult<Flags<'a>> {
-        let mut values: Vec<Vec<(&Flag, String)>> = vec![Vec::new(); defs.len()];
+        if flags.is_empty() {
+            // The common case: nothing to check, nothing to allocate.
+            return Ok(Flags {
+                defs,
+                values: Vec::new(),
+            });
+        }
+        let mut values: Vec<Vec<(&Flag, SharedStr)>> = vec![Vec::new(); defs.len()];
         for flag in flags {
             let err = |msg: String| (ErrorCode::Flag, msg, flag.span);
             if !flag.text.starts_with("--") {
@@ -250,7 +258,7 @@ impl<'a> Flags<'a> {
                 return Err(err(format!("duplicate flag specified: --{name}")));
             }
             let value = match (kind, &flag.value) {
-                (FlagType::Bool, None) => "true".to_string(),
+                (FlagType::Bool, None) => SharedStr::from("true"),
                 (FlagType::Bool, Some(v)) if v.is_empty() => {
                     return Err(err(format!("missing a value on flag: --{name}")))
                 }
@@ -261,7 +269,11 @@ impl<'a> Flags<'a> {
                             "expecting boolean value for flag --{name}, not: {v}"
                         )));
                     }
-                    lower
+                    if lower == v.as_str() {
+                        v.clone()
+                    } else {
+                        SharedStr::from(lower)
+                    }
                 }
                 (_, None) => return Err(err(format!("missing a value on flag: --{name}"))),
                 (_, Some(v)) => v.clone(),
@@ -278,7 +290,7 @@ impl<'a> Flags<'a> {
             .unwrap_or(usize::MAX)
     }
 
-    fn string(&self, name: &str) -> Option<String> {
+    fn string(&self, name: &str) -> Option<SharedStr> {
         self.values
             .get(self.index(name))?
             .first()
@@ -293,14 +305,14 @@ impl<'a> Flags<'a> {
         self.string(name).map(|v| v == "true")
     }
 
-    fn strings(&self, name: &str) -> Vec<String> {
+    fn strings(&self, name: &str) -> Vec<SharedStr> {
         self.values
             .get(self.index(name))
             .map(|v| v.iter().map(|x| x.1.clone()).collect())
             .unwrap_or_default()
     }
 
-    fn all(&self, name: &str) -> Vec<(&'a Flag, String)> {
+    fn all(&self, name: &str) -> Vec<(&'a Flag, SharedStr)> {
         self.values
             .get(self.index(name))
             .cloned()
@@ -314,44 +326,95 @@ fn suggest<'o>(
     options: impl Iterator<Item = &'o str>,
     case_sensitive: bool,
 ) -> Option<String> {
-    let val = if case_sensitive {
-        value.to_string()
-    } else {
-        value.to_lowercase()
-    };
-    let mut best: Option<(usize, String)> = None;
+    let mut best: Option<(usize, &str)> = None;
     for opt in options {
-        let o = if case_sensitive {
-            opt.to_string()
-        } else {
-            opt.to_lowercase()
-        };
-        if o == val {
+        let d = capped_edit_distance(value, opt, !case_sensitive);
+        if d == 0 {
             return None;
         }
-        let d = levenshtein(&val, &o);
-        if d < 3 && best.as_ref().is_none_or(|b| d < b.0) {
-            best = Some((d, o));
+        if d < 3 && best.is_none_or(|b| d < b.0) {
+            best = Some((d, opt));
         }
     }
-    let (_, mut m) = best?;
-    if !case_sensitive && value == value.to_uppercase() {
-        m = m.to_uppercase();
-    }
-    Some(m)
+    let (_, m) = best?;
+    Some(if case_sensitive {
+        m.to_string()
+    } else if value == value.to_uppercase() {
+        m.to_uppercase()
+    } else {
+        m.to_lowercase()
+    })
 }
 
-/// Edit distance between `a` and `b` in characters; any distance above 2 is
-/// reported as 3 (only distances up to 2 matter for suggestions).
-fn levenshtein(a: &str, b: &str) -> usize {
-    let (la, lb) = (a.chars().count(), b.chars().count());
-    if la.abs_diff(lb) > 2 {
+/// Characters of a word, on the stack for words up to 32 characters.
+struct SmallChars {
+    inline: [char; 32],
+    len: usize,
+    spill: Vec<char>,
+}
+
+impl SmallChars {
+    fn new(s: &str, fold_case: bool) -> SmallChars {
+        let mut out = SmallChars {
+            inline: ['\0'; 32],
+            len: 0,
+            spill: Vec::new(),
+        };
+        for c in s.chars() {
+            if fold_case {
+                c.to_lowercase().for_each(|l| out.push(l));
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn push(&mut self, c: char) {
+        if self.spill.is_empty() && self.len < self.inline.len() {
+            self.inline[self.len] = c;
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.inline);
+            }
+            self.spill.push(c);
+        }
+    }
+
+    fn as_slice(&self) -> &[char] {
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+}
+
+/// Edit distance in characters between `a` and `b` (compared lower-cased when
+/// `fold_case`); any distance above 2 is reported as 3, since only distances up to
+/// 2 make a suggestion. It runs for every option of every unknown word, so it works
+/// on the stack for words of up to 32 characters.
+pub(crate) fn capped_edit_distance(a: &str, b: &str, fold_case: bool) -> usize {
+    let (a, b) = (SmallChars::new(a, fold_case), SmallChars::new(b, fold_case));
+    let (a, b) = (a.as_slice(), b.as_slice());
+    if a.len().abs_diff(b.len()) > 2 {
         return 3;
     }
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    let mut rows = [[0usize; 33]; 2];
+    let mut heap_rows;
+    let (prev, cur): (&mut [usize], &mut [usize]) = if b.len() < 33 {
+        let [p, c] = &mut rows;
+        (&mut p[..=b.len()], &mut c[..=b.len()])
+    } else {
+        heap_rows = (vec![0; b.len() + 1], vec![0; b.len() + 1]);
+        (&mut heap_rows.0, &mut heap_rows.1)
+    };
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
+    let (mut prev, mut cur) = (prev, cur);
+    for (i, &ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             cur[j + 1] = (prev[j] + usize::from(ca != cb))
@@ -410,7 +473,7 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
     file.errors.extend(errors);
 }
 
-fn values(args: &[Word]) -> Vec<String> {
+fn values(args: &[Word]) -> Vec<SharedStr> {
     args.iter().map(|w| w.value.clone()).collect()
 }
 
@@ -418,7 +481,7 @@ fn shell_or_exec(ins: &Instruction) -> ShellOrExec {
     match (ins.json, ins.args.as_slice()) {
         (true, _) => ShellOrExec::Exec(values(&ins.args)),
         (false, [one]) => ShellOrExec::Shell(one.value.clone()),
-        (false, _) => ShellOrExec::Shell(values(&ins.args).join(" ")),
+        (false, _) => ShellOrExec::Shell(values(&ins.args).join(" ").into()),
     }
 }
 
@@ -433,7 +496,7 @@ fn at_least_one(ins: &Instruction, name: &str) -> CheckResult<()> {
     Ok(())
 }
 
-fn exactly_one(ins: &Instruction, name: &str) -> CheckResult<String> {
+fn exactly_one(ins: &Instruction, name: &str) -> CheckResult<SharedStr> {
     if ins.args.len() != 1 {
         return Err((
             ErrorCode::Arguments,
@@ -535,7 +598,7 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
                         w.span,
                     ));
                 }
-                out.push(v.to_string());
+                out.push(w.value.substr_of(v));
             }
             Ok(Command::Volume(out))
         }
@@ -602,8 +665,8 @@ fn arg(ins: &Instruction) -> CheckResult<Command> {
                 w.span,
             )),
             Some((k, v)) => Ok(ArgDecl {
-                name: k.to_string(),
-                default: Some(v.to_string()),
+                name: w.value.substr_of(k),
+                default: Some(w.value.substr_of(v)),
                 span: w.span,
             }),
             None => Ok(ArgDecl {
@@ -685,13 +748,16 @@ fn onbuild(ins: &Instruction) -> CheckResult<Command> {
         }
         _ => {}
     }
-    let mut expression = sub.original.clone();
+    if ins.heredocs.is_empty() {
+        return Ok(Command::Onbuild(sub.original.clone()));
+    }
+    let mut expression = sub.original.to_string();
     for h in &ins.heredocs {
         expression.push('\n');
         expression.push_str(&h.content);
         expression.push_str(&h.name);
     }
-    Ok(Command::Onbuild(expression))
+    Ok(Command::Onbuild(expression.into()))
 }
 
 /// Is `word` a heredoc marker (`MustParseHeredoc`)? Returns the name.
@@ -828,7 +894,8 @@ fn run(ins: &Instruction) -> CheckResult<Command> {
 }
 
 /// Go's `encoding/csv` reading one record (no lazy quotes, no space trimming).
-fn csv_fields(s: &str) -> Result<Vec<String>, String> {
+fn csv_fields(text: &SharedStr) -> Result<Vec<SharedStr>, String> {
+    let s = text.as_str();
     if s.is_empty() {
         return Err("EOF".to_string());
     }
@@ -864,11 +931,11 @@ fn csv_fields(s: &str) -> Result<Vec<String>, String> {
             }
             match b.get(i) {
                 None => {
-                    fields.push(field);
+                    fields.push(field.into());
                     return Ok(fields);
                 }
                 Some(b',') => {
-                    fields.push(field);
+                    fields.push(field.into());
                     i += 1;
                 }
                 Some(_) => {
@@ -886,7 +953,7 @@ fn csv_fields(s: &str) -> Result<Vec<String>, String> {
                     start + q + 1
                 ));
             }
-            fields.push(s[start..end].to_string());
+            fields.push(text.substr(start..end));
             if end == s.len() {
                 return Ok(fields);
             }
@@ -904,7 +971,7 @@ fn parse_bool(v: &str) -> Option<bool> {
 }
 
 /// `parseMount` (`commands_runmount.go`), values taken as written.
-fn parse_mount(value: &str, span: Span) -> Result<Mount, String> {
+fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
     let fields = csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
     let mut m = Mount {
         kind: MountKind::Bind,
@@ -968,10 +1035,10 @@ fn parse_mount(value: &str, span: Span) -> Result<Mount, String> {
                         );
                     }
                 }
-                m.from = Some(val.to_string());
+                m.from = Some(field.substr_of(val));
             }
-            "source" | "src" => m.source = Some(val.to_string()),
-            "target" | "dst" | "destination" => m.target = Some(val.to_string()),
+            "source" | "src" => m.source = Some(field.substr_of(val)),
+            "target" | "dst" | "destination" => m.target = Some(field.substr_of(val)),
             "readonly" | "ro" => {
                 m.readonly =
                     parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
@@ -992,7 +1059,7 @@ fn parse_mount(value: &str, span: Span) -> Result<Mount, String> {
                 m.required =
                     parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
             }
-            "id" => m.id = Some(val.to_string()),
+            "id" => m.id = Some(field.substr_of(val)),
             "sharing" => {
                 if m.kind != MountKind::Cache {
                     return Err(format!(
@@ -1025,7 +1092,7 @@ fn parse_mount(value: &str, span: Span) -> Result<Mount, String> {
                         .map_err(|_| format!("invalid value {val} for gid"))?,
                 )
             }
-            "env" => m.env = Some(val.to_string()),
+            "env" => m.env = Some(field.substr_of(val)),
             "size" => {
                 if m.kind != MountKind::Tmpfs {
                     return Err(format!(
@@ -1033,7 +1100,7 @@ fn parse_mount(value: &str, span: Span) -> Result<Mount, String> {
                         m.kind.as_str()
                     ));
                 }
-                m.size = Some(val.to_string());
+                m.size = Some(field.substr_of(val));
             }
             _ => {
                 let keys = [
@@ -1120,7 +1187,7 @@ fn healthcheck(ins: &Instruction) -> CheckResult<Command> {
             ));
         }
         return Ok(Command::Healthcheck(Healthcheck {
-            test: vec![typ],
+            test: vec![typ.into()],
             interval: None,
             timeout: None,
             start_period: None,
@@ -1145,12 +1212,12 @@ fn healthcheck(ins: &Instruction) -> CheckResult<Command> {
             ins.args[0].span,
         ));
     }
-    let cmd: Vec<String> = if ins.json {
+    let cmd: Vec<SharedStr> = if ins.json {
         values(rest)
     } else if rest.is_empty() {
         Vec::new()
     } else {
-        vec![values(rest).join(" ")]
+        vec![values(rest).join(" ").into()]
     };
     if cmd.is_empty() {
         return Err((
@@ -1159,11 +1226,7 @@ fn healthcheck(ins: &Instruction) -> CheckResult<Command> {
             ins.span,
         ));
     }
-    let mut test = vec![if ins.json {
-        "CMD".to_string()
-    } else {
-        "CMD-SHELL".to_string()
-    }];
+    let mut test = vec![SharedStr::from(if ins.json { "CMD" } else { "CMD-SHELL" })];
     test.extend(cmd);
     let interval = |name: &str| -> CheckResult<Option<Duration>> {
         let Some(v) = flags.string(name) else {
@@ -1319,10 +1382,10 @@ mod tests {
     #[test]
     fn csv() {
         assert_eq!(
-            csv_fields(r#"type=cache,"target=/a,b""#).unwrap(),
+            csv_fields(&r#"type=cache,"target=/a,b""#.into()).unwrap(),
             ["type=cache", "target=/a,b"]
         );
-        assert!(csv_fields(r#"a"b"#).is_err());
+        assert!(csv_fields(&r#"a"b"#.into()).is_err());
     }
 
     #[test]

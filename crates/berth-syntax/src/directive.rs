@@ -7,7 +7,10 @@ use nom::combinator::recognize;
 use nom::sequence::{pair, preceded, tuple};
 use nom::IResult;
 
+use std::sync::Arc;
+
 use crate::ast::Directive;
+use crate::shared::SharedStr;
 use crate::span::Span;
 
 /// Directive names BuildKit knows.
@@ -48,12 +51,14 @@ pub(crate) struct DirectiveParser {
 }
 
 impl DirectiveParser {
-    /// Look at one line (left-trimmed, starting at source offset `at`). Returns the
-    /// directive, nothing (and possibly switches itself off), or the duplicate error.
+    /// Look at one line (left-trimmed, starting at offset `at` of the source `src`).
+    /// Returns the directive, nothing (and possibly switches itself off), or the
+    /// duplicate error.
     pub(crate) fn parse_line(
         &mut self,
         line: &str,
         at: usize,
+        src: &Arc<str>,
     ) -> Result<Option<Directive>, (String, Span)> {
         if self.done {
             return Ok(None);
@@ -85,15 +90,21 @@ impl DirectiveParser {
         let name_start = at + (name.as_ptr() as usize - line.as_ptr() as usize);
         let value_start = at + (rest.as_ptr() as usize - line.as_ptr() as usize);
         let span = Span::new(at, at + line.len());
+        let name_len = name.len();
         if self.seen.contains(&key) {
             return Err((format!("only one {key} parser directive can be used"), span));
         }
-        self.seen.push(key.clone());
+        let name = if key == name {
+            SharedStr::slice(src, name_start..name_start + name.len())
+        } else {
+            SharedStr::from(key.as_str())
+        };
+        self.seen.push(key);
         Ok(Some(Directive {
-            name: key,
-            value: value.to_string(),
+            name,
+            value: SharedStr::slice(src, value_start..value_start + value.len()),
             span,
-            name_span: Span::new(name_start, name_start + name.len()),
+            name_span: Span::new(name_start, name_start + name_len),
             value_span: Span::new(value_start, value_start + value.len()),
         }))
     }
@@ -106,27 +117,40 @@ mod tests {
     #[test]
     fn recognises_directives_until_switched_off() {
         let mut p = DirectiveParser::default();
-        let d = p.parse_line("# Escape = `  ", 0).unwrap().unwrap();
+        let line = |s: &str| Arc::<str>::from(s);
+        let src = line("# Escape = `  ");
+        let d = p.parse_line(&src, 0, &src).unwrap().unwrap();
         assert_eq!((d.name.as_str(), d.value.as_str()), ("escape", "`"));
         assert_eq!(d.value_span, Span::new(11, 12));
-        assert!(p.parse_line("# escape=\\", 0).is_err());
-        assert!(p.parse_line("# hello", 0).unwrap().is_none());
-        assert!(p.parse_line("# syntax=x", 0).unwrap().is_none());
+        for (text, duplicate) in [
+            ("# escape=\\", true),
+            ("# hello", false),
+            ("# syntax=x", false),
+        ] {
+            let src = line(text);
+            let got = p.parse_line(&src, 0, &src);
+            assert_eq!(got.is_err(), duplicate, "{text}");
+            assert!(got.is_err() || got.unwrap().is_none());
+        }
     }
 
     #[test]
     fn whitespace_only_value_is_its_last_character() {
         let mut p = DirectiveParser::default();
-        let d = p.parse_line("# escape=  \t", 0).unwrap().unwrap();
+        let src = Arc::<str>::from("# escape=  \t");
+        let d = p.parse_line(&src, 0, &src).unwrap().unwrap();
         assert_eq!(d.value, "\t");
         let mut p = DirectiveParser::default();
-        assert!(p.parse_line("# escape=", 0).unwrap().is_none());
+        let src = Arc::<str>::from("# escape=");
+        assert!(p.parse_line(&src, 0, &src).unwrap().is_none());
     }
 
     #[test]
     fn unknown_key_switches_off() {
         let mut p = DirectiveParser::default();
-        assert!(p.parse_line("# foo=bar", 0).unwrap().is_none());
-        assert!(p.parse_line("# syntax=x", 0).unwrap().is_none());
+        for text in ["# foo=bar", "# syntax=x"] {
+            let src = Arc::<str>::from(text);
+            assert!(p.parse_line(&src, 0, &src).unwrap().is_none());
+        }
     }
 }

@@ -6,11 +6,13 @@
 
 use std::ops::Range;
 
+use crate::line::Value;
+
 /// Outcome of reading a JSON array of strings.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum JsonArray {
     /// A valid array of strings: decoded values and their ranges (quotes included).
-    Strings(Vec<(String, Range<usize>)>),
+    Strings(Vec<(Value, Range<usize>)>),
     /// A valid JSON array with a non-string element: BuildKit's hard error.
     NotStrings,
     /// Not JSON (or not an array): BuildKit falls back to the non-JSON form.
@@ -43,7 +45,8 @@ pub(crate) fn parse_array(text: &str, start: usize) -> JsonArray {
             Some(b'"') => {
                 let s = p.pos;
                 match p.string(true) {
-                    Some(v) => items.push((v.unwrap_or_default(), s..p.pos)),
+                    Some(Some(v)) => items.push((v, s..p.pos)),
+                    Some(None) => items.push((Value::Range(s + 1..p.pos - 1), s..p.pos)),
                     None => return JsonArray::Invalid,
                 }
             }
@@ -236,10 +239,11 @@ impl Parser<'_> {
     }
 
     /// A JSON string starting at `"`. Returns `None` when invalid; `Some(None)` when
-    /// valid but not decoded (`decode == false`).
-    fn string(&mut self, decode: bool) -> Option<Option<String>> {
+    /// valid and either not decoded (`decode == false`) or free of escapes (its value
+    /// is then the text between the quotes).
+    fn string(&mut self, decode: bool) -> Option<Option<Value>> {
         self.pos += 1; // opening quote
-        let mut out = if decode { Some(String::new()) } else { None };
+        let mut out: Option<String> = None;
         let mut run_start = self.pos;
         loop {
             let c = self.peek()?;
@@ -249,11 +253,12 @@ impl Parser<'_> {
                         out.push_str(&self.text[run_start..self.pos]);
                     }
                     self.pos += 1;
-                    return Some(out);
+                    return Some(out.map(Value::Owned));
                 }
                 b'\\' => {
-                    if let Some(out) = out.as_mut() {
-                        out.push_str(&self.text[run_start..self.pos]);
+                    if decode {
+                        out.get_or_insert_with(String::new)
+                            .push_str(&self.text[run_start..self.pos]);
                     }
                     self.pos += 1;
                     let e = self.bump()?;
@@ -322,7 +327,7 @@ mod tests {
 
     fn strings(s: &str) -> Vec<String> {
         match parse_array(s, 0) {
-            JsonArray::Strings(v) => v.into_iter().map(|(s, _)| s).collect(),
+            JsonArray::Strings(v) => v.into_iter().map(|(v, _)| v.text(s).to_string()).collect(),
             other => panic!("{s}: {other:?}"),
         }
     }

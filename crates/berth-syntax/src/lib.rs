@@ -49,6 +49,7 @@ mod json;
 mod line;
 mod scan;
 pub mod scope;
+mod shared;
 mod span;
 
 pub use ast::{
@@ -63,17 +64,18 @@ pub use directive::DIRECTIVE_NAMES;
 pub use error::{ErrorCode, SyntaxError, SyntaxWarning};
 pub use line::go_quote;
 pub use scan::MAX_LINE_LEN;
+pub use shared::SharedStr;
 pub use span::{LineIndex, Span};
 
 /// Parse a Dockerfile. Never fails and never panics; problems are in
 /// [`Dockerfile::errors`].
 pub fn parse(source: &str) -> Dockerfile {
-    scan::parse(source.to_string())
+    scan::parse(std::sync::Arc::from(source))
 }
 
 /// Parse a Dockerfile given as bytes. BuildKit reads the file as bytes; invalid
 /// UTF-8 sequences are decoded here as U+FFFD (each replacement takes 3 bytes, so
 /// spans then refer to [`Dockerfile::source`], the decoded text, not the raw bytes).
 pub fn parse_bytes(bytes: &[u8]) -> Dockerfile {
-    scan::parse(String::from_utf8_lossy(bytes).into_owned())
+    scan::parse(std::sync::Arc::from(String::from_utf8_lossy(bytes)))
 }

@@ -44,14 +44,39 @@ fn is_re_ws(b: u8) -> bool {
     matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
+/// The value of a token: the text of a range of the logical line, or text built
+/// from it (quotes and escapes removed, JSON decoded). Ranges cost nothing to keep:
+/// the scanner turns them into [`crate::SharedStr`] slices of the line's buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Value {
+    Range(Range<usize>),
+    Owned(String),
+}
+
+#[cfg(test)]
+impl Value {
+    /// The text of the value, given the logical line it came from.
+    pub(crate) fn text<'a>(&'a self, line: &'a str) -> &'a str {
+        match self {
+            Value::Range(r) => &line[r.clone()],
+            Value::Owned(s) => s,
+        }
+    }
+}
+
+/// A token whose value is exactly the text it was written as.
+fn verbatim(r: Range<usize>) -> (Value, Range<usize>) {
+    (Value::Range(r.clone()), r)
+}
+
 /// The parsed form of one logical line (BuildKit's `Node` for an instruction).
 #[derive(Debug, Default)]
 pub(crate) struct LineNode {
     pub keyword: Range<usize>,
     /// Flag text (quotes and escapes removed) and the range of the flag word.
-    pub flags: Vec<(String, Range<usize>)>,
+    pub flags: Vec<(Value, Range<usize>)>,
     /// Argument node values and their ranges.
-    pub args: Vec<(String, Range<usize>)>,
+    pub args: Vec<(Value, Range<usize>)>,
     pub json: bool,
     /// ONBUILD's wrapped instruction.
     pub sub: Option<Box<LineNode>>,
@@ -105,7 +130,7 @@ pub(crate) fn node_from_line(
     let keyword = Keyword::known(&s[node.keyword.clone()]);
     let Some(keyword) = keyword else {
         // `parseIgnore`: an empty argument node.
-        node.args.push((String::new(), rest.start..rest.start));
+        node.args.push(verbatim(rest.start..rest.start));
         return (node, None);
     };
     let err = match keyword {
@@ -122,13 +147,13 @@ pub(crate) fn node_from_line(
         Keyword::Arg => {
             node.args = parse_words(s, rest, escape)
                 .into_iter()
-                .map(|r| (s[r.clone()].to_string(), r))
+                .map(verbatim)
                 .collect();
             None
         }
         Keyword::User | Keyword::Workdir | Keyword::Maintainer | Keyword::Stopsignal => {
             if !rest.is_empty() {
-                node.args.push((s[rest.clone()].to_string(), rest));
+                node.args.push(verbatim(rest));
             }
             None
         }
@@ -154,7 +179,7 @@ fn extract_flags(
     s: &str,
     range: Range<usize>,
     escape: char,
-) -> (Range<usize>, Vec<(String, Range<usize>)>) {
+) -> (Range<usize>, Vec<(Value, Range<usize>)>) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
@@ -179,6 +204,14 @@ fn extract_flags(
         }
         p
     };
+    // The flag as BuildKit reports it; a range when that is exactly what was written.
+    let flag = |word: String, range: Range<usize>| {
+        if s.as_bytes()[range.clone()] == *word.as_bytes() {
+            (Value::Range(range.clone()), range)
+        } else {
+            (Value::Owned(word), range)
+        }
+    };
     while pos <= end {
         let ch = if pos < end { b[pos] } else { 0 };
         if phase == Phase::Spaces {
@@ -197,7 +230,7 @@ fn extract_flags(
         }
         if pos == end {
             if word != "--" && (blank_ok || !word.is_empty()) {
-                words.push((word, word_start..end));
+                words.push(flag(word, word_start..end));
             }
             break;
         }
@@ -208,7 +241,7 @@ fn extract_flags(
                     return (boundary(pos)..end, words);
                 }
                 if blank_ok || !word.is_empty() {
-                    words.push((std::mem::take(&mut word), word_start..pos));
+                    words.push(flag(std::mem::take(&mut word), word_start..pos));
                 }
                 word.clear();
                 blank_ok = false;
@@ -323,7 +356,7 @@ pub(crate) fn parse_words(s: &str, range: Range<usize>, escape: char) -> Vec<Ran
 }
 
 /// `parseStringsWhitespaceDelimited`: split on `[\t\v\f\r ]+`.
-fn whitespace_delimited(s: &str, range: Range<usize>) -> Vec<(String, Range<usize>)> {
+fn whitespace_delimited(s: &str, range: Range<usize>) -> Vec<(Value, Range<usize>)> {
     let mut out = Vec::new();
     if range.is_empty() {
         return out;
@@ -333,7 +366,7 @@ fn whitespace_delimited(s: &str, range: Range<usize>) -> Vec<(String, Range<usiz
     let mut i = range.start;
     while i < range.end {
         if is_re_ws(b[i]) {
-            out.push((s[start..i].to_string(), start..i));
+            out.push(verbatim(start..i));
             while i < range.end && is_re_ws(b[i]) {
                 i += 1;
             }
@@ -342,7 +375,7 @@ fn whitespace_delimited(s: &str, range: Range<usize>) -> Vec<(String, Range<usiz
             i += 1;
         }
     }
-    out.push((s[start..range.end].to_string(), start..range.end));
+    out.push(verbatim(start..range.end));
     out
 }
 
@@ -373,7 +406,7 @@ fn maybe_json(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<LineE
     if let Some(result) = json(s, &range, node) {
         return result;
     }
-    node.args.push((s[range.clone()].to_string(), range));
+    node.args.push(verbatim(range));
     None
 }
 
@@ -406,8 +439,7 @@ fn health_config(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<Li
     if sep == range.start {
         return None;
     }
-    node.args
-        .push((s[range.start..sep].to_string(), range.start..sep));
+    node.args.push(verbatim(range.start..sep));
     let mut rest = LineNode::default();
     let err = maybe_json(s, next..range.end, &mut rest);
     node.args.append(&mut rest.args);
@@ -439,11 +471,9 @@ fn name_val(
         while v_start < range.end && is_re_ws(b[v_start]) {
             v_start += 1;
         }
-        node.args
-            .push((s[range.start..k_end].to_string(), range.start..k_end));
-        node.args
-            .push((s[v_start..range.end].to_string(), v_start..range.end));
-        node.args.push((String::new(), k_end..k_end));
+        node.args.push(verbatim(range.start..k_end));
+        node.args.push(verbatim(v_start..range.end));
+        node.args.push(verbatim(k_end..k_end));
         return None;
     }
     for word in &words {
@@ -460,11 +490,9 @@ fn name_val(
             });
         };
         let eq = word.start + eq;
-        node.args
-            .push((s[word.start..eq].to_string(), word.start..eq));
-        node.args
-            .push((s[eq + 1..word.end].to_string(), eq + 1..word.end));
-        node.args.push(("=".to_string(), eq..eq + 1));
+        node.args.push(verbatim(word.start..eq));
+        node.args.push(verbatim(eq + 1..word.end));
+        node.args.push(verbatim(eq..eq + 1));
     }
     None
 }
@@ -535,7 +563,7 @@ mod tests {
     fn flags_are_extracted() {
         let s = r#"--from=a --x="y z" -- --not b"#;
         let (rest, flags) = extract_flags(s, 0..s.len(), '\\');
-        let flags: Vec<_> = flags.into_iter().map(|f| f.0).collect();
+        let flags: Vec<_> = flags.into_iter().map(|f| f.0.text(s).to_string()).collect();
         assert_eq!(flags, ["--from=a", "--x=y z"]);
         assert_eq!(&s[rest], " --not b");
     }

@@ -1,13 +1,15 @@
 //! The line scanner: BuildKit's `Parse` loop (`parser.go`) over physical lines,
 //! building the lossless node list, directives, comments and instructions.
 
-use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::ast::{Comment, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node, NodeKind, Word};
 use crate::directive::DirectiveParser;
 use crate::error::{ErrorCode, SyntaxError, SyntaxWarning};
 use crate::heredoc;
-use crate::line::{node_from_line, trim_start, LineNode};
+use crate::line::{node_from_line, trim_start, LineNode, Value};
+use crate::shared::SharedStr;
 use crate::span::{LineIndex, Span};
 
 /// Go's `bufio.Scanner` default maximum token size, minus one.
@@ -68,8 +70,12 @@ impl Lines<'_> {
 }
 
 /// The joined logical line and the map from its offsets back to the source.
-struct Logical<'a> {
-    text: Cow<'a, str>,
+struct Logical {
+    /// The buffer holding the text: the source itself when the line is a single
+    /// piece, else the joined pieces.
+    buf: Arc<str>,
+    /// Where the text lies in `buf`.
+    range: Range<usize>,
     /// Source offset of the text when it is a single piece.
     base: usize,
     /// `(logical offset, source offset)` of each joined piece, in order (empty
@@ -77,7 +83,27 @@ struct Logical<'a> {
     segments: Vec<(usize, usize)>,
 }
 
-impl Logical<'_> {
+impl Logical {
+    fn text(&self) -> &str {
+        &self.buf[self.range.clone()]
+    }
+
+    /// The text of a logical range, sharing the buffer.
+    fn shared(&self, r: &Range<usize>) -> SharedStr {
+        SharedStr::slice(
+            &self.buf,
+            self.range.start + r.start..self.range.start + r.end,
+        )
+    }
+
+    /// A token's value as a [`SharedStr`].
+    fn value(&self, value: Value) -> SharedStr {
+        match value {
+            Value::Range(r) => self.shared(&r),
+            Value::Owned(text) => SharedStr::from(text),
+        }
+    }
+
     fn to_source(&self, offset: usize) -> usize {
         if self.segments.is_empty() {
             return self.base + offset;
@@ -119,28 +145,32 @@ fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
 
 struct Builder<'s> {
     src: &'s str,
+    /// `src` as a shared buffer, for the tokens that are slices of it.
+    buf: &'s Arc<str>,
     file: &'s mut Dockerfile,
 }
 
 /// Parse `source` (already valid UTF-8).
-pub(crate) fn parse(source: String) -> Dockerfile {
+pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
     let mut file = Dockerfile {
-        source: String::new(),
+        source: SharedStr::default(),
         escape: '\\',
         directives: Vec::new(),
-        instructions: Vec::with_capacity(source.len() / 80),
+        // About one instruction per 170 bytes and one line per 40 on the corpus.
+        instructions: Vec::with_capacity(source.len() / 160 + 1),
         comments: Vec::new(),
-        nodes: Vec::with_capacity(source.len() / 32),
+        nodes: Vec::with_capacity(source.len() / 40 + 1),
         errors: Vec::new(),
         warnings: Vec::new(),
         line_index: LineIndex::from_line_starts(Vec::new()),
     };
     Builder {
         src: &source,
+        buf: &source,
         file: &mut file,
     }
     .run();
-    file.source = source;
+    file.source = SharedStr::from(source);
     crate::command::check_file(&mut file);
     file
 }
@@ -158,7 +188,9 @@ impl<'s> Builder<'s> {
             line_starts,
         };
         let mut dirs = DirectiveParser::default();
-        let mut prev_comment: Vec<String> = Vec::new();
+        let mut prev_comment: Vec<SharedStr> = Vec::new();
+        // Source ranges of the pieces of the current instruction, reused.
+        let mut pieces: Vec<(usize, usize)> = Vec::new();
         while let Some(line) = lines.next() {
             let mut start = line.start;
             if start == 0 && src.starts_with('\u{feff}') {
@@ -174,7 +206,7 @@ impl<'s> Builder<'s> {
             let comment = trimmed.starts_with('#');
             let node_span = Span::new(start, line.end);
 
-            match dirs.parse_line(trimmed, t_start) {
+            match dirs.parse_line(trimmed, t_start, self.buf) {
                 Ok(Some(d)) => {
                     if d.name == "escape" {
                         match d.value.as_str() {
@@ -203,7 +235,7 @@ impl<'s> Builder<'s> {
                         span: node_span,
                     });
                     self.file.comments.push(Comment {
-                        text: trimmed[1..].trim().to_string(),
+                        text: self.shared(trimmed[1..].trim()),
                         span: Span::new(t_start, line.content_end),
                         in_continuation: false,
                     });
@@ -211,18 +243,18 @@ impl<'s> Builder<'s> {
                 }
             }
             if comment {
-                let text = trimmed[1..].trim();
+                let text = self.shared(trimmed[1..].trim());
                 if text.is_empty() {
                     prev_comment.clear();
                 } else {
-                    prev_comment.push(text.to_string());
+                    prev_comment.push(text.clone());
                 }
                 self.file.nodes.push(Node {
                     kind: NodeKind::Comment(self.file.comments.len()),
                     span: node_span,
                 });
                 self.file.comments.push(Comment {
-                    text: text.to_string(),
+                    text,
                     span: Span::new(t_start, line.content_end),
                     in_continuation: false,
                 });
@@ -238,7 +270,8 @@ impl<'s> Builder<'s> {
             }
             // An instruction: gather its continuation lines.
             let start_line = lines.count;
-            let mut pieces: Vec<(usize, usize)> = vec![(t_start, t_start + kept)];
+            pieces.clear();
+            pieces.push((t_start, t_start + kept));
             let mut last = line;
             let mut empty_continuation: Option<Span> = None;
             while !end_of_line {
@@ -248,7 +281,7 @@ impl<'s> Builder<'s> {
                 if is_comment(text) {
                     let trimmed = trim_start(text);
                     self.file.comments.push(Comment {
-                        text: trimmed[1..].trim().to_string(),
+                        text: self.shared(trimmed[1..].trim()),
                         span: Span::new(next.content_end - trimmed.len(), next.content_end),
                         in_continuation: true,
                     });
@@ -264,39 +297,42 @@ impl<'s> Builder<'s> {
             }
             let logical = if pieces.len() == 1 {
                 Logical {
-                    text: Cow::Borrowed(&src[pieces[0].0..pieces[0].1]),
+                    buf: Arc::clone(self.buf),
+                    range: pieces[0].0..pieces[0].1,
                     base: t_start,
                     segments: Vec::new(),
                 }
             } else {
-                let mut text = String::new();
+                let len = pieces.iter().map(|&(a, z)| z - a).sum();
+                let mut text = String::with_capacity(len);
                 let mut segments = Vec::with_capacity(pieces.len());
                 for &(a, z) in &pieces {
                     segments.push((text.len(), a));
                     text.push_str(&src[a..z]);
                 }
                 Logical {
-                    text: Cow::Owned(text),
+                    buf: Arc::from(text),
+                    range: 0..len,
                     base: t_start,
                     segments,
                 }
             };
+            let text = logical.text();
             let index = self.file.instructions.len();
-            let (node, err) =
-                node_from_line(&logical.text, 0..logical.text.len(), self.file.escape);
+            let (node, err) = node_from_line(text, 0..text.len(), self.file.escape);
             let mut failed = false;
             if let Some(err) = err {
                 failed = true;
                 self.error(err.code, err.message, logical.span(&err.range), Some(index));
             }
             // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
-            let outer_kw = Keyword::known(&logical.text[node.keyword.clone()]);
+            let outer_kw = Keyword::known(&text[node.keyword.clone()]);
             let target = node
                 .sub
                 .as_deref()
                 .filter(|_| outer_kw == Some(Keyword::Onbuild))
                 .unwrap_or(&node);
-            let target_kw = Keyword::known(&logical.text[target.keyword.clone()]);
+            let target_kw = Keyword::known(&text[target.keyword.clone()]);
             let heredoc_ok = matches!(target_kw, Some(Keyword::Run | Keyword::Copy | Keyword::Add))
                 && !target.json;
             let mut ins = instruction(
@@ -307,8 +343,8 @@ impl<'s> Builder<'s> {
             );
             ins.empty_continuation_line = empty_continuation.is_some();
 
-            if !failed && heredoc_ok && logical.text.contains("<<") {
-                match heredoc::markers(&logical.text) {
+            if !failed && heredoc_ok && memchr::memmem::find(text.as_bytes(), b"<<").is_some() {
+                match heredoc::markers(text) {
                     Err(e) => {
                         self.error(
                             ErrorCode::HeredocDelimiter,
@@ -344,11 +380,11 @@ impl<'s> Builder<'s> {
                                 );
                             }
                             ins.heredocs.push(Heredoc {
-                                name: m.name,
+                                name: SharedStr::from(m.name),
                                 file_descriptor: m.file_descriptor,
                                 expand: m.expand,
                                 chomp: m.chomp,
-                                content: src[body_start..content_end].to_string(),
+                                content: SharedStr::slice(self.buf, body_start..content_end),
                                 marker_span,
                                 span: Span::new(body_start, last.content_end.max(body_start)),
                             });
@@ -370,7 +406,7 @@ impl<'s> Builder<'s> {
             }
             if let Some(span) = empty_continuation {
                 self.file.warnings.push(SyntaxWarning {
-                    message: format!("Empty continuation line found in: {}", logical.text),
+                    message: format!("Empty continuation line found in: {text}"),
                     span,
                     instruction: index,
                 });
@@ -413,6 +449,12 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// `text`, a slice of the source, as a [`SharedStr`].
+    fn shared(&self, text: &str) -> SharedStr {
+        let start = text.as_ptr() as usize - self.src.as_ptr() as usize;
+        SharedStr::slice(self.buf, start..start + text.len())
+    }
+
     fn error(&mut self, code: ErrorCode, message: String, span: Span, instruction: Option<usize>) {
         self.file.errors.push(SyntaxError {
             code,
@@ -425,23 +467,23 @@ impl<'s> Builder<'s> {
 
 /// Build an [`Instruction`] from a parsed logical line.
 fn instruction(
-    logical: &Logical<'_>,
+    logical: &Logical,
     node: LineNode,
     start_line: usize,
-    prev_comment: Vec<String>,
+    prev_comment: Vec<SharedStr>,
 ) -> Instruction {
-    let text = &logical.text;
-    let keyword_text = &text[node.keyword.clone()];
-    let keyword = Keyword::from_text(keyword_text);
+    let text = logical.text();
+    let keyword = Keyword::from_text(&text[node.keyword.clone()]);
     let keyword_span = logical.span(&node.keyword);
     let flags = node
         .flags
         .into_iter()
         .map(|(flag, range)| {
+            let flag = logical.value(flag);
             let body = flag.strip_prefix("--").unwrap_or(&flag);
             let (name, value) = match body.split_once('=') {
-                Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (body.to_string(), None),
+                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
+                None => (flag.substr_of(body), None),
             };
             Flag {
                 name,
@@ -455,26 +497,26 @@ fn instruction(
         .args
         .into_iter()
         .map(|(value, range)| Word {
-            value,
+            value: logical.value(value),
             span: logical.span(&range),
         })
         .collect();
     let onbuild = match (&keyword, node.sub) {
         (Keyword::Onbuild, Some(sub)) => {
             let mut inner = instruction(logical, *sub, start_line, Vec::new());
-            inner.original = text[node.rest.clone()].to_string();
+            inner.original = logical.shared(&node.rest);
             Some(Box::new(inner))
         }
         _ => None,
     };
     Instruction {
         keyword,
-        keyword_text: keyword_text.to_string(),
+        keyword_text: logical.shared(&node.keyword),
         keyword_span,
         span: Span::new(keyword_span.start, keyword_span.end),
         start_line,
         end_line: start_line,
-        original: text.to_string(),
+        original: logical.shared(&(0..text.len())),
         flags,
         args,
         json: node.json,

@@ -427,7 +427,9 @@ impl<'a> Resolver<'a> {
         let stages = self.file.stages();
         let target_name = match &self.options.target {
             Some(t) => Some(t.clone()),
-            None => stages.last().and_then(|s| s.name.clone()),
+            None => stages
+                .last()
+                .and_then(|s| s.name.as_deref().map(str::to_string)),
         };
         self.scope.target = match &self.options.target {
             Some(t) => stages
@@ -447,7 +449,7 @@ impl<'a> Resolver<'a> {
         for stage in &stages {
             let resolved = self.resolve_stage(
                 stage.index,
-                stage.name.clone(),
+                stage.name.as_deref().map(str::to_string),
                 stage.from,
                 stage.instructions.clone(),
             );
@@ -515,7 +517,7 @@ impl<'a> Resolver<'a> {
                     (None, Some(default)) => match self.lexer.expand_word(default, &global) {
                         Ok(out) => {
                             deps = out.matched;
-                            deps.remove(&decl.name);
+                            deps.remove(decl.name.as_str());
                             Some(out.value)
                         }
                         Err(err) => {
@@ -529,8 +531,8 @@ impl<'a> Resolver<'a> {
                     global.set(&decl.name, value);
                 }
                 self.scope.meta_args.push(MetaArg {
-                    name: decl.name.clone(),
-                    default: decl.default.clone(),
+                    name: decl.name.to_string(),
+                    default: decl.default.as_deref().map(str::to_string),
                     value,
                     instruction: index,
                     deps,
@@ -565,7 +567,7 @@ impl<'a> Resolver<'a> {
     ) -> StageScope {
         let (image, platform) = match &self.file.instructions[from].command {
             Some(Command::From(f)) => (f.image.clone(), f.platform.clone()),
-            _ => (String::new(), None),
+            _ => (crate::SharedStr::default(), None),
         };
         let mut from_matched = BTreeSet::new();
         let mut from_unmatched = BTreeSet::new();
@@ -760,7 +762,7 @@ impl StepExpander<'_> {
         }
     }
 
-    fn optional(&mut self, word: &Option<String>) -> Option<Option<String>> {
+    fn optional(&mut self, word: &Option<crate::SharedStr>) -> Option<Option<String>> {
         match word {
             Some(w) => self.word(w).map(Some),
             None => Some(None),
@@ -787,7 +789,7 @@ impl StepExpander<'_> {
                     instruction,
                 )
                 .map(|mut files| {
-                    files.from = copy.from.clone();
+                    files.from = copy.from.as_deref().map(str::to_string);
                     Expansion::Copy(files)
                 }),
             Some(Command::Add(add)) => self
@@ -858,11 +860,11 @@ impl StepExpander<'_> {
                 }
             }
             self.args.push(DeclaredArg {
-                name: decl.name.clone(),
+                name: decl.name.to_string(),
                 value: value.clone(),
                 instruction: index,
             });
-            declared.push((decl.name.clone(), value));
+            declared.push((decl.name.to_string(), value));
         }
         Expansion::Arg(declared)
     }
@@ -871,9 +873,9 @@ impl StepExpander<'_> {
         &mut self,
         sources: &[crate::Source],
         dest: &str,
-        chown: &Option<String>,
-        chmod: &Option<String>,
-        checksum: &Option<String>,
+        chown: &Option<crate::SharedStr>,
+        chmod: &Option<crate::SharedStr>,
+        checksum: &Option<crate::SharedStr>,
         instruction: &Instruction,
     ) -> Option<FileCopy> {
         let chown = self.optional(chown)?;
@@ -893,7 +895,7 @@ impl StepExpander<'_> {
                     let out = self.with_lexer(lexer, &heredoc.content)?;
                     files.heredocs.push(out.value);
                 }
-                Some(heredoc) => files.heredocs.push(heredoc.content.clone()),
+                Some(heredoc) => files.heredocs.push(heredoc.content.to_string()),
                 None => files.sources.push(self.word(&source.path)?),
             }
         }
@@ -902,7 +904,7 @@ impl StepExpander<'_> {
     }
 
     /// EXPOSE: word-splitting mode. BuildKit does not report unset names here.
-    fn expose(&mut self, ports: &[String]) -> Option<Expansion> {
+    fn expose(&mut self, ports: &[crate::SharedStr]) -> Option<Expansion> {
         let mut out = Vec::new();
         for port in ports {
             match self.lexer.expand_words(port, &self.step.env) {
@@ -972,7 +974,7 @@ pub fn suggest<'a>(
         if option == wanted {
             return None;
         }
-        let distance = edit_distance(&wanted, &option);
+        let distance = crate::command::capped_edit_distance(&wanted, &option, false);
         if distance < best_distance {
             best_distance = distance;
             best = Some(if case_sensitive {
@@ -987,21 +989,6 @@ pub fn suggest<'a>(
         }
     }
     best
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// Split a `--mount` value into CSV fields (double quotes group, `""` is a quote).

@@ -55,6 +55,31 @@ const HEAVY: [&str; 11] = [
     ".terraform",
 ];
 
+/// How many of `files` sit (at the top or nested) under each HEAVY directory, in HEAVY's
+/// order, leaving out the directories with none. One pass over the files: a file counts
+/// once for each HEAVY name among its parent directories.
+fn heavy_counts<'a>(files: impl Iterator<Item = &'a str>) -> Vec<(&'static str, usize)> {
+    let mut counts = [0usize; HEAVY.len()];
+    for file in files {
+        let mut seen = [false; HEAVY.len()];
+        let parents = file.rsplit_once('/').map_or("", |(dirs, _)| dirs);
+        for dir in parents.split('/') {
+            if let Some(i) = HEAVY.iter().position(|h| *h == dir) {
+                if !seen[i] {
+                    seen[i] = true;
+                    counts[i] += 1;
+                }
+            }
+        }
+    }
+    HEAVY
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(d, n)| (*d, n))
+        .collect()
+}
+
 impl Rule for Br105 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
         if ctx.in_onbuild() || !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
@@ -64,19 +89,7 @@ impl Rule for Br105 {
             return;
         };
         for source in context_sources(instruction).iter().filter(|s| is_context_path(s)) {
-            let mut sent: Vec<(&str, usize)> = Vec::new();
-            for dir in HEAVY {
-                // Count the files of `dir` (at the top or nested) this source brings in.
-                let n = context
-                    .files_matching(&source.path)
-                    .filter(|f| {
-                        f.starts_with(&format!("{dir}/")) || f.contains(&format!("/{dir}/"))
-                    })
-                    .count();
-                if n > 0 {
-                    sent.push((dir, n));
-                }
-            }
+            let sent = heavy_counts(context.files_matching(&source.path));
             if sent.is_empty() {
                 continue;
             }
@@ -121,6 +134,21 @@ mod tests {
             files.iter().map(|s| s.to_string()).collect(),
             has_dockerignore,
         )
+    }
+
+    #[test]
+    fn heavy_counts_count_each_file_once_per_directory() {
+        let files = [
+            ".git/HEAD",
+            "a/node_modules/x/node_modules/y.js",
+            "node_modules",
+            "src/target/out.o",
+            "src/target",
+        ];
+        assert_eq!(
+            super::heavy_counts(files.into_iter()),
+            vec![(".git", 1), ("node_modules", 1), ("target", 1)]
+        );
     }
 
     #[test]

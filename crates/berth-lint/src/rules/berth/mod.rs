@@ -3,7 +3,7 @@
 //!
 //! One line per rule, sorted by code.
 
-mod support;
+pub(crate) mod support;
 
 crate::rule_family! {
     br101 => Br101,

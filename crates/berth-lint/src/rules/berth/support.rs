@@ -2,28 +2,22 @@
 //! back to the Dockerfile), the COPY/ADD sources taken from the build context, and variable
 //! references.
 
-use berth_shell::{Script, SourceMap};
+use std::sync::Arc;
+
 use berth_syntax::{Command, Instruction, ShellOrExec, Source, Span};
 
 use crate::context::LintContext;
-
-/// A RUN's shell commands with a map back to the file.
-pub(crate) struct RunScript {
-    pub script: Script,
-    map: SourceMap,
-}
-
-impl RunScript {
-    /// The file span of a span in the parsed text.
-    pub fn span(&self, span: berth_shell::Span) -> Span {
-        let s = self.map.span(span);
-        Span::new(s.start, s.end)
-    }
-}
+use crate::rules::hadolint::run_shell::{parse_lenient_at, shell_of, RunShell};
 
 /// The shell commands of a shell-form RUN (heredoc bodies included when the RUN is a bare
-/// `<<EOF`); `None` for other instructions and exec form.
-pub(crate) fn run_script(instruction: &Instruction, ctx: &LintContext) -> Option<RunScript> {
+/// `<<EOF`); `None` for other instructions and exec form. Parsed once per file and shared
+/// by the rules that ask.
+pub(crate) fn run_script(instruction: &Instruction, ctx: &LintContext) -> Option<Arc<RunShell>> {
+    ctx.shared()
+        .run_script(instruction.span, || parse_run(instruction, ctx))
+}
+
+fn parse_run(instruction: &Instruction, ctx: &LintContext) -> Option<Arc<RunShell>> {
     let Some(Command::Run(run)) = &instruction.command else {
         return None;
     };
@@ -38,19 +32,20 @@ pub(crate) fn run_script(instruction: &Instruction, ctx: &LintContext) -> Option
         .map(|w| w.value.as_str())
         .collect::<Vec<_>>()
         .join(" ");
+    // Most RUNs are read by hadolint's rules as the same text: reuse that parse when the
+    // shell parser read all of it (then the fallback tokenizer would not have run).
+    let parse = |text: &str, at: Span| {
+        shell_of(instruction, ctx)
+            .filter(|strict| strict.reads_as(text, at))
+            .unwrap_or_else(|| Arc::new(parse_lenient_at(text, ctx.source(), at)))
+    };
     if let (Some(heredoc), true) = (
         instruction.heredocs.first(),
         text.trim_start().starts_with("<<"),
     ) {
-        return Some(RunScript {
-            script: Script::parse(&heredoc.content),
-            map: SourceMap::align(&heredoc.content, ctx.text(heredoc.span), heredoc.span.start),
-        });
+        return Some(parse(&heredoc.content, heredoc.span));
     }
-    Some(RunScript {
-        script: Script::parse(&text),
-        map: SourceMap::align(&text, ctx.text(span), span.start),
-    })
+    Some(parse(&text, span))
 }
 
 /// The sources of a COPY/ADD that come from the build context (no `--from`, no heredoc, no

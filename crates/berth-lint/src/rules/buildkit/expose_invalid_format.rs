@@ -35,7 +35,7 @@ crate::declare_rule! {
 
 impl Rule for ExposeInvalidFormat {
     fn finish(&mut self, ctx: &mut LintContext) {
-        for (span, port) in super::phase::exposed_ports(ctx.dockerfile()) {
+        for (span, port) in super::phase::exposed_ports(ctx) {
             if !port.contains(':') {
                 continue;
             }

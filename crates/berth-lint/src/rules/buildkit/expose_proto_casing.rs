@@ -33,7 +33,7 @@ crate::declare_rule! {
 
 impl Rule for ExposeProtoCasing {
     fn finish(&mut self, ctx: &mut LintContext) {
-        for (span, port) in super::phase::exposed_ports(ctx.dockerfile()) {
+        for (span, port) in super::phase::exposed_ports(ctx) {
                 // `[ip:][host:]port[/proto]`; a protocol BuildKit rejects is an error, not this.
                 let Some((_, proto)) = port.split_once('/') else {
                     continue;

@@ -37,7 +37,7 @@ crate::declare_rule! {
 impl Rule for FromPlatformFlagConstDisallowed {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        let Some(scope) = super::phase::scope(file) else {
+        let Some(scope) = super::phase::scope(ctx) else {
             return;
         };
         let lexer = berth_syntax::expand::Lexer::new(file.escape);

@@ -39,7 +39,7 @@ crate::declare_rule! {
 impl Rule for InvalidDefaultArgInFrom {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        let Some(scope) = super::phase::scope(file) else {
+        let Some(scope) = super::phase::scope(ctx) else {
             return;
         };
         let lexer = Lexer::new(file.escape);

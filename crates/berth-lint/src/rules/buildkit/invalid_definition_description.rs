@@ -44,7 +44,7 @@ impl Rule for InvalidDefinitionDescription {
             return;
         }
         let (kind, names): (&str, Vec<String>) = match &instruction.command {
-            Some(Command::Arg(decls)) => ("ARG", decls.iter().map(|d| d.name.clone()).collect()),
+            Some(Command::Arg(decls)) => ("ARG", decls.iter().map(|d| d.name.to_string()).collect()),
             Some(Command::From(from)) => match &from.name {
                 Some(name) => ("FROM", vec![name.to_lowercase()]),
                 None => return,

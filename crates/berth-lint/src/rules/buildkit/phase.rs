@@ -28,15 +28,25 @@ pub(crate) fn parse_phase_visits(ctx: &crate::context::LintContext) -> bool {
             .is_some_and(|i| parse_phase_reaches(ctx.dockerfile(), i))
 }
 
-/// The file's scope for a build without build args, when the later phases run.
-pub(crate) fn scope(file: &Dockerfile) -> Option<berth_syntax::scope::Scope> {
-    later_phases_run(file)
-        .then(|| berth_syntax::scope::resolve(file, &berth_syntax::scope::ScopeOptions::default()))
+/// The file's scope for a build without build args, when the later phases run. Resolved
+/// once per file and shared by every check that needs it.
+pub(crate) fn scope<'a>(
+    ctx: &crate::context::LintContext<'a>,
+) -> Option<&'a berth_syntax::scope::Scope> {
+    let file = ctx.dockerfile();
+    ctx.shared().scope(|| {
+        later_phases_run(file).then(|| {
+            berth_syntax::scope::resolve(file, &berth_syntax::scope::ScopeOptions::default())
+        })
+    })
 }
 
 /// Every EXPOSE entry after expansion, with the span of its instruction.
-pub(crate) fn exposed_ports(file: &Dockerfile) -> Vec<(berth_syntax::Span, String)> {
-    let Some(scope) = scope(file) else {
+pub(crate) fn exposed_ports(
+    ctx: &crate::context::LintContext,
+) -> Vec<(berth_syntax::Span, String)> {
+    let file = ctx.dockerfile();
+    let Some(scope) = scope(ctx) else {
         return Vec::new();
     };
     let mut out = Vec::new();

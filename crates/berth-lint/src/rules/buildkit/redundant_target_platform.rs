@@ -34,7 +34,7 @@ crate::declare_rule! {
 impl Rule for RedundantTargetPlatform {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        let Some(scope) = super::phase::scope(file) else {
+        let Some(scope) = super::phase::scope(ctx) else {
             return;
         };
         for stage in &scope.stages {

@@ -56,7 +56,7 @@ fn looks_secret(name: &str) -> bool {
 impl Rule for SecretsUsedInArgOrEnv {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        let Some(scope) = super::phase::scope(file) else {
+        let Some(scope) = super::phase::scope(ctx) else {
             return;
         };
         for stage in &scope.stages {

@@ -38,7 +38,7 @@ crate::declare_rule! {
 impl Rule for UndefinedArgInFrom {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        let Some(scope) = super::phase::scope(file) else {
+        let Some(scope) = super::phase::scope(ctx) else {
             return;
         };
         // Every meta ARG counts, with a value or not, plus the automatic args.

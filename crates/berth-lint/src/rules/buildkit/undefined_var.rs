@@ -45,7 +45,7 @@ crate::declare_rule! {
 impl Rule for UndefinedVar {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        let Some(scope) = super::phase::scope(file) else {
+        let Some(scope) = super::phase::scope(ctx) else {
             return;
         };
         for step in scope.stages.iter().flat_map(|s| &s.steps) {

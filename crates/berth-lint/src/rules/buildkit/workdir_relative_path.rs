@@ -37,7 +37,7 @@ crate::declare_rule! {
 impl Rule for WorkdirRelativePath {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        let Some(scope) = super::phase::scope(file) else {
+        let Some(scope) = super::phase::scope(ctx) else {
             return;
         };
         let mut set_at_end = Vec::with_capacity(scope.stages.len());

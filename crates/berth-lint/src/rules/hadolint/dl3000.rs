@@ -45,7 +45,7 @@ impl Rule for Dl3000 {
             return;
         }
         let path = match &instruction.command {
-            Some(Command::Workdir(path)) => path.clone(),
+            Some(Command::Workdir(path)) => path.to_string(),
             _ => joined_args(instruction),
         };
         if !is_absolute(drop_quotes(&path)) {

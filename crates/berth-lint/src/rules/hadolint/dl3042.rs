@@ -72,7 +72,7 @@ impl Rule for Dl3042 {
         match &instruction.command {
             Some(Command::From(from)) => {
                 let image = super::run_shell::image_name(&from.image).to_string();
-                let key = Some(from.name.clone().unwrap_or_else(|| image.clone()));
+                let key = Some(from.name.as_deref().unwrap_or(&image).to_string());
                 if state.started {
                     let parent = state.no_cache.get(&Some(image)).copied().unwrap_or(false);
                     state.no_cache.insert(key.clone(), parent);

@@ -48,7 +48,7 @@ impl Rule for Dl3044 {
         }
         if instruction.keyword == Keyword::Arg {
             if let Some(Command::Arg(decls)) = &instruction.command {
-                self.defined.extend(decls.iter().map(|d| d.name.clone()));
+                self.defined.extend(decls.iter().map(|d| d.name.to_string()));
             }
             return;
         }

@@ -83,7 +83,7 @@ pub(super) fn label_pairs(instruction: &Instruction, escape: char) -> Vec<Pair> 
         .map(|kv| Pair {
             key: unquote(&kv.key, escape),
             value: if kv.legacy {
-                kv.value.clone()
+                kv.value.to_string()
             } else {
                 unquote(&kv.value, escape)
             },

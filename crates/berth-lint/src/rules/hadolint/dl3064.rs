@@ -44,7 +44,7 @@ crate::declare_rule! {
 impl Rule for Dl3064 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
         let names: Vec<(String, Span)> = match &instruction.command {
-            Some(Command::Arg(decls)) => decls.iter().map(|d| (d.name.clone(), d.span)).collect(),
+            Some(Command::Arg(decls)) => decls.iter().map(|d| (d.name.to_string(), d.span)).collect(),
             Some(Command::Env(_)) => label_pairs(instruction, ctx.dockerfile().escape)
                 .into_iter()
                 .map(|p| (p.key, p.key_span))

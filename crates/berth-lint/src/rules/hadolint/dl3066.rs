@@ -47,7 +47,7 @@ impl Rule for Dl3066 {
         }
         if instruction.keyword == Keyword::Arg {
             if let Some(Command::Arg(decls)) = &instruction.command {
-                self.args.extend(decls.iter().map(|d| d.name.clone()));
+                self.args.extend(decls.iter().map(|d| d.name.to_string()));
             }
             return;
         }

@@ -3,7 +3,7 @@
 use berth_syntax::Instruction;
 
 use berth_shell::run::NON_POSIX_SHELLS;
-use berth_syntax::{Command, Span};
+use berth_syntax::{Command, SharedStr, Span};
 
 use super::run_shell::{parse_at, run_of, shell_of};
 use crate::context::LintContext;
@@ -74,7 +74,7 @@ impl Rule for Dl4006 {
 }
 
 /// A SHELL is safe when it is PowerShell or cmd, or runs bash, zsh or ash with `-o pipefail`.
-fn is_safe_shell(instruction: &Instruction, args: &[String], ctx: &LintContext) -> bool {
+fn is_safe_shell(instruction: &Instruction, args: &[SharedStr], ctx: &LintContext) -> bool {
     let text = berth_shell::run::exec_form_text(args);
     if NON_POSIX_SHELLS.iter().any(|s| text.starts_with(s)) {
         return true;

@@ -2,8 +2,6 @@
 //! as hadolint chooses it), parsed once per instruction with berth-shell, with a map from
 //! the parsed text back to the Dockerfile so findings point at the exact word.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use berth_shell::run::{exec_form_text, shell_source, ShellSource};
@@ -18,9 +16,17 @@ pub(crate) struct RunShell {
     map: SourceMap,
     /// The text came from an exec-form `RUN ["..."]`.
     pub exec_form: bool,
+    /// Where the parsed text is written in the Dockerfile.
+    at: Span,
 }
 
 impl RunShell {
+    /// Whether this parse is exactly what [`parse_lenient_at`] would give for `text` written
+    /// at `at`: the same shell-form text, read in full by the shell parser.
+    pub fn reads_as(&self, text: &str, at: Span) -> bool {
+        !self.exec_form && self.at == at && self.script.text() == text && self.script.fully_parsed()
+    }
+
     /// Dockerfile span of a span of the parsed text.
     pub fn span(&self, span: berth_shell::Span) -> Span {
         let s = self.map.span(span);
@@ -55,47 +61,37 @@ pub(crate) fn has_cache_mount(run: &Run, fragment: &str) -> bool {
     })
 }
 
-/// Parsed scripts are kept per thread, keyed by the instruction's position and full text,
-/// so the 30-odd rules that look at a `RUN` parse it once.
-type Cache = HashMap<(usize, String), Arc<RunShell>>;
-
-thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::new(HashMap::new());
-}
-
-const CACHE_LIMIT: usize = 512;
-
-/// The analysed shell text of a `RUN` (or of the `RUN` inside an `ONBUILD`), parsed.
-/// `None` for other instructions.
+/// The analysed shell text of a `RUN` (or of the `RUN` inside an `ONBUILD`), parsed once
+/// per file and shared by the 30-odd rules that look inside it. `None` for other
+/// instructions.
 pub(crate) fn shell_of(instruction: &Instruction, ctx: &LintContext) -> Option<Arc<RunShell>> {
     run_of(instruction)?;
-    let key = (
-        instruction.span.start,
-        ctx.text(instruction.span).to_string(),
-    );
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
-        return Some(hit);
-    }
-    let shell = Arc::new(analyse(instruction, ctx.source()));
-    CACHE.with(|c| {
-        let mut cache = c.borrow_mut();
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(key, shell.clone());
-    });
-    Some(shell)
+    Some(
+        ctx.shared()
+            .run_shell(instruction.span, || analyse(instruction, ctx.source())),
+    )
 }
 
 /// Parse any shell text written at `span` of `source` (SHELL's arguments, for DL4006).
 pub(crate) fn parse_at(text: &str, source: &str, span: Span) -> RunShell {
+    // Like hadolint, a script the shell parser rejects (PowerShell, templates) has no
+    // commands; the fallback tokenizer would find commands hadolint never sees.
+    parse_text(Script::parse_strict(text), source, span)
+}
+
+/// Parse shell text written at `span` of `source`, reading what the shell parser rejects
+/// with the fallback tokenizer (berth's own rules want every command they can find).
+pub(crate) fn parse_lenient_at(text: &str, source: &str, span: Span) -> RunShell {
+    parse_text(Script::parse(text), source, span)
+}
+
+fn parse_text(script: Script, source: &str, span: Span) -> RunShell {
     let written = source.get(span.start..span.end).unwrap_or("");
     RunShell {
-        // Like hadolint, a script the shell parser rejects (PowerShell, templates) has no
-        // commands; the fallback tokenizer would find commands hadolint never sees.
-        script: Script::parse_strict(text),
-        map: SourceMap::align(text, written, span.start),
+        map: SourceMap::align(script.text(), written, span.start),
+        script,
         exec_form: false,
+        at: span,
     }
 }
 
@@ -257,14 +253,14 @@ impl RpmPins {
         match &instruction.command {
             Some(Command::Env(pairs)) => {
                 self.start(0, "");
-                let keys = pairs.iter().map(|p| p.key.clone());
+                let keys = pairs.iter().map(|p| p.key.to_string());
                 if let Some(set) = self.envs.get_mut(&self.stage) {
                     set.extend(keys);
                 }
             }
             Some(Command::Arg(decls)) => {
                 self.start(0, "");
-                self.args.extend(decls.first().map(|d| d.name.clone()));
+                self.args.extend(decls.first().map(|d| d.name.to_string()));
             }
             Some(Command::From(from)) => self.from(from),
             Some(Command::Run(_)) => self.check_run(instruction, ctx, tools, skip, message),
@@ -298,7 +294,7 @@ impl RpmPins {
             .unwrap_or(new);
         let inherited = self.envs.get(&parent).cloned().unwrap_or_default();
         self.aliases.retain(|(i, _)| *i != new);
-        self.aliases.push((new, alias));
+        self.aliases.push((new, alias.to_string()));
         self.envs.insert(new, inherited);
         self.stage = new;
     }

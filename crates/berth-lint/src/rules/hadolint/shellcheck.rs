@@ -121,14 +121,14 @@ impl Rule for ShellCheck {
             }
             Some(Command::Arg(decls)) => {
                 let state = self.state(onbuild);
-                state.variables.extend(decls.first().map(|d| d.name.clone()));
+                state.variables.extend(decls.first().map(|d| d.name.to_string()));
             }
             Some(Command::Env(pairs)) => {
                 let state = self.state(onbuild);
-                state.variables.extend(pairs.iter().map(|p| p.key.clone()));
+                state.variables.extend(pairs.iter().map(|p| p.key.to_string()));
             }
             Some(Command::Shell(args)) => {
-                self.state(onbuild).shell = args.first().cloned();
+                self.state(onbuild).shell = args.first().map(String::from);
             }
             Some(Command::Run(_)) => self.collect(instruction, ctx),
             _ => {}
