@@ -6,9 +6,8 @@
 //! A snapshot can be taken from a directory (reusing digests of files whose stat is
 //! unchanged since an earlier snapshot, like git's index) or from a git tree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -56,31 +55,48 @@ pub struct Snapshot {
     pub taken_at: i64,
 }
 
-/// A multiplicative hash for path keys: the walk looks up every path of the context in
-/// the previous snapshot, and SipHash's DoS resistance buys nothing for local paths.
-#[derive(Default)]
-struct PathHasher(u64);
+/// A position in the previous snapshot, moved forward through one directory's children
+/// in name order: most lookups are a step or two of an in-order iteration instead of a
+/// search from the root of the tree (and no index of 100,000 paths is built first).
+struct Cursor<'a> {
+    entries: &'a BTreeMap<String, Entry>,
+    range: std::collections::btree_map::Range<'a, String, Entry>,
+    next: Option<(&'a String, &'a Entry)>,
+}
 
-impl Hasher for PathHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x517c_c1b7_2722_0a95);
+impl<'a> Cursor<'a> {
+    /// A cursor at the first path not below `from`.
+    fn at(entries: &'a BTreeMap<String, Entry>, from: &str) -> Cursor<'a> {
+        use std::ops::Bound;
+        let mut range = entries.range::<str, _>((Bound::Included(from), Bound::Unbounded));
+        let next = range.next();
+        Cursor {
+            entries,
+            range,
+            next,
         }
     }
 
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
+    /// The previous entry at `path`. Paths asked for must increase; one that does not
+    /// is reported missing, which only costs a re-read, never a wrong answer.
+    fn find(&mut self, path: &str) -> Option<(&'a String, &'a Entry)> {
+        // Entries between two children are the descendants of the earlier one:
+        // step over a few, seek past many.
+        for _ in 0..8 {
+            let (key, entry) = self.next?;
+            match key.as_str().cmp(path) {
+                std::cmp::Ordering::Less => self.next = self.range.next(),
+                std::cmp::Ordering::Equal => {
+                    self.next = self.range.next();
+                    return Some((key, entry));
+                }
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+        *self = Cursor::at(self.entries, path);
+        self.find(path)
     }
 }
-
-type PathMap<'a> = HashMap<&'a str, (&'a String, &'a Entry), BuildHasherDefault<PathHasher>>;
 
 /// What a walk found: entries equal to the previous snapshot's (by reference, nothing
 /// copied) and entries that are new or differ from it.
@@ -93,7 +109,7 @@ struct Found<'a> {
 /// One directory walk: the matcher, the previous snapshot to compare with.
 struct Walker<'a> {
     ignore: &'a Matcher,
-    previous: PathMap<'a>,
+    previous: &'a BTreeMap<String, Entry>,
     /// Files modified at or after this time (seconds) are re-read even when their stat
     /// fingerprint is unchanged.
     racy_after: i64,
@@ -114,11 +130,22 @@ impl<'a> Walker<'a> {
             path_rel.push('/');
         }
         let prefix = path_rel.len();
-        for item in read {
-            let item = item.map_err(|e| Error::io(dir, e))?;
-            let name = item.file_name();
+        // Children in name order, the order of their paths in the previous snapshot.
+        let mut items = read
+            .map(|item| {
+                let item = item.map_err(|e| Error::io(dir, e))?;
+                let name = item
+                    .file_name()
+                    .into_string()
+                    .unwrap_or_else(|name| name.to_string_lossy().into_owned());
+                Ok((name, item))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut previous = Cursor::at(self.previous, &path_rel);
+        for (name, item) in items {
             path_rel.truncate(prefix);
-            path_rel.push_str(&name.to_string_lossy());
+            path_rel.push_str(&name);
             let ft = item.file_type().map_err(|e| Error::io(&item.path(), e))?;
             let context_err = |e| Error::Context(format!(".dockerignore: {e}"));
             if ft.is_dir() {
@@ -143,7 +170,7 @@ impl<'a> Walker<'a> {
             // `DirEntry::metadata` stats relative to the open directory (no symlink
             // following, no path walk from the root).
             let meta = item.metadata().map_err(|e| Error::io(&item.path(), e))?;
-            let old = self.previous.get(path_rel.as_str()).copied();
+            let old = previous.find(&path_rel);
             match self.entry(&item, kind_of(ft), &meta, old)? {
                 Seen::Same(same) => found.same.push(same),
                 Seen::New(entry) => found.new.push((path_rel.clone(), entry)),
@@ -355,11 +382,7 @@ impl Snapshot {
         let taken_at = now_secs();
         let walker = Walker {
             ignore,
-            previous: previous
-                .entries
-                .iter()
-                .map(|(k, v)| (k.as_str(), (k, v)))
-                .collect(),
+            previous: &previous.entries,
             racy_after: previous.taken_at - 2,
         };
         let Found { same, new } = walker.dir(root, "", &MatchInfo::default())?;
