@@ -12,7 +12,6 @@
 //! Version 1 was one JSON document; it is recognised and reported as older.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +29,8 @@ const MAGIC: &[u8; 8] = b"BERTHCST";
 const CHECKSUM_LEN: usize = 32;
 const HAS_STAT: u8 = 1;
 const HAS_LINK: u8 = 2;
+/// The smallest encoded entry: path length, kind, mode, digest, flags.
+const MIN_ENTRY_LEN: usize = 4 + 1 + 4 + 32 + 1;
 
 /// What `berth cache record` remembers about a build.
 #[derive(Clone, Debug)]
@@ -219,15 +220,22 @@ impl State {
         if Sha256::digest(body).as_slice() != sum {
             return Err("checksum mismatch: truncated or edited".into());
         }
+        State::decode_body(body)
+    }
+
+    fn decode_body(body: &[u8]) -> Result<State, String> {
         let mut r = Reader {
             bytes: &body[MAGIC.len() + 4..],
         };
         let json_len = r.u32()? as usize;
         let build: Build = serde_json::from_slice(r.take(json_len)?).map_err(|e| e.to_string())?;
         let count = r.u64()?;
-        let entries = (0..count)
-            .map(|_| r.entry())
-            .collect::<Result<BTreeMap<_, _>, _>>()?;
+        // Sized once (no regrowth of a 100,000-entry vector), but never beyond what the
+        // remaining bytes can hold, whatever a corrupt count says.
+        let mut entries = Vec::with_capacity((count as usize).min(r.bytes.len() / MIN_ENTRY_LEN));
+        for _ in 0..count {
+            entries.push(r.entry()?);
+        }
         if !r.bytes.is_empty() {
             return Err("bytes after the last entry".into());
         }
@@ -238,7 +246,7 @@ impl State {
             dockerfile: build.dockerfile.into_owned(),
             evaluation: build.evaluation.into_owned(),
             snapshot: Snapshot {
-                entries,
+                entries: entries.into_iter().collect(),
                 taken_at: build.taken_at,
             },
         })
