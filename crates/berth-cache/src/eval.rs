@@ -103,6 +103,10 @@ pub struct EvalInput<'a> {
     /// Name of the Dockerfile, for messages.
     pub file_name: &'a str,
     pub snapshot: &'a Snapshot,
+    /// An evaluation made against this very snapshot (the record, when the context is
+    /// unchanged since): the digests of the selections it made are reused rather than
+    /// hashing the selected entries again.
+    pub same_snapshot: Option<&'a Evaluation>,
     pub build_args: &'a [(String, String)],
     pub target: Option<&'a str>,
 }
@@ -506,6 +510,19 @@ struct OpContext<'a, 'b> {
 type FindStage<'f> = dyn Fn(&str, usize, &Instruction) -> Result<Option<usize>, Error> + 'f;
 
 impl OpContext<'_, '_> {
+    /// The digest of a context selection (see [`EvalInput::same_snapshot`]).
+    fn selection_digest(&self, sel: &Selection) -> String {
+        self.input
+            .same_snapshot
+            .into_iter()
+            .flat_map(|e| &e.steps)
+            .filter_map(|s| s.op.as_ref())
+            .flat_map(|op| &op.selections)
+            .find(|(known, _)| known == sel)
+            .map(|(_, digest)| digest.clone())
+            .unwrap_or_else(|| selection_digest(self.input.snapshot, sel))
+    }
+
     fn expand(
         &self,
         ins: &Instruction,
@@ -787,7 +804,7 @@ impl OpContext<'_, '_> {
                 continue;
             }
             let sel = Selection::new(&path, exclude);
-            let digest = selection_digest(self.input.snapshot, &sel);
+            let digest = self.selection_digest(&sel);
             key_tokens.push(digest.clone());
             alt_tokens.push(digest.clone());
             op.selections.push((sel, digest));
@@ -885,7 +902,7 @@ impl OpContext<'_, '_> {
                             source.clone()
                         };
                         let sel = Selection::new(&path, &[]);
-                        let digest = selection_digest(self.input.snapshot, &sel);
+                        let digest = self.selection_digest(&sel);
                         key_tokens.push(digest.clone());
                         alt_tokens.push(digest.clone());
                         op.selections.push((sel, digest));

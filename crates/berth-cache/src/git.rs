@@ -212,6 +212,7 @@ pub(crate) fn evaluate_at(
         dockerfile: &df,
         file_name: &name,
         snapshot: &snapshot,
+        same_snapshot: None,
         build_args: &opts.build_args,
         target: opts.target.as_deref(),
     })?;

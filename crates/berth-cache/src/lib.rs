@@ -9,7 +9,7 @@
 //! ```
 //! use berth_cache::{plan, record, Baseline, Options, Status};
 //! let ctx = tempfile::tempdir().unwrap();
-//! let state = tempfile::tempdir().unwrap().into_path().join("state.json");
+//! let state = tempfile::tempdir().unwrap().into_path().join("state");
 //! std::fs::write(ctx.path().join("Dockerfile"), "FROM busybox\nCOPY app.txt /app/\nRUN cat /app/app.txt\n").unwrap();
 //! std::fs::write(ctx.path().join("app.txt"), "v1").unwrap();
 //! record(ctx.path(), &Options::default(), &state).unwrap();
@@ -35,7 +35,7 @@ pub use eval::{EvalStep, Evaluation, Op, StepKind};
 pub use explain::{explain_evaluation, Explanation, StepExplanation};
 pub use plan::{Plan, PlannedStep, Reason, Status};
 pub use select::{select, Selected, Selection};
-pub use snapshot::{entry_digest, Entry, Kind, Snapshot};
+pub use snapshot::{entry_digest, Digest, Entry, Kind, Snapshot, Stat};
 pub use state::{default_state_path, State, STATE_VERSION};
 
 /// Errors of the cache simulator. [`Error::is_rejected`] tells those BuildKit itself
@@ -176,6 +176,7 @@ fn read_dockerignore(context: &Path, dockerfile: &Path) -> Result<Option<Vec<u8>
 fn evaluate_inputs(
     inputs: &Inputs,
     snapshot: &Snapshot,
+    same_snapshot: Option<&Evaluation>,
     opts: &Options,
 ) -> Result<Evaluation, Error> {
     let df = berth_syntax::parse(&inputs.dockerfile_text);
@@ -183,6 +184,7 @@ fn evaluate_inputs(
         dockerfile: &df,
         file_name: &inputs.dockerfile_name,
         snapshot,
+        same_snapshot,
         build_args: &opts.build_args,
         target: opts.target.as_deref(),
     })
@@ -193,7 +195,7 @@ pub fn evaluate(context: &Path, opts: &Options) -> Result<(Evaluation, Snapshot)
     let inputs = read_inputs(context, opts)?;
     let ignore = snapshot::dockerignore_matcher(inputs.dockerignore.as_deref())?;
     let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
-    let eval = evaluate_inputs(&inputs, &snap, opts)?;
+    let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
     Ok((eval, snap))
 }
 
@@ -209,7 +211,7 @@ pub fn record(context: &Path, opts: &Options, state_path: &Path) -> Result<State
         &ignore,
         previous.as_ref().map(|s| &s.snapshot),
     )?;
-    let eval = evaluate_inputs(&inputs, &snap, opts)?;
+    let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
     let state = State::new(&inputs.context, &inputs.dockerfile_path, eval, snap);
     state.save(state_path)?;
     Ok(state)
@@ -222,7 +224,7 @@ pub fn plan(context: &Path, opts: &Options, baseline: &Baseline) -> Result<Plan,
     match baseline {
         Baseline::None => {
             let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
-            let eval = evaluate_inputs(&inputs, &snap, opts)?;
+            let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
             Ok(plan::compare(
                 &eval,
                 &snap,
@@ -235,23 +237,29 @@ pub fn plan(context: &Path, opts: &Options, baseline: &Baseline) -> Result<Plan,
                 Ok(s) => (Some(s), None),
                 Err(why) => (None, Some(why)),
             };
-            let snap = Snapshot::scan(
-                &inputs.context,
-                &ignore,
-                state.as_ref().map(|s| &s.snapshot),
-            )?;
-            let eval = evaluate_inputs(&inputs, &snap, opts)?;
-            let recorded = state.as_ref().map(|s| plan::Recorded {
-                eval: &s.evaluation,
-                snapshot: &s.snapshot,
-            });
-            Ok(plan::compare(&eval, &snap, recorded, notice))
+            let Some(state) = state else {
+                let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
+                let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
+                return Ok(plan::compare(&eval, &snap, None, notice));
+            };
+            // An unchanged context is compared against the recorded snapshot itself.
+            let changed = Snapshot::changed_since(&inputs.context, &ignore, &state.snapshot)?;
+            let (snap, same_snapshot) = match &changed {
+                Some(snap) => (snap, None),
+                None => (&state.snapshot, Some(&state.evaluation)),
+            };
+            let eval = evaluate_inputs(&inputs, snap, same_snapshot, opts)?;
+            let recorded = plan::Recorded {
+                eval: &state.evaluation,
+                snapshot: &state.snapshot,
+            };
+            Ok(plan::compare(&eval, snap, Some(recorded), notice))
         }
         Baseline::Since(rev) => {
             let (old_eval, old_snap) =
                 git::evaluate_at(&inputs.context, &inputs.dockerfile_path, rev, opts)?;
             let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
-            let eval = evaluate_inputs(&inputs, &snap, opts)?;
+            let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
             let recorded = plan::Recorded {
                 eval: &old_eval,
                 snapshot: &old_snap,
@@ -309,6 +317,7 @@ pub fn evaluate_text(
         dockerfile: &df,
         file_name: "Dockerfile",
         snapshot,
+        same_snapshot: None,
         build_args: &opts.build_args,
         target: opts.target.as_deref(),
     })
@@ -326,4 +335,55 @@ pub fn compare(
         recorded.map(|(eval, snapshot)| plan::Recorded { eval, snapshot }),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plans of an unchanged context reuse the record (snapshot and selection digests);
+    /// a Dockerfile that selects something new from it is still hashed afresh.
+    #[test]
+    fn unchanged_context_plans_reuse_the_record_soundly() {
+        let ctx = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let state = out.path().join("state");
+        std::fs::create_dir(ctx.path().join("src")).unwrap();
+        std::fs::write(ctx.path().join("src/a.js"), "a").unwrap();
+        std::fs::write(ctx.path().join("b.txt"), "b").unwrap();
+        let dockerfile = "FROM busybox\nCOPY src /src\nCOPY . /all\n";
+        std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();
+        let opts = Options::default();
+        let recorded = record(ctx.path(), &opts, &state).unwrap();
+        // Old enough that stat fingerprints are trusted (no racy re-reads).
+        let mut settled = State::load(&state).unwrap();
+        settled.snapshot.taken_at += 10;
+        settled.save(&state).unwrap();
+
+        let p = plan(ctx.path(), &opts, &Baseline::State(&state)).unwrap();
+        assert!(p.steps.iter().all(|s| s.status == Status::Cached), "{p:?}");
+
+        // Same snapshot, a new selection: its digest is computed, not guessed.
+        let text = format!("{dockerfile}COPY b.txt /b\n");
+        let df = berth_syntax::parse(&text);
+        let digests = |same_snapshot| -> Vec<String> {
+            let eval = eval::evaluate(&eval::EvalInput {
+                dockerfile: &df,
+                file_name: "Dockerfile",
+                snapshot: &recorded.snapshot,
+                same_snapshot,
+                build_args: &[],
+                target: None,
+            })
+            .unwrap();
+            eval.steps
+                .iter()
+                .filter_map(|s| s.op.as_ref())
+                .flat_map(|o| o.selections.iter().map(|(_, d)| d.clone()))
+                .collect()
+        };
+        let fresh = digests(None);
+        assert_eq!(fresh.len(), 3);
+        assert_eq!(fresh, digests(Some(&recorded.evaluation)));
+    }
 }

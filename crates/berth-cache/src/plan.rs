@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::eval::{EvalStep, Evaluation, Op, StepKind};
 use crate::select::select;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Digest, Snapshot};
 
 /// The predicted outcome of one instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -90,9 +90,9 @@ fn reason(kind: &str, detail: impl Into<String>) -> Reason {
 const MAX_PATHS: usize = 50;
 
 /// Paths whose entry differs between two selections.
-fn changed_paths(old: &[(String, String)], new: &[(String, String)]) -> Vec<String> {
-    let old: BTreeMap<&str, &str> = old.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();
-    let new: BTreeMap<&str, &str> = new.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();
+fn changed_paths(old: &[(String, Digest)], new: &[(String, Digest)]) -> Vec<String> {
+    let old: BTreeMap<&str, &Digest> = old.iter().map(|(p, d)| (p.as_str(), d)).collect();
+    let new: BTreeMap<&str, &Digest> = new.iter().map(|(p, d)| (p.as_str(), d)).collect();
     let mut out: BTreeSet<&str> = BTreeSet::new();
     for (p, d) in &new {
         if old.get(p) != Some(d) {

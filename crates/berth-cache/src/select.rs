@@ -15,7 +15,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::snapshot::{hex, Kind, Snapshot};
+use crate::snapshot::{hex, Digest, Kind, Snapshot};
 
 /// A source path as the build reads it (variables already expanded).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +33,7 @@ pub struct Selected {
     /// Digest of everything selected (`missing:` prefix when the path does not exist).
     pub digest: String,
     /// Context paths selected, with their entry digests, in path order.
-    pub entries: Vec<(String, String)>,
+    pub entries: Vec<(String, Digest)>,
 }
 
 /// Cleans a context path: no leading `/` or `./`, no `.` or `..` components.
@@ -152,9 +152,9 @@ fn select_with(snapshot: &Snapshot, sel: &Selection, collect: bool) -> Selected 
             }
             hasher.update(rel.as_bytes());
             hasher.update([0]);
-            hasher.update(entry.digest.as_bytes());
+            hasher.update(entry.digest);
             if collect {
-                entries.push((path.clone(), entry.digest.clone()));
+                entries.push((path.clone(), entry.digest));
             }
         }
         return Selected {
@@ -171,10 +171,10 @@ fn select_with(snapshot: &Snapshot, sel: &Selection, collect: bool) -> Selected 
     match snapshot.entries.get(&resolved) {
         Some(entry) if entry.kind != Kind::Dir => {
             if collect {
-                entries.push((resolved.clone(), entry.digest.clone()));
+                entries.push((resolved.clone(), entry.digest));
             }
             Selected {
-                digest: entry.digest.clone(),
+                digest: hex(&entry.digest),
                 entries,
             }
         }
@@ -192,9 +192,9 @@ fn select_with(snapshot: &Snapshot, sel: &Selection, collect: bool) -> Selected 
                 }
                 hasher.update(rel.as_bytes());
                 hasher.update([0]);
-                hasher.update(entry.digest.as_bytes());
+                hasher.update(entry.digest);
                 if collect {
-                    entries.push((path.clone(), entry.digest.clone()));
+                    entries.push((path.clone(), entry.digest));
                 }
             }
             Selected {
