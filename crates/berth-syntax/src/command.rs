@@ -326,15 +326,25 @@ fn suggest<'o>(
     options: impl Iterator<Item = &'o str>,
     case_sensitive: bool,
 ) -> Option<String> {
-    let wanted = SmallChars::new(value, !case_sensitive);
-    let wanted = wanted.as_slice();
+    let fold = !case_sensitive;
+    // Unknown instructions and flags are nearly always short ASCII words, like every
+    // option: compare bytes on the stack then.
+    let wanted_ascii = AsciiWord::new(value, fold);
+    let wanted_chars = SmallChars::new(value, fold);
+    let wanted_len = wanted_chars.as_slice().len();
     let mut best: Option<(usize, &str)> = None;
     for opt in options {
         // Options are ASCII words: a length more than 2 away cannot be close.
-        if opt.is_ascii() && opt.len().abs_diff(wanted.len()) > 2 {
+        if opt.is_ascii() && opt.len().abs_diff(wanted_len) > 2 {
             continue;
         }
-        let d = edit_distance_of_chars(wanted, SmallChars::new(opt, !case_sensitive).as_slice());
+        let d = match (&wanted_ascii, AsciiWord::new(opt, fold)) {
+            (Some(w), Some(o)) => edit_distance_of(w.as_slice(), o.as_slice()),
+            _ => edit_distance_of(
+                wanted_chars.as_slice(),
+                SmallChars::new(opt, fold).as_slice(),
+            ),
+        };
         if d == 0 {
             return None;
         }
@@ -350,6 +360,33 @@ fn suggest<'o>(
     } else {
         m.to_lowercase()
     })
+}
+
+/// An ASCII word of up to 32 bytes, lower-cased when folding case.
+struct AsciiWord {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl AsciiWord {
+    fn new(s: &str, fold_case: bool) -> Option<AsciiWord> {
+        if s.len() > 32 || !s.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0; 32];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        if fold_case {
+            bytes.make_ascii_lowercase();
+        }
+        Some(AsciiWord {
+            bytes,
+            len: s.len(),
+        })
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// Characters of a word, on the stack for words up to 32 characters.
@@ -403,15 +440,15 @@ impl SmallChars {
 /// `fold_case`); any distance above 2 is reported as 3, since only distances up to
 /// 2 make a suggestion.
 pub(crate) fn capped_edit_distance(a: &str, b: &str, fold_case: bool) -> usize {
-    edit_distance_of_chars(
+    edit_distance_of(
         SmallChars::new(a, fold_case).as_slice(),
         SmallChars::new(b, fold_case).as_slice(),
     )
 }
 
-/// [`capped_edit_distance`] of two character slices. It runs for every option of
-/// every unknown word, so it works on the stack for words of up to 32 characters.
-fn edit_distance_of_chars(a: &[char], b: &[char]) -> usize {
+/// [`capped_edit_distance`] of two slices of characters (or bytes). It runs for every
+/// option of every unknown word, so it works on the stack for words of up to 32.
+fn edit_distance_of<T: std::marker::Copy + PartialEq>(a: &[T], b: &[T]) -> usize {
     if a.len().abs_diff(b.len()) > 2 {
         return 3;
     }

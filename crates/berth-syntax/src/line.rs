@@ -84,6 +84,8 @@ pub(crate) struct LineNode {
     pub sub: Option<Box<LineNode>>,
     /// Range of the argument text (after flags), trimmed.
     pub rest: Range<usize>,
+    /// Scratch space for the words of ENV and LABEL (kept for its capacity).
+    words: Vec<Range<usize>>,
 }
 
 /// A parser-stage error found while parsing a line.
@@ -139,7 +141,12 @@ pub(crate) fn node_from_line(
         while args_start < line.end && is_re_ws(b[args_start]) {
             args_start += 1;
         }
-        let args = extract_flags(s, args_start..line.end, escape, &mut node.flags);
+        // Most instructions have no flags: skip the flag scanner unless the arguments
+        // start with what it would look at (a dash, or a space it skips).
+        let args = match b.get(args_start) {
+            Some(&c) if c != b'-' && !byte_is_space(c) => args_start..line.end,
+            _ => extract_flags(s, args_start..line.end, escape, &mut node.flags),
+        };
         rest = trim_range(s, args);
     }
     node.rest = rest.clone();
@@ -493,8 +500,22 @@ fn name_val(
     escape: char,
     node: &mut LineNode,
 ) -> Option<LineError> {
-    let mut words = Vec::new();
+    let mut words = std::mem::take(&mut node.words);
+    words.clear();
     parse_words(s, range.clone(), escape, |word| words.push(word));
+    let err = name_val_words(s, range, key, &words, node);
+    node.words = words;
+    err
+}
+
+/// [`name_val`] once the words are known.
+fn name_val_words(
+    s: &str,
+    range: Range<usize>,
+    key: &str,
+    words: &[Range<usize>],
+    node: &mut LineNode,
+) -> Option<LineError> {
     let first = words.first()?;
     if !s[first.clone()].contains('=') {
         // Legacy `KEY name value`: split once on whitespace.
@@ -515,7 +536,7 @@ fn name_val(
         node.args.push(verbatim(k_end..k_end));
         return None;
     }
-    for word in &words {
+    for word in words {
         let text = &s[word.clone()];
         let Some(eq) = text.find('=') else {
             node.args.clear();

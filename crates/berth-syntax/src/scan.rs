@@ -127,6 +127,13 @@ impl Logical<'_> {
     }
 }
 
+/// Does `text` contain `<<` (a possible heredoc)? A `memchr` per `<` is cheaper here
+/// than setting up a substring searcher for every RUN, COPY and ADD line.
+fn has_double_lt(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b'<', b).any(|i| b.get(i + 1) == Some(&b'<'))
+}
+
 fn is_comment(text: &str) -> bool {
     trim_start(text).starts_with('#')
 }
@@ -346,7 +353,7 @@ impl<'s> Builder<'s> {
                 Some(Keyword::Run | Keyword::Copy | Keyword::Add)
             ) && !target.json;
             let mut heredocs = Vec::new();
-            if !failed && heredoc_ok && memchr::memmem::find(text.as_bytes(), b"<<").is_some() {
+            if !failed && heredoc_ok && has_double_lt(text) {
                 match heredoc::markers(text) {
                     Err(e) => {
                         self.error(
