@@ -34,7 +34,7 @@ struct Lines<'a> {
     count: usize,
     /// Start of a line that exceeded [`MAX_LINE_LEN`].
     too_long: Option<usize>,
-    /// Start of every line seen so far (for the [`LineIndex`]).
+    /// Start of every line of the file (found in one pass; also the [`LineIndex`]).
     line_starts: Vec<usize>,
 }
 
@@ -43,18 +43,15 @@ impl Lines<'_> {
         if self.pos >= self.src.len() || self.too_long.is_some() {
             return None;
         }
+        // The current line is number `count` (0-based) and starts at `pos`.
         let start = self.pos;
-        let rest = &self.src[start..];
-        let (text_len, end) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (i, start + i + 1),
-            None => (rest.len(), self.src.len()),
+        let (text_len, end) = match self.line_starts.get(self.count + 1) {
+            Some(&next) => (next - 1 - start, next),
+            None => (self.src.len() - start, self.src.len()),
         };
         if text_len > MAX_LINE_LEN {
             self.too_long = Some(start);
             return None;
-        }
-        if end > start + text_len {
-            self.line_starts.push(end);
         }
         let mut content_end = start + text_len;
         while content_end > start && matches!(self.src[content_end - 1], b'\r' | b'\n') {
@@ -190,8 +187,10 @@ pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
 impl<'s> Builder<'s> {
     fn run(&mut self) {
         let src = self.src;
+        // One pass over the file for the line starts, rather than a search per line.
         let mut line_starts = Vec::with_capacity(src.len() / 32 + 1);
         line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
         let mut lines = Lines {
             src: src.as_bytes(),
             pos: 0,
@@ -444,14 +443,9 @@ impl<'s> Builder<'s> {
                 None,
             );
         }
-        let mut line_starts = std::mem::take(&mut lines.line_starts);
-        if let Some(start) = lines.too_long {
-            // BuildKit never reads past this line; index the rest for rendering only.
-            line_starts.extend(
-                memchr::memchr_iter(b'\n', &src.as_bytes()[start..]).map(|i| start + i + 1),
-            );
-        }
-        self.file.line_index = LineIndex::from_line_starts(line_starts);
+        // Every line, including those after a too-long line that BuildKit never reads
+        // (indexed for rendering only).
+        self.file.line_index = LineIndex::from_line_starts(std::mem::take(&mut lines.line_starts));
         if let Some(start) = lines.too_long {
             let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
             self.error(
