@@ -11,6 +11,8 @@ if [ ! -x "$py" ] || [ ! -d "$shared/corpus/dockerfiles" ]; then
     echo "SKIPPED: needs the oracle venv ($py) and $shared/corpus"
     exit 0
 fi
+# Absolute: cargo runs the bench from benches/, where a relative path means something else.
+shared="$(cd "$shared" && pwd)"
 echo "== BuildKit parser (Python package, parse calls only, 5 runs)"
 "$py" - "$shared/corpus/dockerfiles" <<'PY'
 import os, sys, time, statistics
