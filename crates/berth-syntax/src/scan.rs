@@ -131,10 +131,6 @@ fn has_double_lt(text: &str) -> bool {
     memchr::memchr_iter(b'<', b).any(|i| b.get(i + 1) == Some(&b'<'))
 }
 
-fn is_comment(text: &str) -> bool {
-    trim_start(text).starts_with('#')
-}
-
 /// `trimContinuationCharacter`: the end of the kept text and whether the line ends
 /// the instruction (`([^E])E[ \t]*$|^E[ \t]*$`).
 fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
@@ -294,16 +290,16 @@ impl<'s> Builder<'s> {
                 let Some(next) = lines.next() else { break };
                 last = next;
                 let text = &src[next.start..next.content_end];
-                if is_comment(text) {
-                    let trimmed = trim_start(text);
+                let trimmed = trim_start(text);
+                if let Some(comment) = trimmed.strip_prefix('#') {
                     self.file.comments.push(Comment {
-                        text: self.shared(trimmed[1..].trim()),
+                        text: self.shared(comment.trim()),
                         span: Span::new(next.content_end - trimmed.len(), next.content_end),
                         in_continuation: true,
                     });
                     continue;
                 }
-                if trim_start(text).is_empty() {
+                if trimmed.is_empty() {
                     empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
                     continue;
                 }
@@ -415,24 +411,19 @@ impl<'s> Builder<'s> {
                 kind: NodeKind::Instruction(index),
                 span: Span::new(start, last.end),
             });
-            // Built in place: an instruction is a few hundred bytes, not worth moving.
+            // Every field written once, in place: an instruction is a few hundred bytes.
             self.file.instructions.push(instruction(
                 &logical,
                 &mut node,
-                start_line,
+                Extent {
+                    start_line,
+                    end_line: lines.count,
+                    end: last.content_end,
+                },
                 std::mem::take(&mut prev_comment),
+                heredocs,
+                empty_continuation.is_some(),
             ));
-            if let Some(ins) = self.file.instructions.last_mut() {
-                ins.empty_continuation_line = empty_continuation.is_some();
-                ins.end_line = lines.count;
-                ins.span.end = last.content_end.max(ins.span.start);
-                if let Some(sub) = ins.onbuild.as_mut() {
-                    sub.end_line = ins.end_line;
-                    sub.span.end = ins.span.end;
-                    sub.heredocs.clone_from(&heredocs);
-                }
-                ins.heredocs = heredocs;
-            }
         }
         if self.file.instructions.is_empty() {
             let at = lines.too_long.unwrap_or(src.len());
@@ -477,12 +468,26 @@ impl<'s> Builder<'s> {
     }
 }
 
+/// The physical lines an instruction covers.
+#[derive(Clone, Copy)]
+struct Extent {
+    /// 1-based line of the keyword.
+    start_line: usize,
+    /// 1-based last line (continuations and heredoc bodies included).
+    end_line: usize,
+    /// End of the text of the last line (the instruction's span ends there, or at its
+    /// keyword if that is later).
+    end: usize,
+}
+
 /// Build an [`Instruction`] from a parsed logical line.
 fn instruction(
     logical: &Logical<'_>,
     node: &mut LineNode,
-    start_line: usize,
+    extent: Extent,
     prev_comment: Vec<SharedStr>,
+    heredocs: Vec<Heredoc>,
+    empty_continuation_line: bool,
 ) -> Instruction {
     let text = logical.text();
     let keyword = node
@@ -516,9 +521,21 @@ fn instruction(
             span: logical.span(&range),
         })
         .collect();
+    let span_end = extent.end.max(keyword_span.start);
     let onbuild = match (&keyword, node.sub.take()) {
         (Keyword::Onbuild, Some(mut sub)) => {
-            let mut inner = instruction(logical, &mut sub, start_line, Vec::new());
+            let inner_extent = Extent {
+                end: span_end,
+                ..extent
+            };
+            let mut inner = instruction(
+                logical,
+                &mut sub,
+                inner_extent,
+                Vec::new(),
+                heredocs.clone(),
+                false,
+            );
             inner.original = logical.shared(&node.rest);
             Some(Box::new(inner))
         }
@@ -528,17 +545,17 @@ fn instruction(
         keyword,
         keyword_text: logical.shared(&node.keyword),
         keyword_span,
-        span: Span::new(keyword_span.start, keyword_span.end),
-        start_line,
-        end_line: start_line,
+        span: Span::new(keyword_span.start, span_end),
+        start_line: extent.start_line,
+        end_line: extent.end_line,
         original: logical.shared(&(0..text.len())),
         flags,
         args,
         json: node.json,
-        heredocs: Vec::new(),
+        heredocs,
         prev_comment,
         onbuild,
         command: None,
-        empty_continuation_line: false,
+        empty_continuation_line,
     }
 }
