@@ -522,6 +522,14 @@ mod tests {
 
     const ADD_URL: &str = "ADD https://example.com/a.tgz /opt/\n";
 
+    #[test]
+    fn run_text_that_hangs_the_shell_parser_is_linted() {
+        // An exec-form RUN ending in `<<` and a carriage return made brush-parser 0.4 loop
+        // until memory ran out; berth-shell now sends such text to its fallback tokenizer.
+        let source = "FROM alpine:3.19\nRUN [\"sh\", \"-c\", \"cat <<\\r\\t\"]\n";
+        assert_eq!(codes(source, &Settings::default()), Vec::<String>::new());
+    }
+
     fn codes(source: &str, settings: &Settings) -> Vec<String> {
         let result = Linter::new(settings).lint(source, "sub/Dockerfile", None);
         result

@@ -125,6 +125,12 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     if nesting(text) > MAX_PARSER_NESTING {
         return Err("script nested too deeply for the shell parser".to_string());
     }
+    if here_tag_starts_with_carriage_return(text) {
+        return Err("here-document tag starts with a carriage return".to_string());
+    }
+    if redirect_number_overflows(text) {
+        return Err("file descriptor number before a redirection is too large".to_string());
+    }
     let options = brush_parser::ParserOptions::default();
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options);
@@ -135,6 +141,43 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the shell parser failed".to_string()),
     }
+}
+
+/// `<<` followed (after blanks) by a carriage return. brush-parser 0.4 reads an empty
+/// here-document tag there and, for some of what follows (`<<\r\t`, `<<\r>\t`), loops
+/// forever pushing tokens until memory runs out (found by the `shell` fuzz target). A
+/// carriage return inside a RUN line is never meant as a here-document tag, so such text
+/// goes to the fallback tokenizer instead.
+fn here_tag_starts_with_carriage_return(text: &str) -> bool {
+    text.match_indices("<<").any(|(at, _)| {
+        text.as_bytes()[at + 2..]
+            .iter()
+            .find(|&&b| !matches!(b, b' ' | b'\t' | b'-'))
+            == Some(&b'\r')
+    })
+}
+
+/// A run of digits right before `<` or `>` whose value does not fit an `i32`, such as
+/// `echo 99999999999<x`. brush-parser 0.4 reads it as a file descriptor number and panics
+/// on the overflow (found by the `shell` fuzz target); the panic is caught, but its
+/// message would still reach the user's terminal, so such text skips the parser.
+fn redirect_number_overflows(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if matches!(bytes.get(i), Some(b'<' | b'>')) && text[start..i].parse::<i32>().is_err() {
+            return true;
+        }
+    }
+    false
 }
 
 /// Deepest nesting of brackets and quotes-like openers, counted without regard to quoting
@@ -467,6 +510,32 @@ mod tests {
             .commands()
             .filter_map(|c| c.name().map(str::to_string))
             .collect()
+    }
+
+    #[test]
+    fn carriage_return_here_tag_does_not_hang_the_shell_parser() {
+        // brush-parser 0.4 loops without end on these (found by the `shell` fuzz target).
+        for text in ["<<\r>\t", "<<\r\t", "cat << \r ", "cat <<-\r\t x"] {
+            let strict = Script::parse_strict(text);
+            assert_eq!(
+                strict.parse_error(),
+                Some("here-document tag starts with a carriage return")
+            );
+            assert!(Script::parse(text).parse_error().is_some());
+        }
+        assert_eq!(names("cat <<EOF\nx\nEOF\necho done"), ["cat", "echo"]);
+    }
+
+    #[test]
+    fn oversized_redirect_number_skips_the_shell_parser() {
+        // brush-parser 0.4 panics on a file descriptor number beyond i32 (fuzz target `shell`).
+        let strict = Script::parse_strict("((((999`0999999999999<");
+        assert_eq!(
+            strict.parse_error(),
+            Some("file descriptor number before a redirection is too large")
+        );
+        assert_eq!(names("echo 99999999999999<x"), ["echo"]);
+        assert!(Script::parse_strict("echo 2>/dev/null 2147483647<x").fully_parsed());
     }
 
     #[test]
