@@ -17,6 +17,11 @@ use crate::{fallback, Command, Redirect, RedirectKind, Span, Word};
 /// and backtracking are not bounded) and goes to the fallback tokenizer.
 const MAX_PARSER_INPUT: usize = 256 * 1024;
 const MAX_PARSER_NESTING: usize = 64;
+/// Deepest nesting of parentheses handed to brush-parser. With parentheses left open, its
+/// parser backtracks exponentially in their number (found by the `shell` fuzz target:
+/// 20 open parentheses take 0.2 s, 30 take minutes); 16 stays in milliseconds and is far
+/// beyond what any real script nests.
+const MAX_PARSER_PARENTHESES: usize = 16;
 
 pub(crate) fn parse_script(text: &str, fallback: bool) -> Script {
     let mut builder = Builder {
@@ -125,6 +130,9 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     if nesting(text) > MAX_PARSER_NESTING {
         return Err("script nested too deeply for the shell parser".to_string());
     }
+    if parenthesis_depth(text) > MAX_PARSER_PARENTHESES {
+        return Err("script nests parentheses too deeply for the shell parser".to_string());
+    }
     if here_tag_starts_with_carriage_return(text) {
         return Err("here-document tag starts with a carriage return".to_string());
     }
@@ -178,6 +186,23 @@ fn redirect_number_overflows(text: &str) -> bool {
         }
     }
     false
+}
+
+/// Deepest nesting of parentheses, counted without regard to quoting (an over-estimate
+/// only sends odd text to the fallback tokenizer).
+fn parenthesis_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Deepest nesting of brackets and quotes-like openers, counted without regard to quoting
@@ -524,6 +549,18 @@ mod tests {
             assert!(Script::parse(text).parse_error().is_some());
         }
         assert_eq!(names("cat <<EOF\nx\nEOF\necho done"), ["cat", "echo"]);
+    }
+
+    #[test]
+    fn deeply_nested_parentheses_skip_the_shell_parser() {
+        // Open parentheses made brush-parser 0.4 backtrack for minutes (fuzz target `shell`).
+        let open = format!("{}d(", "( ".repeat(30));
+        assert_eq!(
+            Script::parse_strict(&open).parse_error(),
+            Some("script nests parentheses too deeply for the shell parser")
+        );
+        let balanced = format!("{}echo hi{}", "( ".repeat(16), " )".repeat(16));
+        assert!(Script::parse_strict(&balanced).fully_parsed());
     }
 
     #[test]
