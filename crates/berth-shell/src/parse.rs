@@ -133,8 +133,8 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     if parenthesis_depth(text) > MAX_PARSER_PARENTHESES {
         return Err("script nests parentheses too deeply for the shell parser".to_string());
     }
-    if here_tag_starts_with_carriage_return(text) {
-        return Err("here-document tag starts with a carriage return".to_string());
+    if here_tag_is_missing(text) {
+        return Err("here-document operator without a tag".to_string());
     }
     if redirect_number_overflows(text) {
         return Err("file descriptor number before a redirection is too large".to_string());
@@ -151,17 +151,17 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     }
 }
 
-/// `<<` followed (after blanks) by a carriage return. brush-parser 0.4 reads an empty
-/// here-document tag there and, for some of what follows (`<<\r\t`, `<<\r>\t`), loops
-/// forever pushing tokens until memory runs out (found by the `shell` fuzz target). A
-/// carriage return inside a RUN line is never meant as a here-document tag, so such text
-/// goes to the fallback tokenizer instead.
-fn here_tag_starts_with_carriage_return(text: &str) -> bool {
+/// A here-document operator (`<<`, `<<-`) whose tag is missing: only blanks follow it,
+/// up to a carriage return or the end of the text. brush-parser 0.4 then reads an empty
+/// tag and, in some contexts (`<<\r\t`, `<<\r>\t`, `$($($( <<-  `), loops forever
+/// pushing tokens until memory runs out (found by the `shell` fuzz target). Such a
+/// here-document is unterminated anyway, so the text goes to the fallback tokenizer.
+fn here_tag_is_missing(text: &str) -> bool {
     text.match_indices("<<").any(|(at, _)| {
-        text.as_bytes()[at + 2..]
+        let after = text.as_bytes()[at + 2..]
             .iter()
-            .find(|&&b| !matches!(b, b' ' | b'\t' | b'-'))
-            == Some(&b'\r')
+            .find(|&&b| !matches!(b, b' ' | b'\t' | b'-'));
+        matches!(after, None | Some(b'\r'))
     })
 }
 
@@ -538,13 +538,19 @@ mod tests {
     }
 
     #[test]
-    fn carriage_return_here_tag_does_not_hang_the_shell_parser() {
+    fn missing_here_tag_does_not_hang_the_shell_parser() {
         // brush-parser 0.4 loops without end on these (found by the `shell` fuzz target).
-        for text in ["<<\r>\t", "<<\r\t", "cat << \r ", "cat <<-\r\t x"] {
+        for text in [
+            "<<\r>\t",
+            "<<\r\t",
+            "cat << \r ",
+            "cat <<-\r\t x",
+            "$($($( <<-  ",
+        ] {
             let strict = Script::parse_strict(text);
             assert_eq!(
                 strict.parse_error(),
-                Some("here-document tag starts with a carriage return")
+                Some("here-document operator without a tag")
             );
             assert!(Script::parse(text).parse_error().is_some());
         }
