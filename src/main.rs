@@ -45,6 +45,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Panics inside the shell parser are caught and handled; don't print them.
+    berth_shell::quiet_shell_parser_panics();
     // Usage errors exit 2 (clap's default for errors), help and version exit 0.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -42,6 +42,7 @@ mod word;
 
 pub use command::{Command, Flag, Redirect, RedirectKind, Word};
 pub use map::SourceMap;
+pub use parse::quiet_shell_parser_panics;
 pub use script::{AndOr, AndOrList, Heredoc, List, Node, Pipeline, Script};
 
 /// A half-open byte range `start..end` into the text a [`Script`] was parsed from.

@@ -123,6 +123,35 @@ impl Builder {
     }
 }
 
+/// Keep the shell parser's internal panics off standard error.
+///
+/// brush-parser 0.4 panics on some malformed input (an `unwrap` in its tokenizer, found by
+/// the `shell` fuzz target). berth-shell catches those panics and reads the text with its
+/// fallback tokenizer, but Rust's default panic hook would still print the message and a
+/// backtrace. A program that uses berth-shell calls this once at start-up: it wraps the
+/// current hook and skips panics raised inside brush-parser; every other panic is reported
+/// as before.
+///
+/// ```
+/// berth_shell::quiet_shell_parser_panics();
+/// let script = berth_shell::Script::parse("echo hi");
+/// assert_eq!(script.commands().count(), 1);
+/// ```
+pub fn quiet_shell_parser_panics() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_shell_parser = info
+                .location()
+                .is_some_and(|at| at.file().contains("brush-parser"));
+            if !in_shell_parser {
+                previous(info);
+            }
+        }));
+    });
+}
+
 fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     if text.len() > MAX_PARSER_INPUT {
         return Err("script too long for the shell parser".to_string());
