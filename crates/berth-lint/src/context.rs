@@ -58,19 +58,20 @@ pub(crate) struct FileFacts<'a> {
     pub shared: Shared,
 }
 
+/// Parsed RUNs by the span of their instruction.
+type RunsBySpan<T> = RefCell<HashMap<(usize, usize), T>>;
+
 /// Per-file results that several rules need and that are costly to compute (variable
 /// scoping, shell parses of RUN text). The first rule that asks computes it; the rest reuse
 /// it, so a file's RUNs are parsed once however many rules look inside them.
-/// Parsed RUNs by the span of their instruction; `None` where a RUN has no shell text.
-type RunsBySpan<T> = RefCell<HashMap<(usize, usize), T>>;
-
 #[derive(Default)]
 pub(crate) struct Shared {
     scope: OnceCell<Option<berth_syntax::scope::Scope>>,
     /// hadolint's view of each RUN, keyed by the instruction's span (an ONBUILD trigger has
     /// its own span inside the ONBUILD).
     run_shells: RunsBySpan<Arc<RunShell>>,
-    /// berth's own view of each shell-form RUN, keyed the same way.
+    /// berth's own view of each shell-form RUN, keyed the same way; `None` where a RUN has
+    /// no shell text.
     run_scripts: RunsBySpan<Option<Arc<RunShell>>>,
 }
 
@@ -85,13 +86,7 @@ impl Shared {
 
     /// hadolint's parsed view of the RUN at `span`, computed by `make` on first use.
     pub fn run_shell(&self, span: Span, make: impl FnOnce() -> RunShell) -> Arc<RunShell> {
-        let key = (span.start, span.end);
-        if let Some(hit) = self.run_shells.borrow().get(&key) {
-            return hit.clone();
-        }
-        let shell = Arc::new(make());
-        self.run_shells.borrow_mut().insert(key, shell.clone());
-        shell
+        once_per_span(&self.run_shells, span, || Arc::new(make()))
     }
 
     /// berth's parsed view of the RUN at `span`, computed by `make` on first use.
@@ -100,14 +95,20 @@ impl Shared {
         span: Span,
         make: impl FnOnce() -> Option<Arc<RunShell>>,
     ) -> Option<Arc<RunShell>> {
-        let key = (span.start, span.end);
-        if let Some(hit) = self.run_scripts.borrow().get(&key) {
-            return hit.clone();
-        }
-        let script = make();
-        self.run_scripts.borrow_mut().insert(key, script.clone());
-        script
+        once_per_span(&self.run_scripts, span, make)
     }
+}
+
+/// The value kept for `span`, made by `make` (which may itself consult other maps) when
+/// there is none yet.
+fn once_per_span<T: Clone>(map: &RunsBySpan<T>, span: Span, make: impl FnOnce() -> T) -> T {
+    let key = (span.start, span.end);
+    if let Some(hit) = map.borrow().get(&key) {
+        return hit.clone();
+    }
+    let value = make();
+    map.borrow_mut().insert(key, value.clone());
+    value
 }
 
 /// The context passed to [`Rule::check`](crate::Rule::check) and

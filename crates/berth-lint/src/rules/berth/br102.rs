@@ -1,7 +1,7 @@
-use berth_syntax::{Command, Instruction, Keyword};
+use berth_syntax::{Instruction, Keyword};
 
 use super::br103::is_volatile;
-use super::support::{mentions_var, plural};
+use super::support::{mentions_var, plural, stage_arg};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -51,15 +51,9 @@ pub(crate) fn is_proxy_arg(name: &str) -> bool {
 
 impl Rule for Br102 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        let (Some(Command::Arg(decls)), Some(stage), Some(index)) =
-            (&instruction.command, ctx.stage(), ctx.index())
-        else {
+        let Some((decls, rest)) = stage_arg(instruction, ctx) else {
             return;
         };
-        if ctx.in_onbuild() {
-            return;
-        }
-        let rest = &ctx.instructions()[index + 1..stage.instructions.end];
         for decl in decls {
             if is_proxy_arg(&decl.name) || is_volatile(&decl.name) {
                 continue;

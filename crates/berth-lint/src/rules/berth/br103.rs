@@ -1,7 +1,7 @@
-use berth_syntax::{Command, Instruction, Keyword};
+use berth_syntax::{Instruction, Keyword};
 
 use super::br102::is_proxy_arg;
-use super::support::{plural, snippet};
+use super::support::{plural, snippet, stage_arg};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -67,15 +67,10 @@ pub(crate) fn is_volatile(name: &str) -> bool {
 
 impl Rule for Br103 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        let (Some(Command::Arg(decls)), Some(stage), Some(index)) =
-            (&instruction.command, ctx.stage(), ctx.index())
-        else {
+        let Some((decls, rest)) = stage_arg(instruction, ctx) else {
             return;
         };
-        if ctx.in_onbuild() {
-            return;
-        }
-        let runs: Vec<&Instruction> = ctx.instructions()[index + 1..stage.instructions.end]
+        let runs: Vec<&Instruction> = rest
             .iter()
             .filter(|i| i.keyword == Keyword::Run)
             .collect();

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use berth_syntax::{Command, Instruction, ShellOrExec, Source, Span};
+use berth_syntax::{ArgDecl, Command, Instruction, ShellOrExec, Source, Span};
 
 use crate::context::LintContext;
 use crate::rules::hadolint::run_shell::{parse_lenient_at, shell_of, RunShell};
@@ -46,6 +46,26 @@ fn parse_run(instruction: &Instruction, ctx: &LintContext) -> Option<Arc<RunShel
         return Some(parse(&heredoc.content, heredoc.span));
     }
     Some(parse(&text, span))
+}
+
+/// A stage-level `ARG` (not an ONBUILD trigger) with the instructions after it to the end
+/// of its stage: what BR102 and BR103 look at.
+pub(crate) fn stage_arg<'a>(
+    instruction: &'a Instruction,
+    ctx: &LintContext<'a>,
+) -> Option<(&'a [ArgDecl], &'a [Instruction])> {
+    let (Some(Command::Arg(decls)), Some(stage), Some(index)) =
+        (&instruction.command, ctx.stage(), ctx.index())
+    else {
+        return None;
+    };
+    if ctx.in_onbuild() {
+        return None;
+    }
+    Some((
+        decls,
+        &ctx.instructions()[index + 1..stage.instructions.end],
+    ))
 }
 
 /// The sources of a COPY/ADD that come from the build context (no `--from`, no heredoc, no
