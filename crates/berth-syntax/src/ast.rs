@@ -145,30 +145,71 @@ impl Keyword {
     }
 
     /// The known keyword `text` spells (case-insensitive), without allocating.
+    ///
+    /// Runs once per instruction, so it compares whole words at once: the bytes are
+    /// packed into an integer with bit 5 cleared (`b & 0xDF`). As every keyword is
+    /// made of upper-case ASCII letters `L`, `b & 0xDF == L` holds exactly for
+    /// `b == L` and `b == L | 0x20` (its lower case), so equal packed words mean the
+    /// same word up to ASCII case, as the byte-wise case-folding comparison did.
     pub(crate) fn known(text: &str) -> Option<Keyword> {
-        let mut upper = [0u8; 11];
-        let word = upper.get_mut(..text.len())?;
-        word.copy_from_slice(text.as_bytes());
-        word.make_ascii_uppercase();
-        Some(match &*word {
-            b"ADD" => Keyword::Add,
-            b"ARG" => Keyword::Arg,
-            b"CMD" => Keyword::Cmd,
-            b"ENV" => Keyword::Env,
-            b"RUN" => Keyword::Run,
-            b"COPY" => Keyword::Copy,
-            b"FROM" => Keyword::From,
-            b"USER" => Keyword::User,
-            b"LABEL" => Keyword::Label,
-            b"SHELL" => Keyword::Shell,
-            b"EXPOSE" => Keyword::Expose,
-            b"VOLUME" => Keyword::Volume,
-            b"ONBUILD" => Keyword::Onbuild,
-            b"WORKDIR" => Keyword::Workdir,
-            b"ENTRYPOINT" => Keyword::Entrypoint,
-            b"MAINTAINER" => Keyword::Maintainer,
-            b"STOPSIGNAL" => Keyword::Stopsignal,
-            b"HEALTHCHECK" => Keyword::Healthcheck,
+        /// `word` packed little-endian with bit 5 of every byte cleared: its first
+        /// 8 bytes, then the rest (two `u64`s: cheaper to build than a `u128`).
+        const fn pack(word: &[u8]) -> (u64, u64) {
+            let (mut lo, mut hi) = (0u64, 0u64);
+            let mut i = 0;
+            while i < word.len() {
+                let b = (word[i] & 0xDF) as u64;
+                if i < 8 {
+                    lo |= b << (8 * i);
+                } else {
+                    hi |= b << (8 * (i - 8));
+                }
+                i += 1;
+            }
+            (lo, hi)
+        }
+        const ADD: (u64, u64) = pack(b"ADD");
+        const ARG: (u64, u64) = pack(b"ARG");
+        const CMD: (u64, u64) = pack(b"CMD");
+        const ENV: (u64, u64) = pack(b"ENV");
+        const RUN: (u64, u64) = pack(b"RUN");
+        const COPY: (u64, u64) = pack(b"COPY");
+        const FROM: (u64, u64) = pack(b"FROM");
+        const USER: (u64, u64) = pack(b"USER");
+        const LABEL: (u64, u64) = pack(b"LABEL");
+        const SHELL: (u64, u64) = pack(b"SHELL");
+        const EXPOSE: (u64, u64) = pack(b"EXPOSE");
+        const VOLUME: (u64, u64) = pack(b"VOLUME");
+        const ONBUILD: (u64, u64) = pack(b"ONBUILD");
+        const WORKDIR: (u64, u64) = pack(b"WORKDIR");
+        const ENTRYPOINT: (u64, u64) = pack(b"ENTRYPOINT");
+        const MAINTAINER: (u64, u64) = pack(b"MAINTAINER");
+        const STOPSIGNAL: (u64, u64) = pack(b"STOPSIGNAL");
+        const HEALTHCHECK: (u64, u64) = pack(b"HEALTHCHECK");
+        let word = text.as_bytes();
+        // Lengths 3 to 11 only (also keeps the packing within two words).
+        if !(3..=11).contains(&word.len()) {
+            return None;
+        }
+        Some(match (word.len(), pack(word)) {
+            (3, ADD) => Keyword::Add,
+            (3, ARG) => Keyword::Arg,
+            (3, CMD) => Keyword::Cmd,
+            (3, ENV) => Keyword::Env,
+            (3, RUN) => Keyword::Run,
+            (4, COPY) => Keyword::Copy,
+            (4, FROM) => Keyword::From,
+            (4, USER) => Keyword::User,
+            (5, LABEL) => Keyword::Label,
+            (5, SHELL) => Keyword::Shell,
+            (6, EXPOSE) => Keyword::Expose,
+            (6, VOLUME) => Keyword::Volume,
+            (7, ONBUILD) => Keyword::Onbuild,
+            (7, WORKDIR) => Keyword::Workdir,
+            (10, ENTRYPOINT) => Keyword::Entrypoint,
+            (10, MAINTAINER) => Keyword::Maintainer,
+            (10, STOPSIGNAL) => Keyword::Stopsignal,
+            (11, HEALTHCHECK) => Keyword::Healthcheck,
             _ => return None,
         })
     }
@@ -356,5 +397,52 @@ fn from_stage_name(args: &[Word]) -> Option<SharedStr> {
     match args {
         [_, as_kw, name] if as_kw.value.eq_ignore_ascii_case("as") => Some(name.value.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `Keyword::known` must compute: an ASCII-case-insensitive lookup.
+    fn known_by_lookup(text: &str) -> Option<String> {
+        Keyword::ALL
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(text))
+            .map(|k| k.to_string())
+    }
+
+    #[test]
+    fn keywords_are_recognised_in_any_ascii_case_only() {
+        let mut words: Vec<String> = Vec::new();
+        for k in Keyword::ALL {
+            words.push(k.to_string());
+            words.push(k.to_lowercase());
+            let mixed: String = k
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_lowercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            words.push(mixed);
+            // Near misses: one more byte (a space and NUL pack like nothing), one less,
+            // bytes that equal a letter once bit 5 is cleared, non-ASCII.
+            words.push(format!("{k} "));
+            words.push(format!("{k}\0"));
+            words.push(k[1..].to_string());
+            words.push(k.replace('R', "\u{72}\u{20}"));
+            words.push(k.replacen(|c: char| c.is_ascii_uppercase(), "\u{c5}", 1));
+            words.push(k.replace('A', "\u{1}"));
+        }
+        words.extend(["", "x", "RU", "RUNN", "@DD", "ADD\u{feff}", "\u{212a}"].map(String::from));
+        for w in &words {
+            let got = Keyword::known(w).map(|k| k.as_upper().into_owned());
+            assert_eq!(got, known_by_lookup(w), "{w:?}");
+        }
     }
 }

@@ -17,11 +17,17 @@ use crate::shared::SharedStr;
 use crate::span::Span;
 
 /// The typed, validated form of an instruction.
+///
+/// The large forms (FROM, RUN, COPY, ADD, HEALTHCHECK) are boxed so that the enum,
+/// and with it every [`Instruction`], stays small: the parser moves instructions
+/// around while building the tree, and an unboxed `Copy` made each one 456 bytes.
+/// Matching works as before (`Some(Command::Run(run))` gives a `&Box<Run>`, which
+/// dereferences to `&Run`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Command {
-    From(From),
-    Run(Run),
+    From(Box<From>),
+    Run(Box<Run>),
     Cmd(ShellOrExec),
     Entrypoint(ShellOrExec),
     /// `SHELL ["sh", "-c"]` (always exec form).
@@ -29,8 +35,8 @@ pub enum Command {
     Env(Vec<KeyValue>),
     Label(Vec<KeyValue>),
     Arg(Vec<ArgDecl>),
-    Copy(Copy),
-    Add(Add),
+    Copy(Box<Copy>),
+    Add(Box<Add>),
     Workdir(SharedStr),
     User(SharedStr),
     Maintainer(SharedStr),
@@ -38,7 +44,7 @@ pub enum Command {
     /// Ports as written, sorted as BuildKit sorts them (string order).
     Expose(Vec<SharedStr>),
     Volume(Vec<SharedStr>),
-    Healthcheck(Healthcheck),
+    Healthcheck(Box<Healthcheck>),
     /// The trigger text (the instruction after `ONBUILD`, heredoc bodies appended),
     /// parsed again when a child build runs it.
     Onbuild(SharedStr),
@@ -284,6 +290,10 @@ impl<'a> Flags<'a> {
     }
 
     fn index(&self, name: &str) -> usize {
+        if self.values.is_empty() {
+            // No flags were given (most instructions): every lookup is empty.
+            return usize::MAX;
+        }
         self.defs
             .iter()
             .position(|d| d.0 == name)
@@ -567,25 +577,25 @@ fn kvps(ins: &Instruction, name: &str) -> CheckResult<Vec<KeyValue>> {
             ins.span,
         ));
     }
-    ins.args
-        .chunks(3)
-        .map(|t| {
-            if t[0].value.is_empty() {
-                return Err((
-                    ErrorCode::Arguments,
-                    format!("{name} names can not be blank"),
-                    t[0].span,
-                ));
-            }
-            Ok(KeyValue {
-                key: t[0].value.clone(),
-                value: t[1].value.clone(),
-                legacy: t[2].value.is_empty(),
-                key_span: t[0].span,
-                value_span: t[1].span,
-            })
-        })
-        .collect()
+    // A loop into an exactly sized vector: collecting into a `Result` cannot size it.
+    let mut pairs = Vec::with_capacity(ins.args.len() / 3);
+    for t in ins.args.chunks_exact(3) {
+        if t[0].value.is_empty() {
+            return Err((
+                ErrorCode::Arguments,
+                format!("{name} names can not be blank"),
+                t[0].span,
+            ));
+        }
+        pairs.push(KeyValue {
+            key: t[0].value.clone(),
+            value: t[1].value.clone(),
+            legacy: t[2].value.is_empty(),
+            key_span: t[0].span,
+            value_span: t[1].span,
+        });
+    }
+    Ok(pairs)
 }
 
 /// Validate one instruction as BuildKit's `ParseInstruction` does.
@@ -696,38 +706,41 @@ fn from(ins: &Instruction) -> CheckResult<Command> {
         ));
     }
     let flags = Flags::parse(&ins.flags, &[("platform", S)])?;
-    Ok(Command::From(From {
+    Ok(Command::From(Box::new(From {
         image: args[0].value.clone(),
         platform: flags.string("platform"),
         name,
         image_span: args[0].span,
         name_span,
-    }))
+    })))
 }
 
 fn arg(ins: &Instruction) -> CheckResult<Command> {
     at_least_one(ins, "ARG")?;
-    ins.args
-        .iter()
-        .map(|w| match w.value.split_once('=') {
-            Some(("", _)) => Err((
-                ErrorCode::Arguments,
-                "ARG names can not be blank".to_string(),
-                w.span,
-            )),
-            Some((k, v)) => Ok(ArgDecl {
+    // A loop into an exactly sized vector: collecting into a `Result` cannot size it.
+    let mut decls = Vec::with_capacity(ins.args.len());
+    for w in &ins.args {
+        decls.push(match w.value.split_once('=') {
+            Some(("", _)) => {
+                return Err((
+                    ErrorCode::Arguments,
+                    "ARG names can not be blank".to_string(),
+                    w.span,
+                ))
+            }
+            Some((k, v)) => ArgDecl {
                 name: w.value.substr_of(k),
                 default: Some(w.value.substr_of(v)),
                 span: w.span,
-            }),
-            None => Ok(ArgDecl {
+            },
+            None => ArgDecl {
                 name: w.value.clone(),
                 default: None,
                 span: w.span,
-            }),
-        })
-        .collect::<CheckResult<Vec<_>>>()
-        .map(Command::Arg)
+            },
+        });
+    }
+    Ok(Command::Arg(decls))
 }
 
 fn shell(ins: &Instruction) -> CheckResult<Command> {
@@ -877,7 +890,7 @@ fn copy_or_add(ins: &Instruction, name: &str) -> CheckResult<Command> {
         })
         .collect();
     if is_copy {
-        Ok(Command::Copy(Copy {
+        Ok(Command::Copy(Box::new(Copy {
             sources,
             dest: dest.value.clone(),
             dest_span: dest.span,
@@ -887,9 +900,9 @@ fn copy_or_add(ins: &Instruction, name: &str) -> CheckResult<Command> {
             link: flags.bool("link").unwrap_or(false),
             parents: flags.bool("parents").unwrap_or(false),
             exclude: flags.strings("exclude"),
-        }))
+        })))
     } else {
-        Ok(Command::Add(Add {
+        Ok(Command::Add(Box::new(Add {
             sources,
             dest: dest.value.clone(),
             dest_span: dest.span,
@@ -900,7 +913,7 @@ fn copy_or_add(ins: &Instruction, name: &str) -> CheckResult<Command> {
             checksum: flags.string("checksum"),
             unpack: flags.bool("unpack"),
             exclude: flags.strings("exclude"),
-        }))
+        })))
     }
 }
 
@@ -935,13 +948,13 @@ fn run(ins: &Instruction) -> CheckResult<Command> {
             ));
         }
     }
-    Ok(Command::Run(Run {
+    Ok(Command::Run(Box::new(Run {
         cmd: shell_or_exec(ins),
         mounts,
         network,
         security,
         devices: flags.strings("device"),
-    }))
+    })))
 }
 
 /// Go's `encoding/csv` reading one record (no lazy quotes, no space trimming).
@@ -1237,14 +1250,14 @@ fn healthcheck(ins: &Instruction) -> CheckResult<Command> {
                 rest[0].span,
             ));
         }
-        return Ok(Command::Healthcheck(Healthcheck {
+        return Ok(Command::Healthcheck(Box::new(Healthcheck {
             test: vec![typ.into()],
             interval: None,
             timeout: None,
             start_period: None,
             start_interval: None,
             retries: None,
-        }));
+        })));
     }
     let flags = Flags::parse(
         &ins.flags,
@@ -1333,14 +1346,14 @@ fn healthcheck(ins: &Instruction) -> CheckResult<Command> {
         }
         _ => None,
     };
-    Ok(Command::Healthcheck(Healthcheck {
+    Ok(Command::Healthcheck(Box::new(Healthcheck {
         test,
         interval: interval_v,
         timeout,
         start_period,
         start_interval,
         retries,
-    }))
+    })))
 }
 
 /// Go's `time.ParseDuration`, in nanoseconds (may be negative).

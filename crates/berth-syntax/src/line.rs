@@ -23,7 +23,9 @@ pub(crate) fn is_space(c: char) -> bool {
 pub(crate) fn trim_start(s: &str) -> &str {
     let b = s.as_bytes();
     let mut i = 0;
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+    // Runs for every line: the usual byte (above the space) ends it in one test.
+    while i < b.len() && b[i] <= b' ' && matches!(b[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+    {
         i += 1;
     }
     if i < b.len() && b[i] >= 0x80 {
@@ -108,6 +110,17 @@ fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
 }
 
 impl LineNode {
+    /// An empty node with room for the words of nearly every instruction, so that
+    /// the scanner's one node per file does not grow step by step.
+    pub(crate) fn with_capacity() -> LineNode {
+        LineNode {
+            flags: Vec::with_capacity(4),
+            args: Vec::with_capacity(16),
+            words: Vec::with_capacity(16),
+            ..LineNode::default()
+        }
+    }
+
     /// Empty the node for the next line, keeping the vectors' capacity.
     pub(crate) fn clear(&mut self) {
         self.keyword = 0..0;

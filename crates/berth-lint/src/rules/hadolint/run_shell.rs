@@ -191,7 +191,7 @@ pub(crate) fn reported_at_end(ctx: &LintContext, from: Option<usize>) -> bool {
     let froms: Vec<&berth_syntax::From> = instructions
         .iter()
         .filter_map(|i| match &i.command {
-            Some(Command::From(f)) => Some(f),
+            Some(Command::From(f)) => Some(&**f),
             _ => None,
         })
         .collect();
