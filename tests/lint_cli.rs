@@ -272,3 +272,57 @@ fn rule_docs() {
         Some(2)
     );
 }
+
+#[test]
+fn fix_rewrites_files_and_reports_what_is_left() {
+    let messy = "from alpine:3.19 AS build\nENV APP_HOME /srv/app\nMAINTAINER Jane <j@example.com>\nrun echo hi\n";
+    let dir = project(&[("Dockerfile", messy), ("other/Dockerfile", CLEAN)]);
+    let o = berth(
+        dir.path(),
+        &["lint", "--no-context", "--fix", "-f", "concise", "."],
+        None,
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert_eq!(
+        fixed,
+        "FROM alpine:3.19 AS build\nENV APP_HOME=/srv/app\nMAINTAINER Jane <j@example.com>\nRUN echo hi\n"
+    );
+    // The unsafe MAINTAINER fix waits for --unsafe-fixes; its findings are what is left.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("DL4000") && !stdout(&o).contains("Casing"));
+    assert!(
+        stderr(&o).contains("Fixed 3 findings in 1 file (2 left)."),
+        "{}",
+        stderr(&o)
+    );
+    let untouched = std::fs::read_to_string(dir.path().join("other/Dockerfile")).unwrap();
+    assert_eq!(untouched, CLEAN);
+
+    let o = berth(
+        dir.path(),
+        &[
+            "lint",
+            "--no-context",
+            "--fix",
+            "--unsafe-fixes",
+            "Dockerfile",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(fixed.contains("LABEL org.opencontainers.image.authors=\"Jane <j@example.com>\"\n"));
+
+    // Standard input: the fixed text replaces the report.
+    let o = berth(
+        dir.path(),
+        &["lint", "--no-context", "--fix", "-"],
+        Some("from alpine:3.19 AS a\n"),
+    );
+    assert_eq!(stdout(&o), "from alpine:3.19 as a\n");
+    assert_eq!(o.status.code(), Some(0));
+
+    // --unsafe-fixes alone is a usage error.
+    let o = berth(dir.path(), &["lint", "--unsafe-fixes", "Dockerfile"], None);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -14,6 +14,7 @@ use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 mod discover;
 mod evidence;
+mod fix;
 
 /// When to colour the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -64,6 +65,15 @@ pub struct LintArgs {
     /// Print how often each rule fired instead of the findings.
     #[arg(long)]
     pub statistics: bool,
+
+    /// Apply the safe fixes in place, then report what is left. With `-` the fixed text
+    /// is printed instead of a report.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix, also apply the fixes that may change what the image does.
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
 
     /// Only run rules matching these codes or prefixes (repeatable, or comma-separated).
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
@@ -187,6 +197,9 @@ struct Linted {
     source: String,
     diagnostics: Vec<Diagnostic>,
     rejected: bool,
+    /// Findings a fix was applied for (`--fix`).
+    fixed: usize,
+    from_stdin: bool,
 }
 
 pub fn run(args: LintArgs) -> CmdResult {
@@ -236,13 +249,13 @@ pub fn run(args: LintArgs) -> CmdResult {
     let results: Vec<Result<Linted, String>> = inputs
         .par_iter()
         .map(|input| {
-            let (display, source, on_disk) = match input {
+            let (display, (source, exact), on_disk) = match input {
                 Input::Stdin => {
                     let mut bytes = Vec::new();
                     io::stdin()
                         .read_to_end(&mut bytes)
                         .map_err(|e| format!("-: cannot read standard input: {e}"))?;
-                    let name = stdin_name.clone().unwrap_or_else(|| "-".to_string());
+                    let name = stdin_display(&args);
                     let on_disk = stdin_name.as_ref().map(PathBuf::from);
                     (name, decode(bytes), on_disk)
                 }
@@ -257,12 +270,24 @@ pub fn run(args: LintArgs) -> CmdResult {
             } else {
                 None
             };
-            let result = linter.lint(&source, &display, context.as_deref());
+            let (result, fixed) = if args.fix && exact {
+                let outcome = linter.fix(&source, &display, context.as_deref(), args.unsafe_fixes);
+                if outcome.applied > 0 {
+                    if let Input::File(path) = input {
+                        fix::write_in_place(path, &outcome.source)?;
+                    }
+                }
+                (outcome.result, outcome.applied)
+            } else {
+                (linter.lint(&source, &display, context.as_deref()), 0)
+            };
             Ok(Linted {
                 rejected: result.rejected(),
                 path: display,
                 source: result.dockerfile.source.to_string(),
                 diagnostics: result.diagnostics,
+                fixed,
+                from_stdin: *input == Input::Stdin,
             })
         })
         .collect();
@@ -299,7 +324,12 @@ pub fn run(args: LintArgs) -> CmdResult {
         )),
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
-    if args.statistics {
+    if args.fix && inputs.contains(&Input::Stdin) {
+        // The fixed text replaces the report, so an editor can pipe a buffer through.
+        for l in linted.iter().filter(|l| l.from_stdin) {
+            out.write_all(l.source.as_bytes())?;
+        }
+    } else if args.statistics {
         write_statistics(&linted, &mut out)?;
     } else {
         let reports: Vec<FileReport> = linted
@@ -312,6 +342,9 @@ pub fn run(args: LintArgs) -> CmdResult {
         }
     }
     out.flush()?;
+    if args.fix {
+        fix::write_summary(&linted, &mut io::stderr().lock())?;
+    }
 
     if !io_errors.is_empty() {
         return Ok(EXIT_ERROR);
@@ -332,16 +365,25 @@ pub fn run(args: LintArgs) -> CmdResult {
     })
 }
 
+/// The name standard input is reported under.
+fn stdin_display(args: &LintArgs) -> String {
+    args.stdin_filename
+        .clone()
+        .unwrap_or_else(|| "-".to_string())
+}
+
 /// Whether any BR1xx cache rule is on (only then is the build context read).
 fn settings_enable_cache_rules(settings: &berth_lint::Settings) -> bool {
     berth_lint::registry::all().any(|e| e.meta.code.starts_with("BR1") && settings.enables(e.meta))
 }
 
 /// BuildKit reads bytes; invalid UTF-8 is replaced, a UTF-8 BOM kept for the parser.
-fn decode(bytes: Vec<u8>) -> String {
+/// Also tells whether the text is exactly the bytes (valid UTF-8): only then may fixes
+/// be written back.
+fn decode(bytes: Vec<u8>) -> (String, bool) {
     match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        Ok(s) => (s, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
     }
 }
 

@@ -109,21 +109,30 @@ impl Fix {
 
     /// Applies the edits to `source` (edits must not overlap).
     pub fn apply(&self, source: &str) -> String {
-        let mut edits: Vec<&Edit> = self.edits.iter().collect();
-        edits.sort_by_key(|e| e.span.start);
-        let mut out = String::with_capacity(source.len());
-        let mut at = 0;
-        for edit in edits {
-            if edit.span.start < at || edit.span.end > source.len() {
-                continue;
-            }
-            out.push_str(&source[at..edit.span.start]);
-            out.push_str(&edit.replacement);
-            at = edit.span.end;
-        }
-        out.push_str(&source[at..]);
-        out
+        apply_edits(source, &self.edits)
     }
+}
+
+/// `source` with `edits` applied in order of position; an edit that overlaps an earlier
+/// one, or does not fall on character boundaries of `source`, is skipped.
+pub(crate) fn apply_edits(source: &str, edits: &[Edit]) -> String {
+    let mut edits: Vec<&Edit> = edits.iter().collect();
+    edits.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(source.len());
+    let mut at = 0;
+    for edit in edits {
+        let on_text = edit.span.end <= source.len()
+            && source.is_char_boundary(edit.span.start)
+            && source.is_char_boundary(edit.span.end);
+        if edit.span.start < at || !on_text {
+            continue;
+        }
+        out.push_str(&source[at..edit.span.start]);
+        out.push_str(&edit.replacement);
+        at = edit.span.end;
+    }
+    out.push_str(&source[at..]);
+    out
 }
 
 /// One finding.

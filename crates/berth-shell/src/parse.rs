@@ -116,6 +116,36 @@ impl Builder {
         }
     }
 
+    /// How long the lists are now, for [`Builder::remap_since`].
+    fn mark(&self) -> [usize; 3] {
+        [self.commands.len(), self.pipes.len(), self.heredocs.len()]
+    }
+
+    /// Move the span of everything added since `mark` through `place`.
+    fn remap_since(&mut self, mark: [usize; 3], place: impl Fn(Span) -> Span) {
+        for command in &mut self.commands[mark[0]..] {
+            command.span = place(command.span);
+            let targets = command
+                .redirects
+                .iter_mut()
+                .filter_map(|r| r.target.as_mut());
+            for word in command
+                .assignments
+                .iter_mut()
+                .chain(&mut command.words)
+                .chain(targets)
+            {
+                word.span = place(word.span);
+            }
+        }
+        for pipe in &mut self.pipes[mark[1]..] {
+            *pipe = place(*pipe);
+        }
+        for heredoc in &mut self.heredocs[mark[2]..] {
+            heredoc.span = heredoc.span.map(&place);
+        }
+    }
+
     /// Reserve the slot of a command so that it precedes the commands of its arguments.
     pub(crate) fn reserve(&mut self) -> usize {
         self.commands.push(Command::default());
@@ -168,6 +198,7 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     if redirect_number_overflows(text) {
         return Err("file descriptor number before a redirection is too large".to_string());
     }
+    let text = with_here_documents_closed(text);
     let options = brush_parser::ParserOptions::default();
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options);
@@ -180,11 +211,45 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     }
 }
 
+/// The text as handed to brush-parser: when it holds a here-document operator, it is
+/// made to end with a newline that is not escaped.
+///
+/// brush-parser 0.4 loops forever, pushing tokens until memory runs out, when the input
+/// ends while a here-document whose tag reads as empty (`<<"" `, or blanks inside `$(`)
+/// still waits for the newline that starts its body (found by the `shell` fuzz target,
+/// e.g. `a <<$(  #`). A final unescaped newline always moves it on to the body, and the
+/// body then ends at the end of input. A script means the same with or without a trailing
+/// newline, so nothing else changes. A text ending in a lone backslash is left as it is:
+/// brush rejects the dangling escape before it looks at here-documents.
+fn with_here_documents_closed(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("<<") {
+        return text.into();
+    }
+    let body = text.strip_suffix('\n');
+    let escaped = |before: &str| before.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1;
+    match body {
+        Some(before) if !escaped(before) => text.into(),
+        Some(_) => format!("{text}\n").into(),
+        None if escaped(text) => text.into(),
+        None => format!("{text}\n").into(),
+    }
+}
+
+/// brush's text of a word and the written one agree up to the first command
+/// substitution, which both open at the same place: the difference lies inside it.
+fn differs_inside_substitution(brush: &str, written: &str) -> bool {
+    let opener = |text: &str| text.find("$(").into_iter().chain(text.find('`')).min();
+    match opener(brush) {
+        Some(at) => opener(written) == Some(at) && brush[..at] == written[..at],
+        None => false,
+    }
+}
+
 /// A here-document operator (`<<`, `<<-`) whose tag is missing: only blanks follow it,
-/// up to a carriage return or the end of the text. brush-parser 0.4 then reads an empty
-/// tag and, in some contexts (`<<\r\t`, `<<\r>\t`, `$($($( <<-  `), loops forever
-/// pushing tokens until memory runs out (found by the `shell` fuzz target). Such a
-/// here-document is unterminated anyway, so the text goes to the fallback tokenizer.
+/// up to a carriage return or the end of the text. That is a syntax error in any shell,
+/// but brush-parser 0.4 takes the carriage return (or nothing) as the tag, and before the
+/// closing newline of [`with_here_documents_closed`] such text (`<<\r\t`, `$($($( <<-  `)
+/// made it loop until memory ran out. Such text goes to the fallback tokenizer.
 fn here_tag_is_missing(text: &str) -> bool {
     text.match_indices("<<").any(|(at, _)| {
         let after = text.as_bytes()[at + 2..]
@@ -366,6 +431,24 @@ impl Walker<'_, '_> {
         )
     }
 
+    /// `( ( list ) )` read back as the subshells it is. brush-parser 0.4 takes any `(`
+    /// followed by `(` for an arithmetic command, but the shell (and ShellCheck) only
+    /// does so when the two are adjacent: with a blank between them they open two
+    /// subshells, whose commands the lint rules must see. `None` for real `(( ... ))`.
+    fn nested_subshells(&mut self, span: Span) -> Option<Node> {
+        let (start, end) = (span.start - self.base, span.end - self.base);
+        let source = self.text.get(start..end)?;
+        let inner = source.strip_prefix('(')?.strip_suffix(')')?;
+        if !inner.starts_with([' ', '\t', '\n']) {
+            return None;
+        }
+        // The inner text is shorter than the outer, so this recursion ends.
+        let (list, _) = self
+            .builder
+            .fragment(inner, self.base + start + 1, self.depth);
+        Some(Node::Subshell(list))
+    }
+
     /// A command node and the span it covers (when known).
     fn command(&mut self, command: &ast::Command) -> (Node, Option<Span>) {
         match command {
@@ -391,7 +474,11 @@ impl Walker<'_, '_> {
     fn compound(&mut self, compound: &ast::CompoundCommand) -> (Node, Option<Span>) {
         use ast::CompoundCommand as C;
         match compound {
-            C::Arithmetic(a) => (Node::Test, Some(self.source_span(&a.loc))),
+            C::Arithmetic(a) => {
+                let span = self.source_span(&a.loc);
+                let node = self.nested_subshells(span).unwrap_or(Node::Test);
+                (node, Some(span))
+            }
             C::ArithmeticForClause(f) => {
                 let body = self.list(&f.body.list);
                 (Node::Compound(vec![body]), Some(self.source_span(&f.loc)))
@@ -451,8 +538,50 @@ impl Walker<'_, '_> {
     }
 
     fn word(&mut self, w: &ast::Word, id: usize) -> Word {
-        let span = self.span(&w.loc).unwrap_or_else(|| self.find(&w.value));
-        self.builder.word(&w.value, span, id, self.depth)
+        let span = match self.span(&w.loc) {
+            Some(span) => self.confirm(span, &w.value),
+            None => self.find(&w.value),
+        };
+        let (start, end) = (span.start - self.base, span.end - self.base);
+        let written = match self.text.get(start..end) {
+            Some(written) if written != w.value => written,
+            _ => return self.builder.word(&w.value, span, id, self.depth),
+        };
+        if differs_inside_substitution(&w.value, written) {
+            // Inside `$( )` brush's text drops comments and rewrites blanks; the written
+            // text means the same there, and places the commands inside exactly.
+            return self.builder.word(written, span, id, self.depth);
+        }
+        // Otherwise (brush dropped a line continuation) the value is read from brush's
+        // text as before, and what it finds inside is kept within the word's span, on
+        // character boundaries of the text.
+        let mark = self.builder.mark();
+        let word = self.builder.word(&w.value, span, id, self.depth);
+        let snap = |at: usize| {
+            let mut local = at.clamp(span.start, span.end) - self.base;
+            while !self.text.is_char_boundary(local) {
+                local -= 1;
+            }
+            self.base + local
+        };
+        self.builder
+            .remap_since(mark, |s| Span::new(snap(s.start), snap(s.end)));
+        word
+    }
+
+    /// The span brush gave a word, checked against the text. After a line continuation
+    /// or a comment brush-parser 0.4 can report a position some bytes before the word
+    /// (`  git` for `git`); the word is then looked for from there on. When it is not
+    /// found (brush dropped a `\` and newline from its text), the reported span stays.
+    fn confirm(&self, span: Span, raw: &str) -> Span {
+        let start = span.start - self.base;
+        if raw.is_empty() || self.text.get(start..span.end - self.base) == Some(raw) {
+            return span;
+        }
+        match self.text.get(start..).and_then(|rest| rest.find(raw)) {
+            Some(p) => Span::new(span.start + p, span.start + p + raw.len()),
+            None => span,
+        }
     }
 
     /// Best-effort span of a word brush gave no location for.
@@ -584,6 +713,64 @@ mod tests {
             assert!(Script::parse(text).parse_error().is_some());
         }
         assert_eq!(names("cat <<EOF\nx\nEOF\necho done"), ["cat", "echo"]);
+    }
+
+    #[test]
+    fn here_document_left_open_at_the_end_does_not_hang_the_shell_parser() {
+        // brush-parser 0.4 looped without end on each of these (found by the `shell` fuzz
+        // target): the input ends before the newline after a here-document with an empty tag.
+        assert_eq!(names("cat <<\"\" "), ["cat"]);
+        assert_eq!(names("cat <<'' ; echo x"), ["cat", "echo"]);
+        assert_eq!(names("a <<\"\" \\\n\\\n"), ["a"]);
+        for text in [
+            "a <<$(  #",
+            "echo $(cat << \"\" ",
+            "echo $(cat <<\"\" \\\n",
+            "execB<\u{2}<$($(6<<<<<$(\"\0$((      #",
+        ] {
+            assert!(
+                Script::parse_strict(text).parse_error().is_some(),
+                "{text:?}"
+            );
+        }
+        // A dangling backslash is still rejected as it was, and a here-document that ends
+        // at the end of input without a newline still parses.
+        assert!(Script::parse_strict("cat <<\"\" \\")
+            .parse_error()
+            .is_some());
+        assert_eq!(names("cat <<EOF\nx\nEOF"), ["cat"]);
+        assert!(Script::parse_strict("cat <<EOF\nx\nEOF").fully_parsed());
+    }
+
+    #[test]
+    fn commands_inside_a_substitution_with_comments_are_placed_where_written() {
+        // brush-parser 0.4 drops the comments from its text of the word; the commands
+        // inside were placed by that shorter text, off the written one (fuzz target `shell`).
+        let text = "echo \"$(x <é # é;\n;;#>($(>\n:#éé)\"";
+        let script = Script::parse(text);
+        let placed: Vec<(&str, &str)> = script
+            .all_commands()
+            .iter()
+            .flat_map(|c| &c.words)
+            .filter(|w| w.literal)
+            .map(|w| (w.value.as_str(), w.span.text(text)))
+            .collect();
+        assert!(placed.contains(&("x", "x")), "{placed:?}");
+        assert!(placed.contains(&(":#éé", ":#éé")), "{placed:?}");
+    }
+
+    #[test]
+    fn parentheses_with_a_blank_between_open_subshells_not_arithmetic() {
+        assert_eq!(names("( ( echo hi ) )"), ["echo"]);
+        assert_eq!(
+            names("( ( ( apt-get update ) ) ) && ( (ls) )"),
+            ["apt-get", "ls"]
+        );
+        assert!(names("(( i = 1 + 2 ))").is_empty());
+        assert!(names("((echo hi))").is_empty());
+        let script = Script::parse("( ( echo hi ) )");
+        let echo = script.commands().next().expect("echo");
+        assert_eq!(echo.span.text(script.text()), "echo hi");
     }
 
     #[test]

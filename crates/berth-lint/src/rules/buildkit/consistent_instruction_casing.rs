@@ -1,6 +1,7 @@
 use berth_syntax::Keyword;
 
 use crate::context::LintContext;
+use crate::diagnostic::Fix;
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -69,11 +70,17 @@ impl Rule for ConsistentInstructionCasing {
                 (*word == word.to_uppercase(), "uppercase", word.to_uppercase())
             };
             if !fits {
+                let fix = Fix::replace(
+                    format!("Write `{fixed}`"),
+                    instruction.keyword_span,
+                    fixed.clone(),
+                );
                 ctx.report(
                     instruction.keyword_span,
                     format!("Command '{word}' should match the case of the command majority ({casing})"),
                 )
-                .help(format!("write `{fixed}`"));
+                .help(format!("write `{fixed}`"))
+                .fix(fix);
             }
         }
     }

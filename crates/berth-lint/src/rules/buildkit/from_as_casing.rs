@@ -1,6 +1,7 @@
 use berth_syntax::{Instruction, Keyword};
 
 use crate::context::LintContext;
+use crate::diagnostic::Fix;
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -47,11 +48,17 @@ impl Rule for FromAsCasing {
             return;
         };
         if as_word != expected {
+            let fix = Fix::replace(
+                format!("Write `{expected}`"),
+                instruction.args[1].span,
+                expected.clone(),
+            );
             ctx.report(
                 instruction.span,
                 format!("'{as_word}' and '{from}' keywords' casing do not match"),
             )
-            .help(format!("write `{expected}`"));
+            .help(format!("write `{expected}`"))
+            .fix(fix);
         }
     }
 }

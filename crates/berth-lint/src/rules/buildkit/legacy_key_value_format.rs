@@ -1,6 +1,7 @@
-use berth_syntax::{Command, Instruction};
+use berth_syntax::{Command, Instruction, KeyValue, Span};
 
 use crate::context::LintContext;
+use crate::diagnostic::Fix;
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -45,13 +46,40 @@ impl Rule for LegacyKeyValueFormat {
         };
         let name = &instruction.keyword_text;
         for pair in pairs.iter().filter(|p| p.legacy) {
-            ctx.report(
-                instruction.span,
-                format!("\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"),
-            )
-            .help(format!("write `{name} {}=\"...\"`", pair.key));
+            let fix = key_value_fix(pair, ctx.source());
+            let finding = ctx
+                .report(
+                    instruction.span,
+                    format!("\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"),
+                )
+                .help(format!("write `{name} {}=\"...\"`", pair.key));
+            if let Some(fix) = fix {
+                finding.fix(fix);
+            }
         }
     }
+}
+
+/// `key value` rewritten as `key=value`, or `key="a value"` when it has blanks. The
+/// legacy value is the rest of the instruction read as one word; quoted in double quotes
+/// it reads the same unless it holds quotes or backslashes (escapes and line
+/// continuations read differently there), and then no fix is offered.
+fn key_value_fix(pair: &KeyValue, source: &str) -> Option<Fix> {
+    let written = source.get(pair.value_span.start..pair.value_span.end)?;
+    if written.is_empty() || written.contains(['"', '\'', '\\', '\n']) {
+        return None;
+    }
+    let value = if written.contains([' ', '\t']) {
+        format!("=\"{written}\"")
+    } else {
+        format!("={written}")
+    };
+    let separator_and_value = Span::new(pair.key_span.end, pair.value_span.end);
+    Some(Fix::replace(
+        format!("Write `{}{value}`", pair.key),
+        separator_and_value,
+        value,
+    ))
 }
 
 #[cfg(test)]
@@ -66,6 +94,11 @@ mod tests {
             fail: [
                 "FROM alpine\nENV APP_HOME /srv/app\n",
                 "FROM alpine\nLABEL maintainer me\n",
+                // Fixed with quotes around a value with blanks; none offered when the
+                // value holds quotes or a continuation (they read differently in quotes).
+                "FROM alpine\nENV GREETING hello $USER world\n",
+                "FROM alpine\nENV MSG \"it's\" fine\n",
+                "FROM alpine\nENV LIST a \\\n  b\n",
             ],
         );
     }

@@ -37,11 +37,16 @@ impl Rule for MaintainerDeprecated {
         if !super::phase::parse_phase_visits(ctx) {
             return;
         }
-        ctx.report(
-            instruction.span,
-            "Maintainer instruction is deprecated in favor of using label",
-        )
-        .help("use `LABEL org.opencontainers.image.authors=\"...\"`");
+        let fix = crate::fix::maintainer_as_label(instruction, ctx.source());
+        let finding = ctx
+            .report(
+                instruction.span,
+                "Maintainer instruction is deprecated in favor of using label",
+            )
+            .help("use `LABEL org.opencontainers.image.authors=\"...\"`");
+        if let Some(fix) = fix {
+            finding.fix(fix);
+        }
     }
 }
 

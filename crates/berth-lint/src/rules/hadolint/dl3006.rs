@@ -43,17 +43,18 @@ impl Rule for Dl3006 {
         let Some(from) = FromParts::of(instruction).filter(|_| !ctx.in_onbuild()) else {
             return;
         };
-        if let Some((alias, _)) = from.alias {
-            self.aliases.insert(alias.to_string());
-        }
         let image = ImageRef::parse_from(from.image);
         let untagged = image.tag.is_none() && image.digest.is_none();
+        // Only stages named before this FROM count: `FROM gcc AS gcc` pulls the image.
         if untagged
             && image.name != "scratch"
             && !image.name.starts_with('$')
             && !self.aliases.contains(image.name)
         {
             ctx.report(from.image_span, "Always tag the version of an image explicitly");
+        }
+        if let Some((alias, _)) = from.alias {
+            self.aliases.insert(alias.to_string());
         }
     }
 }
@@ -213,6 +214,8 @@ mod tests {
                 "FROM golang:1.9.3-alpine3.7 AS build\nRUN foo\nFROM node as unit-test\nRUN bar\n",
                 "ARG X=1\nFROM img${X}\n",
                 "FROM my.registry:5000/team/image\n",
+                "FROM gcc AS gcc\n",
+                "FROM r.example.co/osquery AS osquery\n",
             ],
         );
     }

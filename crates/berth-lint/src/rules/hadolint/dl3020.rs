@@ -1,4 +1,4 @@
-use berth_syntax::{Command, Instruction, Span};
+use berth_syntax::{Add, Command, Instruction, Span};
 
 use crate::context::LintContext;
 use crate::diagnostic::Fix;
@@ -51,11 +51,33 @@ impl Rule for Dl3020 {
             .collect();
         if let Some(first) = plain.first() {
             let span = Span::new(first.start, plain.last().unwrap_or(first).end);
-            ctx.report(span, "Use COPY instead of ADD for files and folders")
-                .help("`COPY` copies files and folders without unpacking or downloading anything")
-                .fix(Fix::replace("Replace ADD with COPY", instruction.keyword_span, "COPY").unsafe_());
+            let finding = ctx
+                .report(span, "Use COPY instead of ADD for files and folders")
+                .help("`COPY` copies files and folders without unpacking or downloading anything");
+            if copy_reads_the_same(add) {
+                finding.fix(
+                    Fix::replace("Replace ADD with COPY", instruction.keyword_span, "COPY")
+                        .unsafe_(),
+                );
+            }
         }
     }
+}
+
+/// Whether `COPY` would accept this `ADD` as written and copy the same named paths: every
+/// source a plain local path (no URL or git remote, no variable that could hold one, no
+/// wildcard that could match an archive ADD would unpack) and no ADD-only flag. Still
+/// unsafe: a named file may be an archive without an archive suffix.
+fn copy_reads_the_same(add: &Add) -> bool {
+    let plain_path = |path: &str| {
+        let remote = path.contains("://") || path.starts_with("git@");
+        let may_vary = path.contains(['$', '*', '?', '[', '<']);
+        !(is_archive(path) || remote || may_vary)
+    };
+    add.sources.iter().all(|s| plain_path(&s.path))
+        && add.checksum.is_none()
+        && add.keep_git_dir.is_none()
+        && add.unpack.is_none()
 }
 
 /// Archive suffixes `ADD` unpacks (hadolint's list; also used by DL3010).
@@ -96,6 +118,11 @@ mod tests {
                 "ADD \"file.zip\" /usr/src/app/\n",
                 "FROM a\nADD --chown=1:1 a.tgz src/ /app/\n",
                 "FROM a\nADD git@github.com:moby/buildkit.git /src\n",
+                // No fix: COPY cannot download, and `$URL` or `fil*` may name a URL or an
+                // archive that ADD would fetch or unpack.
+                "FROM a\nADD https://example.com/a.tgz notes.txt /opt/\n",
+                "FROM a\nADD $URL /opt/\n",
+                "FROM a\nADD context/fil* /opt/\n",
             ],
         );
     }

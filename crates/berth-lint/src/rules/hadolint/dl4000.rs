@@ -33,8 +33,13 @@ crate::declare_rule! {
 impl Rule for Dl4000 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
         if !ctx.in_onbuild() {
-            ctx.report(instruction.keyword_span, "MAINTAINER is deprecated")
+            let fix = crate::fix::maintainer_as_label(instruction, ctx.source());
+            let finding = ctx
+                .report(instruction.keyword_span, "MAINTAINER is deprecated")
                 .help("use `LABEL org.opencontainers.image.authors=\"...\"` instead");
+            if let Some(fix) = fix {
+                finding.fix(fix);
+            }
         }
     }
 }
