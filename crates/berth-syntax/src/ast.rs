@@ -146,70 +146,30 @@ impl Keyword {
 
     /// The known keyword `text` spells (case-insensitive), without allocating.
     ///
-    /// Runs once per instruction, so it compares whole words at once: the bytes are
-    /// packed into an integer with bit 5 cleared (`b & 0xDF`). As every keyword is
-    /// made of upper-case ASCII letters `L`, `b & 0xDF == L` holds exactly for
-    /// `b == L` and `b == L | 0x20` (its lower case), so equal packed words mean the
-    /// same word up to ASCII case, as the byte-wise case-folding comparison did.
+    /// Runs once per instruction: the length and the first letter leave at most two
+    /// candidates, each compared byte by byte ignoring ASCII case.
     pub(crate) fn known(text: &str) -> Option<Keyword> {
-        /// `word` packed little-endian with bit 5 of every byte cleared: its first
-        /// 8 bytes, then the rest (two `u64`s: cheaper to build than a `u128`).
-        const fn pack(word: &[u8]) -> (u64, u64) {
-            let (mut lo, mut hi) = (0u64, 0u64);
-            let mut i = 0;
-            while i < word.len() {
-                let b = (word[i] & 0xDF) as u64;
-                if i < 8 {
-                    lo |= b << (8 * i);
-                } else {
-                    hi |= b << (8 * (i - 8));
-                }
-                i += 1;
-            }
-            (lo, hi)
-        }
-        const ADD: (u64, u64) = pack(b"ADD");
-        const ARG: (u64, u64) = pack(b"ARG");
-        const CMD: (u64, u64) = pack(b"CMD");
-        const ENV: (u64, u64) = pack(b"ENV");
-        const RUN: (u64, u64) = pack(b"RUN");
-        const COPY: (u64, u64) = pack(b"COPY");
-        const FROM: (u64, u64) = pack(b"FROM");
-        const USER: (u64, u64) = pack(b"USER");
-        const LABEL: (u64, u64) = pack(b"LABEL");
-        const SHELL: (u64, u64) = pack(b"SHELL");
-        const EXPOSE: (u64, u64) = pack(b"EXPOSE");
-        const VOLUME: (u64, u64) = pack(b"VOLUME");
-        const ONBUILD: (u64, u64) = pack(b"ONBUILD");
-        const WORKDIR: (u64, u64) = pack(b"WORKDIR");
-        const ENTRYPOINT: (u64, u64) = pack(b"ENTRYPOINT");
-        const MAINTAINER: (u64, u64) = pack(b"MAINTAINER");
-        const STOPSIGNAL: (u64, u64) = pack(b"STOPSIGNAL");
-        const HEALTHCHECK: (u64, u64) = pack(b"HEALTHCHECK");
-        let word = text.as_bytes();
-        // Lengths 3 to 11 only (also keeps the packing within two words).
-        if !(3..=11).contains(&word.len()) {
-            return None;
-        }
-        Some(match (word.len(), pack(word)) {
-            (3, ADD) => Keyword::Add,
-            (3, ARG) => Keyword::Arg,
-            (3, CMD) => Keyword::Cmd,
-            (3, ENV) => Keyword::Env,
-            (3, RUN) => Keyword::Run,
-            (4, COPY) => Keyword::Copy,
-            (4, FROM) => Keyword::From,
-            (4, USER) => Keyword::User,
-            (5, LABEL) => Keyword::Label,
-            (5, SHELL) => Keyword::Shell,
-            (6, EXPOSE) => Keyword::Expose,
-            (6, VOLUME) => Keyword::Volume,
-            (7, ONBUILD) => Keyword::Onbuild,
-            (7, WORKDIR) => Keyword::Workdir,
-            (10, ENTRYPOINT) => Keyword::Entrypoint,
-            (10, MAINTAINER) => Keyword::Maintainer,
-            (10, STOPSIGNAL) => Keyword::Stopsignal,
-            (11, HEALTHCHECK) => Keyword::Healthcheck,
+        let w = text.as_bytes();
+        let is = |keyword: &str| w.eq_ignore_ascii_case(keyword.as_bytes());
+        Some(match (w.len(), w.first()?.to_ascii_uppercase()) {
+            (3, b'A') if is("ADD") => Keyword::Add,
+            (3, b'A') if is("ARG") => Keyword::Arg,
+            (3, b'C') if is("CMD") => Keyword::Cmd,
+            (3, b'E') if is("ENV") => Keyword::Env,
+            (3, b'R') if is("RUN") => Keyword::Run,
+            (4, b'C') if is("COPY") => Keyword::Copy,
+            (4, b'F') if is("FROM") => Keyword::From,
+            (4, b'U') if is("USER") => Keyword::User,
+            (5, b'L') if is("LABEL") => Keyword::Label,
+            (5, b'S') if is("SHELL") => Keyword::Shell,
+            (6, b'E') if is("EXPOSE") => Keyword::Expose,
+            (6, b'V') if is("VOLUME") => Keyword::Volume,
+            (7, b'O') if is("ONBUILD") => Keyword::Onbuild,
+            (7, b'W') if is("WORKDIR") => Keyword::Workdir,
+            (10, b'E') if is("ENTRYPOINT") => Keyword::Entrypoint,
+            (10, b'M') if is("MAINTAINER") => Keyword::Maintainer,
+            (10, b'S') if is("STOPSIGNAL") => Keyword::Stopsignal,
+            (11, b'H') if is("HEALTHCHECK") => Keyword::Healthcheck,
             _ => return None,
         })
     }
@@ -430,8 +390,8 @@ mod tests {
                 })
                 .collect();
             words.push(mixed);
-            // Near misses: one more byte (a space and NUL pack like nothing), one less,
-            // bytes that equal a letter once bit 5 is cleared, non-ASCII.
+            // Near misses: one more byte, one less, bytes that equal a letter once
+            // bit 5 is cleared, non-ASCII.
             words.push(format!("{k} "));
             words.push(format!("{k}\0"));
             words.push(k[1..].to_string());

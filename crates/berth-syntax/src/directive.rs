@@ -52,6 +52,13 @@ pub(crate) struct DirectiveParser {
 
 impl DirectiveParser {
     /// Look at one line (left-trimmed, starting at offset `at` of the source `src`).
+    /// False once a line ended the directive block: the scanner then skips
+    /// [`DirectiveParser::parse_line`] for the rest of the file's lines.
+    #[inline]
+    pub(crate) fn active(&self) -> bool {
+        !self.done
+    }
+
     /// Returns the directive, nothing (and possibly switches itself off), or the
     /// duplicate error.
     pub(crate) fn parse_line(

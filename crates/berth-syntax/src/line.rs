@@ -99,9 +99,23 @@ pub(crate) struct LineError {
 }
 
 fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
-    let sub = &s[r.clone()];
-    let start = r.start + (sub.len() - sub.trim_start_matches(is_space).len());
-    let end = r.start + sub.trim_end_matches(is_space).len();
+    // Bytes first (ASCII whitespace: `\t` to `\r` and the space), Unicode only from a
+    // non-ASCII byte on: this runs twice for every instruction.
+    let b = s.as_bytes();
+    let mut start = r.start;
+    while start < r.end && matches!(b[start], b'\t'..=b'\r' | b' ') {
+        start += 1;
+    }
+    if start < r.end && b[start] >= 0x80 {
+        start = r.end - s[start..r.end].trim_start_matches(is_space).len();
+    }
+    let mut end = r.end;
+    while end > start && matches!(b[end - 1], b'\t'..=b'\r' | b' ') {
+        end -= 1;
+    }
+    if end > start && b[end - 1] >= 0x80 {
+        end = start + s[start..end].trim_end_matches(is_space).len();
+    }
     if start >= end {
         start..start
     } else {
@@ -110,17 +124,6 @@ fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
 }
 
 impl LineNode {
-    /// An empty node with room for the words of nearly every instruction, so that
-    /// the scanner's one node per file does not grow step by step.
-    pub(crate) fn with_capacity() -> LineNode {
-        LineNode {
-            flags: Vec::with_capacity(4),
-            args: Vec::with_capacity(16),
-            words: Vec::with_capacity(16),
-            ..LineNode::default()
-        }
-    }
-
     /// Empty the node for the next line, keeping the vectors' capacity.
     pub(crate) fn clear(&mut self) {
         self.keyword = 0..0;
@@ -639,6 +642,38 @@ mod tests {
         let flags: Vec<_> = flags.into_iter().map(|f| f.0.text(s).to_string()).collect();
         assert_eq!(flags, ["--from=a", "--x=y z"]);
         assert_eq!(&s[rest], " --not b");
+    }
+
+    #[test]
+    fn trimming_ranges_matches_unicode_trimming() {
+        let texts = [
+            "",
+            " ",
+            "\t\x0b\x0c\r\n ",
+            "a",
+            " a ",
+            "\u{a0}a\u{85}",
+            " \u{3000} x y \u{2028}\t",
+            "\u{e9}",
+            " \u{e9} ",
+            "\u{a0}\u{a0}",
+            "x\u{a0} \u{a0}",
+            "\x1c a \x1f",
+        ];
+        for text in texts {
+            let sub = text;
+            let start = sub.len() - sub.trim_start_matches(is_space).len();
+            let end = sub.trim_end_matches(is_space).len();
+            let want = if start >= end {
+                start..start
+            } else {
+                start..end
+            };
+            assert_eq!(trim_range(text, 0..text.len()), want, "{text:?}");
+        }
+        // Within a larger line.
+        let line = "RUN  \u{a0}echo hi \u{a0} ";
+        assert_eq!(&line[trim_range(line, 3..line.len())], "echo hi");
     }
 
     #[test]

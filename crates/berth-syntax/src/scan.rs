@@ -158,6 +158,37 @@ fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
     (end - 1, false)
 }
 
+/// Buffers the scanner needs for every file, kept per thread between files: they
+/// were a third of the parser's allocations on the corpus (most files are small).
+#[derive(Default)]
+struct Scratch {
+    /// Comments since the last instruction (each instruction gets an exactly sized
+    /// copy: one allocation, and none without comments).
+    prev_comment: Vec<SharedStr>,
+    /// Source ranges of the pieces of the current instruction.
+    pieces: Vec<(usize, usize)>,
+    /// The joined text of a multi-line instruction and its pieces' offsets.
+    joined: String,
+    segments: Vec<(usize, usize)>,
+    /// The parsed line.
+    node: LineNode,
+}
+
+impl Scratch {
+    /// Empty every buffer, keeping its capacity.
+    fn clear(&mut self) {
+        self.prev_comment.clear();
+        self.pieces.clear();
+        self.joined.clear();
+        self.segments.clear();
+        self.node.clear();
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
 struct Builder<'s> {
     src: &'s str,
     /// `src` as a shared buffer, for the tokens that are slices of it.
@@ -209,18 +240,51 @@ impl<'s> Builder<'s> {
             too_long: None,
             line_starts,
         };
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.scan(&mut lines, &mut scratch),
+            // Only if a parse ever ran inside another on this thread.
+            Err(_) => self.scan(&mut lines, &mut Scratch::default()),
+        });
+        if self.file.instructions.is_empty() {
+            let at = lines.too_long.unwrap_or(src.len());
+            self.error(
+                ErrorCode::NoInstructions,
+                "file with no instructions".to_string(),
+                Span::new(at, at),
+                None,
+            );
+        }
+        // Every line, including those after a too-long line that BuildKit never reads
+        // (indexed for rendering only).
+        self.file.line_index = LineIndex::from_line_starts(std::mem::take(&mut lines.line_starts));
+        if let Some(start) = lines.too_long {
+            let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+            self.error(
+                ErrorCode::LineTooLong,
+                format!("dockerfile line greater than max allowed size of {MAX_LINE_LEN}"),
+                Span::new(start, end),
+                None,
+            );
+            self.file.nodes.push(Node {
+                kind: NodeKind::Unparsed,
+                span: Span::new(start, src.len()),
+            });
+        }
+    }
+
+    /// BuildKit's line loop: directives, comments, blank lines and instructions
+    /// (with their continuation lines and heredoc bodies), into `self.file`.
+    fn scan(&mut self, lines: &mut Lines<'_>, scratch: &mut Scratch) {
+        let src = self.src;
         let mut dirs = DirectiveParser::default();
-        // Comments since the last instruction, reused; each instruction gets an exactly
-        // sized copy (one allocation, and none without comments).
-        let mut prev_comment: Vec<SharedStr> = Vec::with_capacity(16);
-        // Source ranges of the pieces of the current instruction, reused.
-        // (Sized for the usual long RUN so that they are allocated once per file.)
-        let mut pieces: Vec<(usize, usize)> = Vec::with_capacity(32);
-        // The joined text of a multi-line instruction and its pieces' offsets, reused.
-        let mut joined = String::new();
-        let mut segments: Vec<(usize, usize)> = Vec::with_capacity(32);
-        // The parsed line, reused so its vectors are allocated once per file.
-        let mut node = LineNode::with_capacity();
+        scratch.clear();
+        let Scratch {
+            prev_comment,
+            pieces,
+            joined,
+            segments,
+            node,
+        } = scratch;
         while let Some(line) = lines.next() {
             let mut start = line.start;
             if start == 0 && src.starts_with('\u{feff}') {
@@ -236,7 +300,12 @@ impl<'s> Builder<'s> {
             let comment = trimmed.starts_with('#');
             let node_span = Span::new(start, line.end);
 
-            match dirs.parse_line(trimmed, t_start, self.buf) {
+            let directive = if dirs.active() {
+                dirs.parse_line(trimmed, t_start, self.buf)
+            } else {
+                Ok(None)
+            };
+            match directive {
                 Ok(Some(d)) => {
                     if d.name == "escape" {
                         match d.value.as_str() {
@@ -336,7 +405,7 @@ impl<'s> Builder<'s> {
                 joined.clear();
                 joined.reserve(pieces.iter().map(|&(a, z)| z - a).sum());
                 segments.clear();
-                for &(a, z) in &pieces {
+                for &(a, z) in pieces.iter() {
                     segments.push((joined.len(), a));
                     joined.push_str(&src[a..z]);
                 }
@@ -344,12 +413,12 @@ impl<'s> Builder<'s> {
                     buf: Cow::Owned(Arc::from(joined.as_str())),
                     range: 0..joined.len(),
                     base: t_start,
-                    segments: &segments,
+                    segments,
                 }
             };
             let text = logical.text();
             let index = self.file.instructions.len();
-            let err = node_from_line(text, 0..text.len(), self.file.escape, &mut node);
+            let err = node_from_line(text, 0..text.len(), self.file.escape, node);
             let mut failed = false;
             if let Some(err) = err {
                 failed = true;
@@ -360,7 +429,7 @@ impl<'s> Builder<'s> {
                 .sub
                 .as_deref()
                 .filter(|_| node.known == Some(Keyword::Onbuild))
-                .unwrap_or(&node);
+                .unwrap_or(node);
             let heredoc_ok = matches!(
                 target.known,
                 Some(Keyword::Run | Keyword::Copy | Keyword::Add)
@@ -430,10 +499,10 @@ impl<'s> Builder<'s> {
                 span: Span::new(start, last.end),
             });
             let mut comments = Vec::with_capacity(prev_comment.len());
-            comments.append(&mut prev_comment);
+            comments.append(prev_comment);
             let mut ins = instruction(
                 &logical,
-                &mut node,
+                node,
                 Extent {
                     start_line,
                     end_line: lines.count,
@@ -446,31 +515,8 @@ impl<'s> Builder<'s> {
             ins.original = logical.into_original();
             self.file.instructions.push(ins);
         }
-        if self.file.instructions.is_empty() {
-            let at = lines.too_long.unwrap_or(src.len());
-            self.error(
-                ErrorCode::NoInstructions,
-                "file with no instructions".to_string(),
-                Span::new(at, at),
-                None,
-            );
-        }
-        // Every line, including those after a too-long line that BuildKit never reads
-        // (indexed for rendering only).
-        self.file.line_index = LineIndex::from_line_starts(std::mem::take(&mut lines.line_starts));
-        if let Some(start) = lines.too_long {
-            let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-            self.error(
-                ErrorCode::LineTooLong,
-                format!("dockerfile line greater than max allowed size of {MAX_LINE_LEN}"),
-                Span::new(start, end),
-                None,
-            );
-            self.file.nodes.push(Node {
-                kind: NodeKind::Unparsed,
-                span: Span::new(start, src.len()),
-            });
-        }
+        // Nothing of this file may stay behind (the comments hold its text).
+        scratch.clear();
     }
 
     /// `text`, a slice of the source, as a [`SharedStr`].
