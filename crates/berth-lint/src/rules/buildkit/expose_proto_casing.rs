@@ -31,6 +31,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [],
         summary: "Protocol in EXPOSE instruction should be lowercase",
+        fix: Safe,
     }
 }
 

@@ -29,6 +29,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [From],
         summary: "Stage names should be lowercase",
+        fix: Safe,
     }
 }
 

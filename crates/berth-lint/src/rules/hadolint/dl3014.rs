@@ -38,6 +38,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [Run],
         summary: "Use the -y switch with apt-get install",
+        fix: Unsafe,
     }
 }
 

@@ -39,6 +39,7 @@ crate::declare_rule! {
         severity: Info,
         kinds: [Run],
         summary: "Avoid additional packages with --no-install-recommends",
+        fix: Unsafe,
     }
 }
 

@@ -38,6 +38,7 @@ crate::declare_rule! {
         severity: Info,
         kinds: [Run],
         summary: "Use apk add --no-cache",
+        fix: Unsafe,
     }
 }
 

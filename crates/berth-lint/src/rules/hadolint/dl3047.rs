@@ -39,6 +39,7 @@ crate::declare_rule! {
         severity: Info,
         kinds: [Run],
         summary: "Avoid wget without progress bar",
+        fix: Unsafe,
     }
 }
 
