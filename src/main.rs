@@ -69,9 +69,41 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`berth rule | head`): nothing is wrong, nothing to say.
+        Err(err) if is_broken_pipe(err.as_ref()) => ExitCode::from(EXIT_OK),
         Err(err) => {
             eprintln!("berth: error: {err:#}");
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+/// Whether an error is (or wraps) a write to a closed pipe.
+fn is_broken_pipe(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        cause = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_broken_pipe;
+    use std::io;
+
+    #[test]
+    fn broken_pipes_are_recognised_and_nothing_else() {
+        let pipe: Box<dyn std::error::Error> = io::Error::from(io::ErrorKind::BrokenPipe).into();
+        assert!(is_broken_pipe(pipe.as_ref()));
+        let other: Box<dyn std::error::Error> = io::Error::from(io::ErrorKind::NotFound).into();
+        assert!(!is_broken_pipe(other.as_ref()));
+        let text: Box<dyn std::error::Error> = "cannot read".into();
+        assert!(!is_broken_pipe(text.as_ref()));
     }
 }

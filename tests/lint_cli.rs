@@ -279,6 +279,16 @@ fn fix_rewrites_files_and_reports_what_is_left() {
     let dir = project(&[("Dockerfile", messy), ("other/Dockerfile", CLEAN)]);
     let o = berth(
         dir.path(),
+        &["lint", "--no-context", "--color", "never", "."],
+        None,
+    );
+    assert!(
+        stdout(&o).contains("4 fixable with --fix (2 more with --unsafe-fixes)."),
+        "{}",
+        stdout(&o)
+    );
+    let o = berth(
+        dir.path(),
         &["lint", "--no-context", "--fix", "-f", "concise", "."],
         None,
     );

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use berth_lint::config::{self, Environment, Layer};
 use berth_lint::report::{write_report, FileReport, Format, RenderOptions};
-use berth_lint::{Diagnostic, FailureThreshold, Level, Linter, Severity};
+use berth_lint::{Applicability, Diagnostic, FailureThreshold, Level, Linter, Severity};
 use rayon::prelude::*;
 
 use super::CmdResult;
@@ -423,7 +423,23 @@ fn write_summary(linted: &[Linted], out: &mut dyn Write) -> io::Result<()> {
         plural(total, "finding"),
         parts.join(", "),
         plural(files, "file")
-    )
+    )?;
+    let fixable = |kind: Applicability| {
+        let fixes = linted
+            .iter()
+            .flat_map(|l| &l.diagnostics)
+            .filter_map(|d| d.fix.as_ref());
+        fixes.filter(|f| f.applicability == kind).count()
+    };
+    match (fixable(Applicability::Safe), fixable(Applicability::Unsafe)) {
+        (0, 0) => Ok(()),
+        (0, risky) => writeln!(out, "{risky} fixable with --fix --unsafe-fixes."),
+        (safe, 0) => writeln!(out, "{safe} fixable with --fix."),
+        (safe, risky) => writeln!(
+            out,
+            "{safe} fixable with --fix ({risky} more with --unsafe-fixes)."
+        ),
+    }
 }
 
 fn write_statistics(linted: &[Linted], out: &mut dyn Write) -> io::Result<()> {

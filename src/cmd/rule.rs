@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use berth_lint::registry;
+use berth_lint::{registry, Applicability};
 
 use super::CmdResult;
 use crate::EXIT_OK;
@@ -70,6 +70,17 @@ pub fn run(args: RuleArgs) -> CmdResult {
                     m.family.as_str(),
                     m.severity.as_str()
                 )?;
+                match m.fix {
+                    Some(Applicability::Safe) => {
+                        writeln!(out, "Fix: where it can, with `berth lint --fix`.\n")?
+                    }
+                    Some(Applicability::Unsafe) => writeln!(
+                        out,
+                        "Fix: where it can, with `berth lint --fix --unsafe-fixes` (it may \
+                         change what the build does).\n"
+                    )?,
+                    None => {}
+                }
                 out.write_all(m.docs_text().as_bytes())?;
             }
         }
@@ -84,6 +95,7 @@ fn describe(m: &berth_lint::Meta, docs: bool) -> serde_json::Value {
         "severity": m.severity.as_str(),
         "default_enabled": m.default_enabled,
         "summary": m.summary,
+        "fix": m.fix,
     });
     if docs {
         v["docs"] = serde_json::Value::String(m.docs_text());

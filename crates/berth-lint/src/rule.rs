@@ -170,6 +170,8 @@ pub struct Meta {
     pub kinds: KindSet,
     /// One line: what the rule checks ("Use COPY instead of ADD for files and folders").
     pub summary: &'static str,
+    /// The kind of fix the rule attaches where it can (`berth lint --fix`), if any.
+    pub fix: Option<crate::Applicability>,
     /// The rule's doc comment (Markdown): what it does, why, example, how to fix.
     pub docs: &'static str,
 }
@@ -258,6 +260,7 @@ macro_rules! declare_rule {
             kinds: [$($kind:ident),* $(,)?],
             summary: $summary:literal
             $(, default_enabled: $enabled:literal)?
+            $(, fix: $fix:ident)?
             $(,)?
         }
     ) => {
@@ -273,12 +276,15 @@ macro_rules! declare_rule {
                 default_enabled: $crate::declare_rule!(@enabled $($enabled)?),
                 kinds: $crate::kinds![$($kind),*],
                 summary: $summary,
+                fix: $crate::declare_rule!(@fix $($fix)?),
                 docs: concat!($($doc, "\n"),*),
             };
         }
     };
     (@enabled) => { true };
     (@enabled $enabled:literal) => { $enabled };
+    (@fix) => { None };
+    (@fix $fix:ident) => { Some($crate::Applicability::$fix) };
 }
 
 /// Declares a family's rule modules and its registry list, one line per rule:

@@ -111,6 +111,7 @@ impl RuleTest {
             );
         }
         let mut out = String::new();
+        let mut fixes_seen = 0;
         for (n, case) in self.fail.iter().enumerate() {
             let found = self.findings(case);
             assert!(
@@ -119,14 +120,44 @@ impl RuleTest {
                 self.code,
                 n + 1
             );
+            fixes_seen += self.check_fixes(case, &found, n + 1);
             let _ = writeln!(out, "── fail case {} ──", n + 1);
             out.push_str(&render(case, &found));
             out.push('\n');
         }
+        let declared = registry::find(self.code).and_then(|e| e.meta.fix);
+        assert!(
+            declared.is_none() || fixes_seen > 0 || self.fail.is_empty(),
+            "{} declares a fix but none of its fail cases gets one",
+            self.code
+        );
         (
             self.name.clone().unwrap_or_else(|| self.code.to_string()),
             out,
         )
+    }
+
+    /// Every fix is of the kind the rule declares, and applying it removes a finding of
+    /// the rule. Returns how many fixes there were.
+    fn check_fixes(&self, case: &str, found: &[Diagnostic], n: usize) -> usize {
+        let declared = registry::find(self.code).and_then(|e| e.meta.fix);
+        let fixes: Vec<_> = found.iter().filter_map(|d| d.fix.as_ref()).collect();
+        for fix in &fixes {
+            assert_eq!(
+                Some(fix.applicability),
+                declared,
+                "{}: fail case {n} has a fix of another kind than the rule declares (`fix:` in its meta)",
+                self.code
+            );
+            let fixed = fix.apply(case);
+            assert!(
+                self.findings(&fixed).len() < found.len(),
+                "{}: the fix `{}` does not resolve a finding on fail case {n}:\n{fixed}",
+                self.code,
+                fix.message
+            );
+        }
+        fixes.len()
     }
 }
 

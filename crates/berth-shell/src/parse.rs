@@ -17,6 +17,9 @@ use crate::{fallback, Command, Redirect, RedirectKind, Span, Word};
 /// and backtracking are not bounded) and goes to the fallback tokenizer.
 const MAX_PARSER_INPUT: usize = 256 * 1024;
 const MAX_PARSER_NESTING: usize = 64;
+/// The parse error of a script ShellCheck would reject for a `[` glued to a command word.
+const GLUED_BRACKET: &str =
+    "a command word starts with `[` glued to more text, which ShellCheck reads as a broken test";
 /// Deepest nesting of parentheses handed to brush-parser. With parentheses left open, its
 /// parser backtracks exponentially in their number (found by the `shell` fuzz target:
 /// 20 open parentheses take 0.2 s, 30 take minutes); 16 stays in milliseconds and is far
@@ -66,6 +69,7 @@ impl Builder {
         }
         let error = match parse_with_brush(text) {
             Ok(program) => {
+                let mark = self.mark();
                 let mut walker = Walker {
                     builder: self,
                     text,
@@ -73,7 +77,19 @@ impl Builder {
                     depth,
                     chars: CharIndex::new(text),
                 };
-                return (walker.program(&program), None);
+                let list = walker.program(&program);
+                if !self.glued_bracket_since(mark, text, base) {
+                    return (list, None);
+                }
+                // ShellCheck (hadolint's parser) rejects what brush accepted: strict
+                // parses drop it; lenient ones keep brush's reading but are not "fully
+                // parsed", since a strict parse differs.
+                self.rejected_part = true;
+                if self.fallback {
+                    return (list, None);
+                }
+                self.truncate(mark);
+                return (List::default(), Some(GLUED_BRACKET.to_string()));
             }
             Err(error) => error,
         };
@@ -119,6 +135,29 @@ impl Builder {
     /// How long the lists are now, for [`Builder::remap_since`].
     fn mark(&self) -> [usize; 3] {
         [self.commands.len(), self.pipes.len(), self.heredocs.len()]
+    }
+
+    /// Drop everything added since `mark`.
+    fn truncate(&mut self, mark: [usize; 3]) {
+        self.commands.truncate(mark[0]);
+        self.pipes.truncate(mark[1]);
+        self.heredocs.truncate(mark[2]);
+    }
+
+    /// Whether a command added since `mark` is named by a word that opens with `[` glued
+    /// to more text (`[Net.ServicePointManager]::SecurityProtocol = ...`, PowerShell).
+    /// ShellCheck reads a leading `[` as a test and gives up on the script (SC1035 then a
+    /// parse error), so hadolint sees no commands in it; brush takes it for a glob.
+    fn glued_bracket_since(&self, mark: [usize; 3], text: &str, base: usize) -> bool {
+        self.commands[mark[0]..].iter().any(|c| {
+            let Some(first) = c.words.first() else {
+                return false;
+            };
+            let written = text
+                .get(first.span.start.saturating_sub(base)..first.span.end.saturating_sub(base))
+                .unwrap_or("");
+            written.len() > 1 && written.starts_with('[') && !written.starts_with("[[")
+        })
     }
 
     /// Move the span of everything added since `mark` through `place`.
@@ -757,6 +796,23 @@ mod tests {
             .collect();
         assert!(placed.contains(&("x", "x")), "{placed:?}");
         assert!(placed.contains(&(":#éé", ":#éé")), "{placed:?}");
+    }
+
+    #[test]
+    fn a_command_glued_to_a_bracket_is_rejected_as_shellcheck_does() {
+        let powershell =
+            "$p = 'Stop'; [Net.ServicePointManager]::SecurityProtocol = 'Tls12'; wget x";
+        let strict = Script::parse_strict(powershell);
+        assert!(strict
+            .parse_error()
+            .is_some_and(|e| e.contains("ShellCheck")));
+        assert_eq!(strict.commands().count(), 0);
+        let lenient = Script::parse(powershell);
+        assert!(!lenient.fully_parsed());
+        assert!(lenient.commands().any(|c| c.name() == Some("wget")));
+        for fine in ["[ -f x ] && echo y", "[[ -f x ]] && echo y", "echo [x]y"] {
+            assert!(Script::parse_strict(fine).fully_parsed(), "{fine}");
+        }
     }
 
     #[test]

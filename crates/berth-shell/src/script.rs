@@ -141,7 +141,8 @@ impl Script {
     }
 
     /// True when the shell parser read every part of the text, `$( )` substitutions
-    /// included. Then [`Script::parse`] and [`Script::parse_strict`] give the same script,
+    /// included, and nothing in it would stop ShellCheck's parser (a command word glued to
+    /// a `[`). Then [`Script::parse`] and [`Script::parse_strict`] give the same script,
     /// so one can stand in for the other.
     ///
     /// ```

@@ -244,10 +244,13 @@ fn extract_flags(
     };
     // The flag as BuildKit reports it; a range when that is exactly what was written.
     let flag = |word: String, range: Range<usize>| {
-        if s.as_bytes()[range.clone()] == *word.as_bytes() {
-            (Value::Range(range.clone()), range)
+        // BuildKit ends a flag at a space byte, which can be the second byte of U+0085 or
+        // U+00A0; the flag's span then takes in the rest of that character.
+        let span = range.start..boundary(range.end);
+        if span == range && s.as_bytes()[range.clone()] == *word.as_bytes() {
+            (Value::Range(range), span)
         } else {
-            (Value::Owned(word), range)
+            (Value::Owned(word), span)
         }
     };
     while pos <= end {
@@ -625,6 +628,26 @@ mod tests {
         let mut out = Vec::new();
         parse_words(s, 0..s.len(), '\\', |r| out.push(&s[r]));
         out
+    }
+
+    #[test]
+    fn a_flag_cut_inside_a_character_spans_the_whole_character() {
+        // BuildKit's flag loop takes the byte 0xA0 of U+00A0 for a space (fuzz target
+        // `parse`): the span must still end on a character boundary.
+        for text in [
+            "FROM a\nRUN --mount=ty\u{a0}ind true\n",
+            "FROM a\nRUN --x\u{85}y z\n",
+        ] {
+            let file = crate::parse(text);
+            let spans = file
+                .instructions
+                .iter()
+                .flat_map(|i| i.flags.iter().map(|f| f.span));
+            let errors = file.errors.iter().map(|e| e.span);
+            for span in spans.chain(errors) {
+                assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            }
+        }
     }
 
     #[test]

@@ -34,6 +34,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [],
         summary: "All commands within the Dockerfile should use the same casing (either upper or lower)",
+        fix: Safe,
     }
 }
 

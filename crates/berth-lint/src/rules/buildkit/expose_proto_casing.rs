@@ -1,4 +1,7 @@
+use berth_syntax::Span;
+
 use crate::context::LintContext;
+use crate::diagnostic::Fix;
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -28,6 +31,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [],
         summary: "Protocol in EXPOSE instruction should be lowercase",
+        fix: Safe,
     }
 }
 
@@ -40,14 +44,34 @@ impl Rule for ExposeProtoCasing {
                 };
                 let known = ["tcp", "udp", "sctp"].iter().any(|p| proto.eq_ignore_ascii_case(p));
                 if known && proto != proto.to_lowercase() {
-                    ctx.report(
-                        span,
-                        format!("Defined protocol '{port}' in EXPOSE instruction should be lowercase"),
-                    )
-                    .help(format!("write `{}`", port.to_lowercase()));
+                    let fix = lowercase_where_written(ctx, span, &port);
+                    let finding = ctx
+                        .report(
+                            span,
+                            format!("Defined protocol '{port}' in EXPOSE instruction should be lowercase"),
+                        )
+                        .help(format!("write `{}`", port.to_lowercase()));
+                    if let Some(fix) = fix {
+                        finding.fix(fix);
+                    }
                 }
         }
     }
+}
+
+/// The port written as is (no variable) inside the EXPOSE at `within`, in lower case.
+fn lowercase_where_written(ctx: &LintContext, within: Span, port: &str) -> Option<Fix> {
+    let source = ctx.source();
+    let at = ctx
+        .dockerfile()
+        .instructions
+        .iter()
+        .find(|i| i.span == within)?
+        .args
+        .iter()
+        .find(|a| source.get(a.span.start..a.span.end) == Some(port))?;
+    let lower = port.to_lowercase();
+    Some(Fix::replace(format!("Write `{lower}`"), at.span, lower))
 }
 
 #[cfg(test)]

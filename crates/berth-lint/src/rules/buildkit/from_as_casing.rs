@@ -30,6 +30,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [From],
         summary: "The 'as' keyword should match the case of the 'from' keyword",
+        fix: Safe,
     }
 }
 

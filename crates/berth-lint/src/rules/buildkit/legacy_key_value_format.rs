@@ -32,6 +32,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [Env, Label],
         summary: "Legacy key/value format with whitespace separator should not be used",
+        fix: Safe,
     }
 }
 

@@ -29,6 +29,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [Maintainer],
         summary: "The MAINTAINER instruction is deprecated, use a label instead",
+        fix: Unsafe,
     }
 }
 

@@ -1,6 +1,7 @@
-use berth_syntax::{Instruction, Keyword};
+use berth_syntax::{Command, Instruction, Keyword, Word};
 
 use crate::context::LintContext;
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -28,6 +29,7 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [From],
         summary: "Stage names should be lowercase",
+        fix: Safe,
     }
 }
 
@@ -40,12 +42,53 @@ impl Rule for StageNameCasing {
             return;
         };
         if name.value != name.value.to_lowercase() {
+            let fix = rename_stage(ctx, name);
             ctx.report(
                 instruction.span,
                 format!("Stage name '{}' should be lowercase", name.value),
             )
-            .help(format!("rename the stage to `{}`", name.value.to_lowercase()));
+            .help(format!("rename the stage to `{}`", name.value.to_lowercase()))
+            .fix(fix);
         }
+    }
+}
+
+/// The stage renamed in lower case, with the `FROM name` and `COPY --from=name` that
+/// spell it the same way. Safe: BuildKit looks stage names up in lower case, so any
+/// reference left in another spelling still finds the stage.
+fn rename_stage(ctx: &LintContext, name: &Word) -> Fix {
+    let lower = name.value.to_lowercase();
+    let source = ctx.source();
+    let mut edits = vec![Edit {
+        span: name.span,
+        replacement: lower.clone(),
+    }];
+    for instruction in &ctx.dockerfile().instructions {
+        match &instruction.command {
+            Some(Command::From(from)) if from.image == name.value => edits.push(Edit {
+                span: from.image_span,
+                replacement: lower.clone(),
+            }),
+            Some(Command::Copy(_)) => {
+                let written = format!("--from={}", name.value);
+                edits.extend(
+                    instruction
+                        .flags
+                        .iter()
+                        .filter(|f| source.get(f.span.start..f.span.end) == Some(written.as_str()))
+                        .map(|f| Edit {
+                            span: f.span,
+                            replacement: format!("--from={lower}"),
+                        }),
+                );
+            }
+            _ => {}
+        }
+    }
+    Fix {
+        message: format!("Rename the stage to `{lower}`"),
+        edits,
+        applicability: Applicability::Safe,
     }
 }
 
@@ -62,6 +105,7 @@ mod tests {
             fail: [
                 "FROM alpine AS BuilderBase\n",
                 "FROM alpine as BUILD\nRUN true\n",
+                "FROM alpine AS Build\nFROM Build AS Test\nCOPY --from=Build /a /a\nCOPY --from=BUILD /b /b\n",
             ],
         );
     }

@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_commands;
+use super::run_shell::check_commands_fixing;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -38,13 +38,20 @@ crate::declare_rule! {
         severity: Warning,
         kinds: [Run],
         summary: "Use the -y switch with apt-get install",
+        fix: Unsafe,
     }
 }
 
 impl Rule for Dl3014 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_commands(instruction, ctx, MESSAGE, &[], offends);
+        check_commands_fixing(instruction, ctx, MESSAGE, &[], offends, insertion);
     }
+}
+
+/// The fix: `-y` right after `install`.
+fn insertion(c: &berth_shell::Command) -> Option<(&berth_shell::Word, &'static str)> {
+    let word = c.words.iter().skip(1).find(|w| w.value == "install")?;
+    Some((word, " -y"))
 }
 
 fn offends(c: &berth_shell::Command) -> bool {

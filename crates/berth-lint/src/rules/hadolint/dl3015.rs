@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_commands;
+use super::run_shell::check_commands_fixing;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -39,13 +39,20 @@ crate::declare_rule! {
         severity: Info,
         kinds: [Run],
         summary: "Avoid additional packages with --no-install-recommends",
+        fix: Unsafe,
     }
 }
 
 impl Rule for Dl3015 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_commands(instruction, ctx, MESSAGE, &[], offends);
+        check_commands_fixing(instruction, ctx, MESSAGE, &[], offends, insertion);
     }
+}
+
+/// The fix: `--no-install-recommends` right after `install`.
+fn insertion(c: &berth_shell::Command) -> Option<(&berth_shell::Word, &'static str)> {
+    let word = c.words.iter().skip(1).find(|w| w.value == "install")?;
+    Some((word, " --no-install-recommends"))
 }
 
 fn offends(c: &berth_shell::Command) -> bool {

@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_commands;
+use super::run_shell::check_commands_fixing;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -38,13 +38,20 @@ crate::declare_rule! {
         severity: Info,
         kinds: [Run],
         summary: "Use apk add --no-cache",
+        fix: Unsafe,
     }
 }
 
 impl Rule for Dl3019 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_commands(instruction, ctx, MESSAGE, &["/var/cache/apk"], offends);
+        check_commands_fixing(instruction, ctx, MESSAGE, &["/var/cache/apk"], offends, insertion);
     }
+}
+
+/// The fix: `--no-cache` right after `add`.
+fn insertion(c: &berth_shell::Command) -> Option<(&berth_shell::Word, &'static str)> {
+    let word = c.words.iter().skip(1).find(|w| w.value == "add")?;
+    Some((word, " --no-cache"))
 }
 
 fn offends(c: &berth_shell::Command) -> bool {

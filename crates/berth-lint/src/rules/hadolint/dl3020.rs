@@ -32,6 +32,7 @@ crate::declare_rule! {
         severity: Error,
         kinds: [Add],
         summary: "Use COPY instead of ADD for files and folders",
+        fix: Unsafe,
     }
 }
 

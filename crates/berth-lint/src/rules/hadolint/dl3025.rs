@@ -23,6 +23,13 @@ crate::declare_rule! {
     /// ```dockerfile
     /// CMD ["node", "server.js"]
     /// ```
+    ///
+    /// ## Differences from hadolint
+    /// Whether an argument list is JSON is decided as BuildKit decides it. An array that is
+    /// not valid JSON (`CMD ["C:\Ruby\bin\ruby.exe"]`, where `\R` is no JSON escape) is run
+    /// by the shell, so berth flags it where hadolint does not; valid JSON that hadolint's
+    /// parser misreads (a `\/` escape, or backslashes when the escape character is a
+    /// backtick) is not flagged.
     pub struct Dl3025 {}
     meta {
         code: "DL3025",

@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_commands;
+use super::run_shell::check_commands_fixing;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -39,13 +39,20 @@ crate::declare_rule! {
         severity: Info,
         kinds: [Run],
         summary: "Avoid wget without progress bar",
+        fix: Unsafe,
     }
 }
 
 impl Rule for Dl3047 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_commands(instruction, ctx, MESSAGE, &[], offends);
+        check_commands_fixing(instruction, ctx, MESSAGE, &[], offends, insertion);
     }
+}
+
+/// The fix: `--progress=dot:giga` right after `wget` (GNU wget; busybox's has no such
+/// option, which is one reason the fix is unsafe).
+fn insertion(c: &berth_shell::Command) -> Option<(&berth_shell::Word, &'static str)> {
+    Some((c.name_word()?, " --progress=dot:giga"))
 }
 
 fn offends(c: &berth_shell::Command) -> bool {

@@ -27,6 +27,7 @@ crate::declare_rule! {
         severity: Error,
         kinds: [Maintainer],
         summary: "MAINTAINER is deprecated",
+        fix: Unsafe,
     }
 }
 

@@ -9,6 +9,7 @@ use berth_shell::{Script, SourceMap, Word};
 use berth_syntax::{Command, Instruction, MountKind, Run, Span};
 
 use crate::context::LintContext;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
 /// A `RUN`'s analysed shell text, parsed.
 pub(crate) struct RunShell {
@@ -121,18 +122,19 @@ fn analyse(instruction: &Instruction, source: &str) -> RunShell {
 
 /// Report one finding for a `RUN`: at the first of `spans` (the offending words or
 /// commands), with the others as labels; at the whole instruction when there is none.
-pub(crate) fn report_at(
-    ctx: &mut LintContext,
+pub(crate) fn report_at<'c>(
+    ctx: &'c mut LintContext,
     instruction: &Instruction,
     spans: &[Span],
     message: &str,
     label: &str,
-) {
+) -> &'c mut Diagnostic {
     let first = spans.first().copied().unwrap_or(instruction.span);
     let diagnostic = ctx.report(first, message);
     for span in spans.iter().skip(1) {
         diagnostic.label(*span, label);
     }
+    diagnostic
 }
 
 /// For the rules that judge each `RUN` on its own: `offending` returns the spans of what
@@ -374,17 +376,58 @@ pub(crate) fn check_commands(
     mount_exemptions: &[&str],
     offends: impl Fn(&berth_shell::Command) -> bool,
 ) {
-    check_run(instruction, ctx, message, "here too", |shell, run| {
-        if mount_exemptions.iter().any(|m| has_cache_mount(run, m)) {
-            return Vec::new();
-        }
-        shell
-            .script
-            .commands()
-            .filter(|c| offends(c))
-            .map(|c| shell.command_span(c))
-            .collect()
-    });
+    fn no_fix(_: &berth_shell::Command) -> Option<(&Word, &'static str)> {
+        None
+    }
+    check_commands_fixing(instruction, ctx, message, mount_exemptions, offends, no_fix);
+}
+
+/// [`check_commands`], with a fix: `insert` names, for an offending command, the word
+/// after which a text goes and that text (`("install", " -y")`). The fix is unsafe (the
+/// command then does something else) and offered only when every offending command can
+/// take its insertion where it is written.
+pub(crate) fn check_commands_fixing(
+    instruction: &Instruction,
+    ctx: &mut LintContext,
+    message: &str,
+    mount_exemptions: &[&str],
+    offends: impl Fn(&berth_shell::Command) -> bool,
+    insert: impl Fn(&berth_shell::Command) -> Option<(&Word, &'static str)>,
+) {
+    let (Some(shell), Some(run)) = (shell_of(instruction, ctx), run_of(instruction)) else {
+        return;
+    };
+    if mount_exemptions.iter().any(|m| has_cache_mount(run, m)) {
+        return;
+    }
+    let offending: Vec<_> = shell.script.commands().filter(|c| offends(c)).collect();
+    let spans: Vec<Span> = offending.iter().map(|c| shell.command_span(c)).collect();
+    if spans.is_empty() {
+        return;
+    }
+    let source = ctx.source();
+    let edits: Option<Vec<Edit>> = offending
+        .iter()
+        .map(|c| {
+            let (word, text) = insert(c)?;
+            let at = shell.word_span(word);
+            // Only where the word is written as the shell read it (no quotes, escapes
+            // or line breaks in it), so the insertion lands right after it.
+            (source.get(at.start..at.end) == Some(word.value.as_str())).then(|| Edit {
+                span: Span::new(at.end, at.end),
+                replacement: text.to_string(),
+            })
+        })
+        .collect();
+    let finding = report_at(ctx, instruction, &spans, message, "here too");
+    if let Some(edits) = edits {
+        let what = edits[0].replacement.trim().to_string();
+        finding.fix(Fix {
+            message: format!("Add `{what}`"),
+            edits,
+            applicability: Applicability::Unsafe,
+        });
+    }
 }
 
 /// For rules that flag commands by name (`sudo`, `cd`, ...): one finding per `RUN`, at the
