@@ -8,9 +8,12 @@ use super::Linted;
 
 /// Replace the file at `path` with `text` atomically: a temporary file beside it gets
 /// the text and the original's permissions, is flushed to disk, then renamed over it. A
-/// reader (or a crash) sees the old file or the new one, never half of either.
+/// reader (or a crash) sees the old file or the new one, never half of either. A symbolic
+/// link is followed, so the file it points to is fixed and the link stays a link.
 pub(super) fn write_in_place(path: &Path, text: &str) -> Result<(), String> {
     let fail = |what: &str, e: io::Error| format!("{}: cannot {what}: {e}", path.display());
+    let target = fs::canonicalize(path).map_err(|e| fail("read", e))?;
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -75,6 +78,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_stays_a_link_to_the_fixed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("Dockerfile.prod");
+        fs::write(&real, "from alpine:3 as a\n").unwrap();
+        let link = dir.path().join("Dockerfile");
+        std::os::unix::fs::symlink("Dockerfile.prod", &link).unwrap();
+        write_in_place(&link, "FROM alpine:3 AS a\n").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "FROM alpine:3 AS a\n");
     }
 
     #[test]
