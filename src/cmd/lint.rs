@@ -255,7 +255,7 @@ pub fn run(args: LintArgs) -> CmdResult {
                     io::stdin()
                         .read_to_end(&mut bytes)
                         .map_err(|e| format!("-: cannot read standard input: {e}"))?;
-                    let name = stdin_display(&args);
+                    let name = stdin_name.clone().unwrap_or_else(|| "-".to_string());
                     let on_disk = stdin_name.as_ref().map(PathBuf::from);
                     (name, decode(bytes), on_disk)
                 }
@@ -363,13 +363,6 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         EXIT_OK
     })
-}
-
-/// The name standard input is reported under.
-fn stdin_display(args: &LintArgs) -> String {
-    args.stdin_filename
-        .clone()
-        .unwrap_or_else(|| "-".to_string())
 }
 
 /// Whether any BR1xx cache rule is on (only then is the build context read).

@@ -212,9 +212,12 @@ impl Diagnostic {
         self
     }
 
-    /// Attaches a fix (in place).
-    pub fn fix(&mut self, fix: Fix) -> &mut Self {
-        self.fix = Some(fix);
+    /// Attaches a fix (in place); a rule that can fix only some findings passes an
+    /// `Option<Fix>`, and `None` leaves the finding without one.
+    pub fn fix(&mut self, fix: impl Into<Option<Fix>>) -> &mut Self {
+        if let Some(fix) = fix.into() {
+            self.fix = Some(fix);
+        }
         self
     }
 }

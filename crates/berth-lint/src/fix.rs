@@ -8,7 +8,7 @@
 //! stop when nothing is left to apply, or after [`MAX_ROUNDS`] so that two rules that
 //! undo each other cannot loop.
 
-use berth_syntax::{Instruction, Span};
+use berth_syntax::{Instruction, LineIndex, Span};
 
 use crate::diagnostic::{apply_edits as apply, Applicability, Diagnostic, Edit, Fix};
 use crate::engine::{LintResult, Linter};
@@ -55,7 +55,8 @@ impl Linter<'_> {
             if result.rejected() {
                 break;
             }
-            let (edits, count) = compatible_edits(&text, &result.diagnostics, include_unsafe);
+            let lines = &result.dockerfile.line_index;
+            let (edits, count) = compatible_edits(lines, &result.diagnostics, include_unsafe);
             if count == 0 {
                 break;
             }
@@ -74,15 +75,11 @@ impl Linter<'_> {
 /// The edits of every applicable fix that touches no line a fix taken before it (in
 /// source order) touches, and how many fixes they come from.
 fn compatible_edits(
-    source: &str,
+    index: &LineIndex,
     diagnostics: &[Diagnostic],
     include_unsafe: bool,
 ) -> (Vec<Edit>, usize) {
-    let line_of = |at: usize| {
-        let before = source.get(..at).unwrap_or(source);
-        before.bytes().filter(|&b| b == b'\n').count()
-    };
-    let lines = |e: &Edit| line_of(e.span.start)..=line_of(e.span.end);
+    let lines = |e: &Edit| index.line_col(e.span.start).0..=index.line_col(e.span.end).0;
     let mut fixes: Vec<_> = diagnostics
         .iter()
         .filter_map(|d| d.fix.as_ref())
@@ -139,10 +136,11 @@ mod tests {
         let b = Fix::replace("b", Span::new(12, 14), "AS");
         let c = Fix::replace("c", Span::new(17, 20), "RUN").unsafe_();
         let findings = [finding(b), finding(a), finding(c)];
-        let (edits, count) = compatible_edits(source, &findings, false);
+        let lines = LineIndex::new(source);
+        let (edits, count) = compatible_edits(&lines, &findings, false);
         assert_eq!(count, 1);
         assert_eq!(apply(source, &edits), "FROM alpine as b\nrun x\n");
-        let (edits, count) = compatible_edits(source, &findings, true);
+        let (edits, count) = compatible_edits(&lines, &findings, true);
         assert_eq!(count, 2);
         assert_eq!(apply(source, &edits), "FROM alpine as b\nRUN x\n");
     }

@@ -38,23 +38,22 @@ crate::declare_rule! {
 impl Rule for ExposeProtoCasing {
     fn finish(&mut self, ctx: &mut LintContext) {
         for (span, port) in super::phase::exposed_ports(ctx) {
-                // `[ip:][host:]port[/proto]`; a protocol BuildKit rejects is an error, not this.
-                let Some((_, proto)) = port.split_once('/') else {
-                    continue;
-                };
-                let known = ["tcp", "udp", "sctp"].iter().any(|p| proto.eq_ignore_ascii_case(p));
-                if known && proto != proto.to_lowercase() {
-                    let fix = lowercase_where_written(ctx, span, &port);
-                    let finding = ctx
-                        .report(
-                            span,
-                            format!("Defined protocol '{port}' in EXPOSE instruction should be lowercase"),
-                        )
-                        .help(format!("write `{}`", port.to_lowercase()));
-                    if let Some(fix) = fix {
-                        finding.fix(fix);
-                    }
-                }
+            // `[ip:][host:]port[/proto]`; a protocol BuildKit rejects is an error, not this.
+            let Some((_, proto)) = port.split_once('/') else {
+                continue;
+            };
+            let known = ["tcp", "udp", "sctp"]
+                .iter()
+                .any(|p| proto.eq_ignore_ascii_case(p));
+            if known && proto != proto.to_lowercase() {
+                let fix = lowercase_where_written(ctx, span, &port);
+                ctx.report(
+                    span,
+                    format!("Defined protocol '{port}' in EXPOSE instruction should be lowercase"),
+                )
+                .help(format!("write `{}`", port.to_lowercase()))
+                .fix(fix);
+            }
         }
     }
 }

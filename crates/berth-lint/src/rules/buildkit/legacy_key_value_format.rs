@@ -38,7 +38,10 @@ crate::declare_rule! {
 
 impl Rule for LegacyKeyValueFormat {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        if !super::phase::later_phases_run(ctx.dockerfile()) || ctx.in_onbuild() || ctx.stage().is_none() {
+        if !super::phase::later_phases_run(ctx.dockerfile())
+            || ctx.in_onbuild()
+            || ctx.stage().is_none()
+        {
             return;
         }
         let pairs = match &instruction.command {
@@ -48,15 +51,13 @@ impl Rule for LegacyKeyValueFormat {
         let name = &instruction.keyword_text;
         for pair in pairs.iter().filter(|p| p.legacy) {
             let fix = key_value_fix(pair, ctx.source());
-            let finding = ctx
+            ctx
                 .report(
                     instruction.span,
                     format!("\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"),
                 )
-                .help(format!("write `{name} {}=\"...\"`", pair.key));
-            if let Some(fix) = fix {
-                finding.fix(fix);
-            }
+                .help(format!("write `{name} {}=\"...\"`", pair.key))
+                .fix(fix);
         }
     }
 }

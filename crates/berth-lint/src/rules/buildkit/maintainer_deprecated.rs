@@ -39,15 +39,12 @@ impl Rule for MaintainerDeprecated {
             return;
         }
         let fix = crate::fix::maintainer_as_label(instruction, ctx.source());
-        let finding = ctx
-            .report(
-                instruction.span,
-                "Maintainer instruction is deprecated in favor of using label",
-            )
-            .help("use `LABEL org.opencontainers.image.authors=\"...\"`");
-        if let Some(fix) = fix {
-            finding.fix(fix);
-        }
+        ctx.report(
+            instruction.span,
+            "Maintainer instruction is deprecated in favor of using label",
+        )
+        .help("use `LABEL org.opencontainers.image.authors=\"...\"`")
+        .fix(fix);
     }
 }
 

@@ -52,15 +52,12 @@ impl Rule for Dl3020 {
             .collect();
         if let Some(first) = plain.first() {
             let span = Span::new(first.start, plain.last().unwrap_or(first).end);
-            let finding = ctx
-                .report(span, "Use COPY instead of ADD for files and folders")
-                .help("`COPY` copies files and folders without unpacking or downloading anything");
-            if copy_reads_the_same(add) {
-                finding.fix(
-                    Fix::replace("Replace ADD with COPY", instruction.keyword_span, "COPY")
-                        .unsafe_(),
-                );
-            }
+            let fix = copy_reads_the_same(add).then(|| {
+                Fix::replace("Replace ADD with COPY", instruction.keyword_span, "COPY").unsafe_()
+            });
+            ctx.report(span, "Use COPY instead of ADD for files and folders")
+                .help("`COPY` copies files and folders without unpacking or downloading anything")
+                .fix(fix);
         }
     }
 }

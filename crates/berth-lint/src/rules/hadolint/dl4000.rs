@@ -35,12 +35,9 @@ impl Rule for Dl4000 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
         if !ctx.in_onbuild() {
             let fix = crate::fix::maintainer_as_label(instruction, ctx.source());
-            let finding = ctx
-                .report(instruction.keyword_span, "MAINTAINER is deprecated")
-                .help("use `LABEL org.opencontainers.image.authors=\"...\"` instead");
-            if let Some(fix) = fix {
-                finding.fix(fix);
-            }
+            ctx.report(instruction.keyword_span, "MAINTAINER is deprecated")
+                .help("use `LABEL org.opencontainers.image.authors=\"...\"` instead")
+                .fix(fix);
         }
     }
 }

@@ -139,21 +139,22 @@ pub(crate) fn report_at<'c>(
 
 /// For the rules that judge each `RUN` on its own: `offending` returns the spans of what
 /// is wrong (empty when the `RUN` is fine); one finding is reported per `RUN`, as hadolint
-/// does, at the first of them.
-pub(crate) fn check_run(
+/// does, at the first of them. Returns that finding, for a fix to be attached.
+pub(crate) fn check_run<'c>(
     instruction: &Instruction,
-    ctx: &mut LintContext,
+    ctx: &'c mut LintContext,
     message: &str,
     label: &str,
     offending: impl FnOnce(&RunShell, &Run) -> Vec<Span>,
-) {
+) -> Option<&'c mut Diagnostic> {
     let (Some(shell), Some(run)) = (shell_of(instruction, ctx), run_of(instruction)) else {
-        return;
+        return None;
     };
     let spans = offending(&shell, run);
-    if !spans.is_empty() {
-        report_at(ctx, instruction, &spans, message, label);
+    if spans.is_empty() {
+        return None;
     }
+    Some(report_at(ctx, instruction, &spans, message, label))
 }
 
 /// Spans of the name words of the commands `select` picks.
@@ -394,33 +395,29 @@ pub(crate) fn check_commands_fixing(
     offends: impl Fn(&berth_shell::Command) -> bool,
     insert: impl Fn(&berth_shell::Command) -> Option<(&Word, &'static str)>,
 ) {
-    let (Some(shell), Some(run)) = (shell_of(instruction, ctx), run_of(instruction)) else {
-        return;
-    };
-    if mount_exemptions.iter().any(|m| has_cache_mount(run, m)) {
-        return;
-    }
-    let offending: Vec<_> = shell.script.commands().filter(|c| offends(c)).collect();
-    let spans: Vec<Span> = offending.iter().map(|c| shell.command_span(c)).collect();
-    if spans.is_empty() {
-        return;
-    }
     let source = ctx.source();
-    let edits: Option<Vec<Edit>> = offending
-        .iter()
-        .map(|c| {
-            let (word, text) = insert(c)?;
-            let at = shell.word_span(word);
-            // Only where the word is written as the shell read it (no quotes, escapes
-            // or line breaks in it), so the insertion lands right after it.
-            (source.get(at.start..at.end) == Some(word.value.as_str())).then(|| Edit {
-                span: Span::new(at.end, at.end),
-                replacement: text.to_string(),
+    let mut edits: Option<Vec<Edit>> = None;
+    let finding = check_run(instruction, ctx, message, "here too", |shell, run| {
+        if mount_exemptions.iter().any(|m| has_cache_mount(run, m)) {
+            return Vec::new();
+        }
+        let offending: Vec<_> = shell.script.commands().filter(|c| offends(c)).collect();
+        edits = offending
+            .iter()
+            .map(|c| {
+                let (word, text) = insert(c)?;
+                let at = shell.word_span(word);
+                // Only where the word is written as the shell read it (no quotes, escapes
+                // or line breaks in it), so the insertion lands right after it.
+                (source.get(at.start..at.end) == Some(word.value.as_str())).then(|| Edit {
+                    span: Span::new(at.end, at.end),
+                    replacement: text.to_string(),
+                })
             })
-        })
-        .collect();
-    let finding = report_at(ctx, instruction, &spans, message, "here too");
-    if let Some(edits) = edits {
+            .collect();
+        offending.iter().map(|c| shell.command_span(c)).collect()
+    });
+    if let (Some(finding), Some(edits)) = (finding, edits) {
         let what = edits[0].replacement.trim().to_string();
         finding.fix(Fix {
             message: format!("Add `{what}`"),
