@@ -56,13 +56,19 @@ fn installer(c: &berth_shell::Command) -> Option<Installer> {
     let name = name.rsplit('/').next().unwrap_or(name);
     let args: Vec<&str> = c.args_no_flags().map(|w| w.value.as_str()).collect();
     let sub = args.first().copied().unwrap_or("");
-    let files = |f: &[&str]| Some(Installer {
-        manifests: f.iter().map(|s| s.to_string()).collect(),
-    });
+    let files = |f: &[&str]| {
+        Some(Installer {
+            manifests: f.iter().map(|s| s.to_string()).collect(),
+        })
+    };
     match name {
         "npm" if sub == "ci" => files(&["package.json", "package-lock.json"]),
         // `npm install` alone installs the manifest's dependencies; with names it adds packages.
-        "npm" if matches!(sub, "install" | "i") && args.len() == 1 && !c.has_any_flag(&["g", "global"]) => {
+        "npm"
+            if matches!(sub, "install" | "i")
+                && args.len() == 1
+                && !c.has_any_flag(&["g", "global"]) =>
+        {
             files(&["package.json", "package-lock.json"])
         }
         "yarn" if args.is_empty() || (sub == "install" && args.len() == 1) => {
@@ -195,7 +201,13 @@ impl Rule for Br101 {
         }
         let command_text = ctx.text(script.span(command.span)).to_string();
         let copy_line = copy.start_line;
-        let copy_text = ctx.text(copy.span).lines().next().unwrap_or("").trim().to_string();
+        let copy_text = ctx
+            .text(copy.span)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
         let manifests = install.manifests.join(" and ");
         let message = match evidence {
             Some((total, _)) => format!(

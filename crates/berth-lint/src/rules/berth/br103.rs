@@ -46,8 +46,22 @@ crate::declare_rule! {
 
 /// Words in a build arg's name that mark a value changing on every build.
 const VOLATILE_WORDS: [&str; 16] = [
-    "DATE", "TIME", "TIMESTAMP", "BUILDTIME", "BUILDDATE", "COMMIT", "SHA", "REF", "REVISION",
-    "REV", "NONCE", "CACHEBUST", "CACHEBUSTER", "EPOCH", "NOW", "GITHUB_SHA",
+    "DATE",
+    "TIME",
+    "TIMESTAMP",
+    "BUILDTIME",
+    "BUILDDATE",
+    "COMMIT",
+    "SHA",
+    "REF",
+    "REVISION",
+    "REV",
+    "NONCE",
+    "CACHEBUST",
+    "CACHEBUSTER",
+    "EPOCH",
+    "NOW",
+    "GITHUB_SHA",
 ];
 
 /// Whether an arg name says it changes per build: one of its `_`-separated words is in
@@ -70,10 +84,7 @@ impl Rule for Br103 {
         let Some((decls, rest)) = stage_arg(instruction, ctx) else {
             return;
         };
-        let runs: Vec<&Instruction> = rest
-            .iter()
-            .filter(|i| i.keyword == Keyword::Run)
-            .collect();
+        let runs: Vec<&Instruction> = rest.iter().filter(|i| i.keyword == Keyword::Run).collect();
         let Some(first) = runs.first() else {
             return;
         };
@@ -105,10 +116,24 @@ impl Rule for Br103 {
 mod tests {
     #[test]
     fn volatile_names() {
-        for yes in ["BUILD_DATE", "GIT_COMMIT", "VCS_REF", "CACHEBUST", "BUILD_NUMBER", "COMMIT_SHA", "build_time"] {
+        for yes in [
+            "BUILD_DATE",
+            "GIT_COMMIT",
+            "VCS_REF",
+            "CACHEBUST",
+            "BUILD_NUMBER",
+            "COMMIT_SHA",
+            "build_time",
+        ] {
             assert!(super::is_volatile(yes), "{yes}");
         }
-        for no in ["VERSION", "NODE_ENV", "SOURCE_DATE_EPOCH", "PREFERRED_SHELL", "UPDATE"] {
+        for no in [
+            "VERSION",
+            "NODE_ENV",
+            "SOURCE_DATE_EPOCH",
+            "PREFERRED_SHELL",
+            "UPDATE",
+        ] {
             assert!(!super::is_volatile(no), "{no}");
         }
     }

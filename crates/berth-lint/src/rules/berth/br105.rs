@@ -88,7 +88,10 @@ impl Rule for Br105 {
         let Some(context) = ctx.build_context() else {
             return;
         };
-        for source in context_sources(instruction).iter().filter(|s| is_context_path(s)) {
+        for source in context_sources(instruction)
+            .iter()
+            .filter(|s| is_context_path(s))
+        {
             let sent = heavy_counts(context.files_matching(&source.path));
             if sent.is_empty() {
                 continue;
@@ -154,7 +157,14 @@ mod tests {
     #[test]
     fn cases() {
         let repo = context(
-            &[".git/HEAD", ".git/config", ".git/objects/aa", "node_modules/x/index.js", "package.json", "src/a.js"],
+            &[
+                ".git/HEAD",
+                ".git/config",
+                ".git/objects/aa",
+                "node_modules/x/index.js",
+                "package.json",
+                "src/a.js",
+            ],
             false,
         );
         crate::assert_rule!(RuleTest::new::<super::Br105>()
@@ -163,10 +173,7 @@ mod tests {
                 "FROM node:20\nCOPY package.json ./\nCOPY src/ src/\n",
                 "FROM node:20\nCOPY --from=build /app/node_modules ./node_modules\n",
             ])
-            .fail([
-                "FROM node:20\nCOPY . .\n",
-                "FROM node:20\nADD ./ /app/\n",
-            ]));
+            .fail(["FROM node:20\nCOPY . .\n", "FROM node:20\nADD ./ /app/\n",]));
     }
 
     #[test]

@@ -45,7 +45,10 @@ impl Rule for ConsistentInstructionCasing {
             return;
         }
         // Meta ARGs before the first FROM are not stage commands and are not counted.
-        let first_from = file.instructions.iter().position(|i| i.keyword == Keyword::From);
+        let first_from = file
+            .instructions
+            .iter()
+            .position(|i| i.keyword == Keyword::From);
         let Some(first_from) = first_from else {
             return;
         };
@@ -66,9 +69,17 @@ impl Rule for ConsistentInstructionCasing {
         for instruction in counted {
             let word = &instruction.keyword_text;
             let (fits, casing, fixed) = if majority_lower {
-                (*word == word.to_lowercase(), "lowercase", word.to_lowercase())
+                (
+                    *word == word.to_lowercase(),
+                    "lowercase",
+                    word.to_lowercase(),
+                )
             } else {
-                (*word == word.to_uppercase(), "uppercase", word.to_uppercase())
+                (
+                    *word == word.to_uppercase(),
+                    "uppercase",
+                    word.to_uppercase(),
+                )
             };
             if !fits {
                 let fix = Fix::replace(
@@ -78,7 +89,9 @@ impl Rule for ConsistentInstructionCasing {
                 );
                 ctx.report(
                     instruction.keyword_span,
-                    format!("Command '{word}' should match the case of the command majority ({casing})"),
+                    format!(
+                        "Command '{word}' should match the case of the command majority ({casing})"
+                    ),
                 )
                 .help(format!("write `{fixed}`"))
                 .fix(fix);

@@ -51,7 +51,10 @@ impl Rule for CopyIgnoredFile {
         let Ok(bytes) = std::fs::read(context.root.join(".dockerignore")) else {
             return;
         };
-        let patterns: Vec<Vec<u8>> = parse_dockerignore(&bytes).into_iter().map(|(_, p)| p).collect();
+        let patterns: Vec<Vec<u8>> = parse_dockerignore(&bytes)
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
         let Ok(matcher) = Matcher::new(&patterns) else {
             return;
         };
@@ -124,8 +127,13 @@ mod tests {
     #[test]
     fn cases() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".dockerignore"), "Dockerfile\nsecrets/\n*.log\n").unwrap();
-        let context = BuildContext::new(dir.path().to_path_buf(), vec![".dockerignore".into()], true);
+        std::fs::write(
+            dir.path().join(".dockerignore"),
+            "Dockerfile\nsecrets/\n*.log\n",
+        )
+        .unwrap();
+        let context =
+            BuildContext::new(dir.path().to_path_buf(), vec![".dockerignore".into()], true);
         crate::assert_rule!(RuleTest::new::<super::CopyIgnoredFile>()
             .context(context)
             .pass([
@@ -142,7 +150,13 @@ mod tests {
 
     #[test]
     fn clean_is_gos() {
-        for (input, want) in [("./a//b/", "a/b"), ("", "."), ("/../a", "/a"), ("../a/..", ".."), ("a/./b/../c", "a/c")] {
+        for (input, want) in [
+            ("./a//b/", "a/b"),
+            ("", "."),
+            ("/../a", "/a"),
+            ("../a/..", ".."),
+            ("a/./b/../c", "a/c"),
+        ] {
             assert_eq!(super::clean(input), want, "{input}");
         }
     }

@@ -39,8 +39,8 @@ impl Rule for ExposeInvalidFormat {
             if !port.contains(':') {
                 continue;
             }
-                let container_port = port.rsplit(':').next().unwrap_or(&port);
-                ctx.report(
+            let container_port = port.rsplit(':').next().unwrap_or(&port);
+            ctx.report(
                     span,
                     format!(
                         "EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'"

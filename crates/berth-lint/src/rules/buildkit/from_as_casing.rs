@@ -36,7 +36,10 @@ crate::declare_rule! {
 
 impl Rule for FromAsCasing {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        if !super::phase::parse_phase_visits(ctx) || instruction.keyword != Keyword::From || instruction.args.len() < 3 {
+        if !super::phase::parse_phase_visits(ctx)
+            || instruction.keyword != Keyword::From
+            || instruction.args.len() < 3
+        {
             return;
         }
         let from = instruction.keyword_text.as_str();

@@ -72,20 +72,60 @@ impl Rule for FromPlatformFlagConstDisallowed {
 }
 
 const KNOWN_OS: [&str; 17] = [
-    "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
-    "nacl", "netbsd", "openbsd", "plan9", "solaris", "windows", "zos",
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "windows",
+    "zos",
 ];
 const KNOWN_ARCH: [&str; 24] = [
-    "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64",
-    "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64",
-    "s390", "s390x", "sparc", "sparc64", "wasm",
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "ppc64",
+    "ppc64le",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
 ];
 
 /// containerd's `platforms.Parse`, reduced to the normalized OS and architecture: one part
 /// must be a known OS or architecture; `os/arch[/variant]` accepts any names.
 fn parse_platform(text: &str) -> Option<(String, String)> {
     let parts: Vec<&str> = text.split('/').collect();
-    let valid_part = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let valid_part = |p: &&str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
     if !parts.iter().all(valid_part) {
         return None;
     }
@@ -137,8 +177,14 @@ mod tests {
 
     #[test]
     fn platform_normalization() {
-        assert_eq!(super::parse_platform("linux/x86_64"), Some(("linux".into(), "amd64".into())));
-        assert_eq!(super::parse_platform("windows"), Some(("windows".into(), "amd64".into())));
+        assert_eq!(
+            super::parse_platform("linux/x86_64"),
+            Some(("linux".into(), "amd64".into()))
+        );
+        assert_eq!(
+            super::parse_platform("windows"),
+            Some(("windows".into(), "amd64".into()))
+        );
         assert_eq!(super::parse_platform("linux/*"), None);
     }
 }

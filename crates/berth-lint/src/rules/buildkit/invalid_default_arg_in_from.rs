@@ -97,7 +97,9 @@ fn is_valid_reference(text: &str) -> bool {
 fn split_domain(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
         Some((first, rest))
-            if first.contains(['.', ':']) || first == "localhost" || first != first.to_lowercase() =>
+            if first.contains(['.', ':'])
+                || first == "localhost"
+                || first != first.to_lowercase() =>
         {
             (Some(first), rest)
         }
@@ -150,7 +152,10 @@ fn is_valid_domain(domain: &str) -> bool {
         return false;
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+        return !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
     }
     !host.is_empty()
         && host.split('.').all(|part| {

@@ -44,7 +44,9 @@ impl Rule for InvalidDefinitionDescription {
             return;
         }
         let (kind, names): (&str, Vec<String>) = match &instruction.command {
-            Some(Command::Arg(decls)) => ("ARG", decls.iter().map(|d| d.name.to_string()).collect()),
+            Some(Command::Arg(decls)) => {
+                ("ARG", decls.iter().map(|d| d.name.to_string()).collect())
+            }
             Some(Command::From(from)) => match &from.name {
                 Some(name) => ("FROM", vec![name.to_lowercase()]),
                 None => return,
@@ -58,7 +60,11 @@ impl Rule for InvalidDefinitionDescription {
         if names.is_empty() || names.iter().any(|n| n == first_word) {
             return;
         }
-        let example = if names.len() > 1 { "<arg_key>" } else { names[0].as_str() };
+        let example = if names.len() > 1 {
+            "<arg_key>"
+        } else {
+            names[0].as_str()
+        };
         ctx.report(
             instruction.span,
             format!("Comment for {kind} should follow the format: `# {example} <description>`"),

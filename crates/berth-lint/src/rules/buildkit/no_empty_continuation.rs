@@ -41,7 +41,10 @@ crate::declare_rule! {
 
 impl Rule for NoEmptyContinuation {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        if ctx.dockerfile().is_rejected_by_parser() || ctx.in_onbuild() || !instruction.empty_continuation_line {
+        if ctx.dockerfile().is_rejected_by_parser()
+            || ctx.in_onbuild()
+            || !instruction.empty_continuation_line
+        {
             return;
         }
         // BuildKit reports the instruction's last line.
@@ -49,8 +52,11 @@ impl Rule for NoEmptyContinuation {
         let last_line_start = ctx.source()[span.start..span.end]
             .rfind('\n')
             .map_or(span.start, |i| span.start + i + 1);
-        ctx.report(Span::new(last_line_start, span.end), "Empty continuation line")
-            .help("delete the empty line inside the continuation");
+        ctx.report(
+            Span::new(last_line_start, span.end),
+            "Empty continuation line",
+        )
+        .help("delete the empty line inside the continuation");
     }
 }
 

@@ -39,7 +39,15 @@ crate::declare_rule! {
 }
 
 const SECRET_PARTS: [&str; 10] = [
-    "apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret",
+    "apikey",
+    "auth",
+    "credential",
+    "credentials",
+    "key",
+    "password",
+    "pword",
+    "passwd",
+    "secret",
     "token",
 ];
 const ALLOWED_PARTS: [&str; 3] = ["public", "file", "version"];
@@ -64,8 +72,12 @@ impl Rule for SecretsUsedInArgOrEnv {
                 let instruction = &file.instructions[step.instruction];
                 let (kind, names): (&str, Vec<&str>) = match &step.expansion {
                     // ENV keys are checked after expansion, ARG names as written.
-                    Some(Expansion::Env(pairs)) => ("ENV", pairs.iter().map(|(k, _)| k.as_str()).collect()),
-                    Some(Expansion::Arg(args)) => ("ARG", args.iter().map(|(k, _)| k.as_str()).collect()),
+                    Some(Expansion::Env(pairs)) => {
+                        ("ENV", pairs.iter().map(|(k, _)| k.as_str()).collect())
+                    }
+                    Some(Expansion::Arg(args)) => {
+                        ("ARG", args.iter().map(|(k, _)| k.as_str()).collect())
+                    }
                     _ => continue,
                 };
                 for name in names.into_iter().filter(|n| looks_secret(n)) {

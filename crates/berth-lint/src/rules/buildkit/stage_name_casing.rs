@@ -47,7 +47,10 @@ impl Rule for StageNameCasing {
                 instruction.span,
                 format!("Stage name '{}' should be lowercase", name.value),
             )
-            .help(format!("rename the stage to `{}`", name.value.to_lowercase()))
+            .help(format!(
+                "rename the stage to `{}`",
+                name.value.to_lowercase()
+            ))
             .fix(fix);
         }
     }

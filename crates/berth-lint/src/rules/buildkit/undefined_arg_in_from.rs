@@ -49,16 +49,21 @@ impl Rule for UndefinedArgInFrom {
             .chain(scope.global.names())
             .collect();
         for stage in &scope.stages {
-            for name in stage.from_unmatched.iter().filter(|n| !declared.contains(n.as_str())) {
+            for name in stage
+                .from_unmatched
+                .iter()
+                .filter(|n| !declared.contains(n.as_str()))
+            {
                 let mut message = format!("FROM argument '{name}' is not declared");
                 let guess = suggest(name, declared.iter().copied(), true);
                 if let Some(guess) = &guess {
                     message.push_str(&format!(" (did you mean {guess}?)"));
                 }
-                ctx.report(file.instructions[stage.from].span, message).help(match guess {
-                    Some(guess) => format!("replace `{name}` with `{guess}`"),
-                    None => format!("declare `ARG {name}=...` before the first FROM"),
-                });
+                ctx.report(file.instructions[stage.from].span, message)
+                    .help(match guess {
+                        Some(guess) => format!("replace `{name}` with `{guess}`"),
+                        None => format!("declare `ARG {name}=...` before the first FROM"),
+                    });
             }
         }
     }

@@ -58,7 +58,9 @@ impl Rule for UndefinedVar {
                 let diagnostic = ctx.report(file.instructions[step.instruction].span, message);
                 match guess {
                     Some(guess) => diagnostic.help(format!("replace `${name}` with `${guess}`")),
-                    None => diagnostic.help(format!("declare it with `ARG {name}` or `ENV {name}=...` first")),
+                    None => diagnostic.help(format!(
+                        "declare it with `ARG {name}` or `ENV {name}=...` first"
+                    )),
                 };
             }
         }

@@ -56,13 +56,18 @@ impl Rule for Dl1001 {
 /// An inline ignore pragma hadolint itself accepts: for `# hadolint ignore=`, codes made of
 /// `D`, `L`, `S`, `C` and digits only (berth's own pragmas also name BuildKit checks).
 fn is_inline_ignore(pragma: &Pragma) -> bool {
-    let PragmaKind::Ignore { scope: Scope::Next, codes } = &pragma.kind else {
+    let PragmaKind::Ignore {
+        scope: Scope::Next,
+        codes,
+    } = &pragma.kind
+    else {
         return false;
     };
     pragma.tool == Tool::Berth
-        || codes
-            .iter()
-            .all(|code| code.chars().all(|c| matches!(c, 'D' | 'L' | 'S' | 'C' | '0'..='9')))
+        || codes.iter().all(|code| {
+            code.chars()
+                .all(|c| matches!(c, 'D' | 'L' | 'S' | 'C' | '0'..='9'))
+        })
 }
 
 #[cfg(test)]

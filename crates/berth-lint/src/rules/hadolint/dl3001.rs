@@ -44,7 +44,14 @@ crate::declare_rule! {
 
 impl Rule for Dl3001 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_command_names(instruction, ctx, MESSAGE, &["free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim"]);
+        check_command_names(
+            instruction,
+            ctx,
+            MESSAGE,
+            &[
+                "free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim",
+            ],
+        );
     }
 }
 

@@ -6,7 +6,8 @@ use super::run_shell::check_command_names;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root";
+const MESSAGE: &str =
+    "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root";
 
 crate::declare_rule! {
     /// ## What it does

@@ -51,7 +51,10 @@ impl Rule for Dl3006 {
             && !image.name.starts_with('$')
             && !self.aliases.contains(image.name)
         {
-            ctx.report(from.image_span, "Always tag the version of an image explicitly");
+            ctx.report(
+                from.image_span,
+                "Always tag the version of an image explicitly",
+            );
         }
         if let Some((alias, _)) = from.alias {
             self.aliases.insert(alias.to_string());
@@ -228,9 +231,15 @@ mod tests {
         assert_eq!(r.tag, Some("1.2"));
         assert_eq!(r.digest, Some("sha256:abc"));
         let r = ImageRef::parse_from("localhost:5000/a");
-        assert_eq!((r.registry, r.name, r.tag), (None, "localhost", Some("5000/a")));
+        assert_eq!(
+            (r.registry, r.name, r.tag),
+            (None, "localhost", Some("5000/a"))
+        );
         let r = ImageRef::parse_from("${REG:-docker.io}/app");
-        assert_eq!((r.registry, r.name, r.tag), (None, "${REG:-docker.io}/app", None));
+        assert_eq!(
+            (r.registry, r.name, r.tag),
+            (None, "${REG:-docker.io}/app", None)
+        );
         let r = ImageRef::parse_from("node:${V:-20}");
         assert_eq!((r.name, r.tag), ("node", Some("${V:-20}")));
         let r = ImageRef::parse_reference("my.io/repo/image:tag");

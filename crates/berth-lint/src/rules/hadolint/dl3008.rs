@@ -46,11 +46,17 @@ crate::declare_rule! {
 
 impl Rule for Dl3008 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(instruction, ctx, MESSAGE, "not pinned either", |shell, _| {
-            unpinned_words(shell, packages, |p| {
-                !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
-            })
-        });
+        check_run(
+            instruction,
+            ctx,
+            MESSAGE,
+            "not pinned either",
+            |shell, _| {
+                unpinned_words(shell, packages, |p| {
+                    !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
+                })
+            },
+        );
     }
 }
 
@@ -60,7 +66,11 @@ fn packages(cmd: &berth_shell::Command) -> Vec<berth_shell::Word> {
         return Vec::new();
     }
     let view = cmd.drop_flag_values(&["t", "target-release"]);
-    let words = view.args_no_flags().filter(|w| w.value != "install").cloned().collect();
+    let words = view
+        .args_no_flags()
+        .filter(|w| w.value != "install")
+        .cloned()
+        .collect();
     words
 }
 

@@ -55,7 +55,9 @@ impl Rule for Dl3009 {
         };
         let commands = || shell.script.commands();
         let Some(update) = commands().find(|c| {
-            c.has_args("apt-get", &["update"]) || c.has_args("apt", &["update"]) || c.has_args("aptitude", &["update"])
+            c.has_args("apt-get", &["update"])
+                || c.has_args("apt", &["update"])
+                || c.has_args("aptitude", &["update"])
         }) else {
             return;
         };

@@ -79,10 +79,15 @@ impl Rule for Dl3010 {
             Some(Command::From(_)) => self.archives.clear(),
             Some(Command::Copy(copy)) if copy.from.is_none() => {
                 if is_archive(&copy.dest) {
-                    self.archives.push((copy.dest_span, basename(&copy.dest).to_string(), false));
+                    self.archives
+                        .push((copy.dest_span, basename(&copy.dest).to_string(), false));
                 } else {
                     for source in copy.sources.iter().filter(|s| is_archive(&s.path)) {
-                        self.archives.push((source.span, basename(&source.path).to_string(), false));
+                        self.archives.push((
+                            source.span,
+                            basename(&source.path).to_string(),
+                            false,
+                        ));
                     }
                 }
             }
@@ -92,7 +97,9 @@ impl Rule for Dl3010 {
                 };
                 for (_, name, extracted) in &mut self.archives {
                     *extracted |= shell.script.any_command(|c| {
-                        extracts(c) && c.args_no_flags().any(|w| basename(&w.value) == name.as_str())
+                        extracts(c)
+                            && c.args_no_flags()
+                                .any(|w| basename(&w.value) == name.as_str())
                     });
                 }
             }
@@ -113,9 +120,8 @@ impl Rule for Dl3010 {
 
 fn extracts(c: &berth_shell::Command) -> bool {
     let tar = c.is("tar")
-        && c.arg_values().any(|a| {
-            a == "--extract" || a == "--get" || (a.starts_with('-') && a.contains('x'))
-        });
+        && c.arg_values()
+            .any(|a| a == "--extract" || a == "--get" || (a.starts_with('-') && a.contains('x')));
     tar || c.name().is_some_and(|n| UNZIPPERS.contains(&n))
 }
 

@@ -35,7 +35,10 @@ crate::declare_rule! {
 impl Rule for Dl3012 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
         if !ctx.in_onbuild() && self.seen.repeated(instruction) {
-            ctx.report(instruction.keyword_span, "Multiple `HEALTHCHECK` instructions");
+            ctx.report(
+                instruction.keyword_span,
+                "Multiple `HEALTHCHECK` instructions",
+            );
         }
     }
 }

@@ -45,9 +45,13 @@ crate::declare_rule! {
 
 impl Rule for Dl3013 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(instruction, ctx, MESSAGE, "not pinned either", |shell, _| {
-            unpinned_words(shell, packages, |p| !pinned(p))
-        });
+        check_run(
+            instruction,
+            ctx,
+            MESSAGE,
+            "not pinned either",
+            |shell, _| unpinned_words(shell, packages, |p| !pinned(p)),
+        );
     }
 }
 
@@ -109,14 +113,35 @@ pub(crate) fn is_pip_install(cmd: &berth_shell::Command) -> bool {
 }
 
 const VCS_SCHEMES: &[&str] = &[
-    "git+file", "git+https", "git+ssh", "git+http", "git+git", "git", "hg+file", "hg+http",
-    "hg+https", "hg+ssh", "hg+static-http", "svn", "svn+svn", "svn+http", "svn+https", "svn+ssh",
-    "bzr+http", "bzr+https", "bzr+ssh", "bzr+sftp", "bzr+ftp", "bzr+lp",
+    "git+file",
+    "git+https",
+    "git+ssh",
+    "git+http",
+    "git+git",
+    "git",
+    "hg+file",
+    "hg+http",
+    "hg+https",
+    "hg+ssh",
+    "hg+static-http",
+    "svn",
+    "svn+svn",
+    "svn+http",
+    "svn+https",
+    "svn+ssh",
+    "bzr+http",
+    "bzr+https",
+    "bzr+ssh",
+    "bzr+sftp",
+    "bzr+ftp",
+    "bzr+lp",
 ];
 
 fn pinned(p: &str) -> bool {
     let vcs = VCS_SCHEMES.iter().any(|s| p.starts_with(s));
-    ["==", ">=", "<=", ">", "<", "!=", "~=", "==="].iter().any(|s| p.contains(s))
+    ["==", ">=", "<=", ">", "<", "!=", "~=", "==="]
+        .iter()
+        .any(|s| p.contains(s))
         || (vcs && p.contains('@'))
         || p.ends_with(".whl")
         || p.ends_with(".tar.gz")

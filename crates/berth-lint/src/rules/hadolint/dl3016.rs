@@ -6,7 +6,8 @@ use super::run_shell::{check_run, unpinned_words};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "Pin versions in npm. Instead of `npm install <package>` use `npm install <package>@<version>`";
+const MESSAGE: &str =
+    "Pin versions in npm. Instead of `npm install <package>` use `npm install <package>@<version>`";
 
 crate::declare_rule! {
     /// ## What it does
@@ -45,9 +46,13 @@ crate::declare_rule! {
 
 impl Rule for Dl3016 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(instruction, ctx, MESSAGE, "not pinned either", |shell, _| {
-            unpinned_words(shell, packages, |p| !pinned(p))
-        });
+        check_run(
+            instruction,
+            ctx,
+            MESSAGE,
+            "not pinned either",
+            |shell, _| unpinned_words(shell, packages, |p| !pinned(p)),
+        );
     }
 }
 
@@ -61,11 +66,17 @@ fn packages(cmd: &berth_shell::Command) -> Vec<berth_shell::Word> {
     if plain.first().map(|w| w.value.as_str()) != Some("install") {
         return Vec::new();
     }
-    plain.into_iter().skip_while(|w| w.value == "install").collect()
+    plain
+        .into_iter()
+        .skip_while(|w| w.value == "install")
+        .collect()
 }
 
 fn pinned(p: &str) -> bool {
-    if ["git://", "git+ssh://", "git+http://", "git+https://"].iter().any(|g| p.starts_with(g)) {
+    if ["git://", "git+ssh://", "git+http://", "git+https://"]
+        .iter()
+        .any(|g| p.starts_with(g))
+    {
         return p.contains('#');
     }
     if [".tar", ".tar.gz", ".tgz"].iter().any(|s| p.ends_with(s))

@@ -6,7 +6,8 @@ use super::run_shell::{check_run, unpinned_words};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "Pin versions in apk add. Instead of `apk add <package>` use `apk add <package>=<version>`";
+const MESSAGE: &str =
+    "Pin versions in apk add. Instead of `apk add <package>` use `apk add <package>=<version>`";
 
 crate::declare_rule! {
     /// ## What it does
@@ -43,9 +44,13 @@ crate::declare_rule! {
 
 impl Rule for Dl3018 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(instruction, ctx, MESSAGE, "not pinned either", |shell, _| {
-            unpinned_words(shell, packages, |p| !pinned(p))
-        });
+        check_run(
+            instruction,
+            ctx,
+            MESSAGE,
+            "not pinned either",
+            |shell, _| unpinned_words(shell, packages, |p| !pinned(p)),
+        );
     }
 }
 
@@ -55,7 +60,11 @@ fn packages(cmd: &berth_shell::Command) -> Vec<berth_shell::Word> {
         return Vec::new();
     }
     let view = cmd.drop_flag_values(&["t", "virtual", "repository", "X"]);
-    let words = view.args_no_flags().filter(|w| w.value != "add").cloned().collect();
+    let words = view
+        .args_no_flags()
+        .filter(|w| w.value != "add")
+        .cloned()
+        .collect();
     words
 }
 

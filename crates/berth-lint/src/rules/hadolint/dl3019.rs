@@ -44,7 +44,14 @@ crate::declare_rule! {
 
 impl Rule for Dl3019 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_commands_fixing(instruction, ctx, MESSAGE, &["/var/cache/apk"], offends, insertion);
+        check_commands_fixing(
+            instruction,
+            ctx,
+            MESSAGE,
+            &["/var/cache/apk"],
+            offends,
+            insertion,
+        );
     }
 }
 

@@ -45,7 +45,10 @@ impl Rule for Dl3021 {
                 copy.dest_span,
                 "COPY with more than 2 arguments requires the last argument to end with /",
             )
-            .help(format!("write the destination as `{}/`", drop_quotes(&copy.dest)));
+            .help(format!(
+                "write the destination as `{}/`",
+                drop_quotes(&copy.dest)
+            ));
         }
     }
 }

@@ -171,7 +171,11 @@ mod tests {
         let test = RuleTest::new::<super::Dl3026>().settings(trusting(&["*"]));
         assert!(test.findings("FROM quay.io/a:1\n").is_empty());
         let test = RuleTest::new::<super::Dl3026>().settings(trusting(&["*.gcr.io"]));
-        assert_eq!(test.findings("FROM gcr.io/foo:1\nFROM eu.gcr.io/foo:1\n").len(), 1);
+        assert_eq!(
+            test.findings("FROM gcr.io/foo:1\nFROM eu.gcr.io/foo:1\n")
+                .len(),
+            1
+        );
         let test = RuleTest::new::<super::Dl3026>().settings(trusting(&["localhost:5000"]));
         assert_eq!(test.findings("FROM localhost:5000/foo\n").len(), 1);
         let test = RuleTest::new::<super::Dl3026>().settings(trusting(&["my.io:5000"]));

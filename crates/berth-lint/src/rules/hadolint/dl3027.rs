@@ -6,7 +6,8 @@ use super::run_shell::check_command_names;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead";
+const MESSAGE: &str =
+    "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead";
 
 crate::declare_rule! {
     /// ## What it does

@@ -6,7 +6,8 @@ use super::run_shell::{check_run, unpinned_words};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "Pin versions in gem install. Instead of `gem install <gem>` use `gem install <gem>:<version>`";
+const MESSAGE: &str =
+    "Pin versions in gem install. Instead of `gem install <gem>` use `gem install <gem>:<version>`";
 
 crate::declare_rule! {
     /// ## What it does
@@ -44,9 +45,13 @@ crate::declare_rule! {
 
 impl Rule for Dl3028 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(instruction, ctx, MESSAGE, "not pinned either", |shell, _| {
-            unpinned_words(shell, packages, |p| !pinned(p))
-        });
+        check_run(
+            instruction,
+            ctx,
+            MESSAGE,
+            "not pinned either",
+            |shell, _| unpinned_words(shell, packages, |p| !pinned(p)),
+        );
     }
 }
 

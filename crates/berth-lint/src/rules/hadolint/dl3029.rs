@@ -42,7 +42,10 @@ impl Rule for Dl3029 {
             return;
         };
         if !platform.contains("BUILDPLATFORM") && !platform.contains("TARGETPLATFORM") {
-            ctx.report(platform_span(instruction), "Do not use --platform flag with FROM");
+            ctx.report(
+                platform_span(instruction),
+                "Do not use --platform flag with FROM",
+            );
         }
     }
 }

@@ -47,7 +47,8 @@ impl Rule for Dl3030 {
 }
 
 fn offends(c: &berth_shell::Command) -> bool {
-    c.has_args("yum", &["install", "groupinstall", "localinstall"]) && !c.has_any_flag(&["y", "assumeyes"])
+    c.has_args("yum", &["install", "groupinstall", "localinstall"])
+        && !c.has_any_flag(&["y", "assumeyes"])
 }
 
 #[cfg(test)]

@@ -42,12 +42,12 @@ crate::declare_rule! {
 }
 
 /// (installs, cleans up) pairs; each install needs a clean-up after it.
-const CHECKS: &[(Predicate, Predicate)] = &[
-    (
-        |c: &berth_shell::Command| c.has_args("yum", &["install"]),
-        |c: &berth_shell::Command| c.has_args("yum", &["clean", "all"]) || c.has_args("rm", &["-rf", "/var/cache/yum/*"]),
-    ),
-];
+const CHECKS: &[(Predicate, Predicate)] = &[(
+    |c: &berth_shell::Command| c.has_args("yum", &["install"]),
+    |c: &berth_shell::Command| {
+        c.has_args("yum", &["clean", "all"]) || c.has_args("rm", &["-rf", "/var/cache/yum/*"])
+    },
+)];
 
 impl Rule for Dl3032 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {

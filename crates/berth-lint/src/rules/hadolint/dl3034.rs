@@ -48,8 +48,18 @@ impl Rule for Dl3034 {
 }
 
 fn offends(c: &berth_shell::Command) -> bool {
-    c.has_args("zypper", &["install", "in", "remove", "rm", "source-install", "si", "patch"])
-        && !c.has_any_flag(&["non-interactive", "n", "no-confirm", "y"])
+    c.has_args(
+        "zypper",
+        &[
+            "install",
+            "in",
+            "remove",
+            "rm",
+            "source-install",
+            "si",
+            "patch",
+        ],
+    ) && !c.has_any_flag(&["non-interactive", "n", "no-confirm", "y"])
 }
 
 #[cfg(test)]

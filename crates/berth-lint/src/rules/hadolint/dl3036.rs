@@ -42,12 +42,10 @@ crate::declare_rule! {
 }
 
 /// (installs, cleans up) pairs; each install needs a clean-up after it.
-const CHECKS: &[(Predicate, Predicate)] = &[
-    (
-        |c: &berth_shell::Command| c.has_args("zypper", &["install", "in"]),
-        |c: &berth_shell::Command| c.has_args("zypper", &["clean", "cc"]),
-    ),
-];
+const CHECKS: &[(Predicate, Predicate)] = &[(
+    |c: &berth_shell::Command| c.has_args("zypper", &["install", "in"]),
+    |c: &berth_shell::Command| c.has_args("zypper", &["clean", "cc"]),
+)];
 
 impl Rule for Dl3036 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {

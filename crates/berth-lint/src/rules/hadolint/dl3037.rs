@@ -42,9 +42,13 @@ crate::declare_rule! {
 
 impl Rule for Dl3037 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(instruction, ctx, MESSAGE, "not pinned either", |shell, _| {
-            unpinned_words(shell, packages, |p| !pinned(p))
-        });
+        check_run(
+            instruction,
+            ctx,
+            MESSAGE,
+            "not pinned either",
+            |shell, _| unpinned_words(shell, packages, |p| !pinned(p)),
+        );
     }
 }
 

@@ -56,17 +56,29 @@ const INSTALLS: &[&str] = &[
 const CHECKS: &[(Predicate, Predicate)] = &[
     (
         |c: &berth_shell::Command| c.has_args("dnf", INSTALLS),
-        |c: &berth_shell::Command| c.has_args("dnf", &["clean", "all"]) || c.has_args("rm", &["-rf", "/var/cache/libdnf5*"]),
+        |c: &berth_shell::Command| {
+            c.has_args("dnf", &["clean", "all"])
+                || c.has_args("rm", &["-rf", "/var/cache/libdnf5*"])
+        },
     ),
     (
         |c: &berth_shell::Command| c.has_args("microdnf", INSTALLS),
-        |c: &berth_shell::Command| c.has_args("microdnf", &["clean", "all"]) || c.has_args("rm", &["-rf", "/var/cache/libdnf5*"]),
+        |c: &berth_shell::Command| {
+            c.has_args("microdnf", &["clean", "all"])
+                || c.has_args("rm", &["-rf", "/var/cache/libdnf5*"])
+        },
     ),
 ];
 
 impl Rule for Dl3040 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_cleanup(instruction, ctx, MESSAGE, &["/var/cache/libdnf5", ".cache/libdnf5"], CHECKS);
+        check_cleanup(
+            instruction,
+            ctx,
+            MESSAGE,
+            &["/var/cache/libdnf5", ".cache/libdnf5"],
+            CHECKS,
+        );
     }
 }
 

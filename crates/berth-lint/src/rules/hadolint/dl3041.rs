@@ -55,7 +55,13 @@ impl Rule for Dl3041 {
         } else {
             &mut self.main
         };
-        state.observe(instruction, ctx, &["dnf", "microdnf"], &["module", "group"], MESSAGE);
+        state.observe(
+            instruction,
+            ctx,
+            &["dnf", "microdnf"],
+            &["module", "group"],
+            MESSAGE,
+        );
     }
 }
 

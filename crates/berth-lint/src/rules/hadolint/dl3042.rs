@@ -11,7 +11,8 @@ use super::run_shell::{has_cache_mount, report_at, run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`";
+const MESSAGE: &str =
+    "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`";
 
 crate::declare_rule! {
     /// ## What it does
@@ -51,7 +52,9 @@ crate::declare_rule! {
     }
 }
 
-const TRUTHY: &[&str] = &["1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"];
+const TRUTHY: &[&str] = &[
+    "1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES",
+];
 
 /// hadolint's state: the current stage (by alias, else image name; `None` before any
 /// FROM) and which stages set `PIP_NO_CACHE_DIR`.

@@ -37,7 +37,10 @@ impl Rule for Dl3043 {
         let Some(inner) = instruction.onbuild.as_deref() else {
             return;
         };
-        if matches!(inner.keyword, Keyword::Onbuild | Keyword::From | Keyword::Maintainer) {
+        if matches!(
+            inner.keyword,
+            Keyword::Onbuild | Keyword::From | Keyword::Maintainer
+        ) {
             ctx.report(
                 inner.keyword_span,
                 "`ONBUILD`, `FROM` or `MAINTAINER` triggered from within `ONBUILD` instruction.",

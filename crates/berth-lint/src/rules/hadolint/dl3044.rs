@@ -48,7 +48,8 @@ impl Rule for Dl3044 {
         }
         if instruction.keyword == Keyword::Arg {
             if let Some(Command::Arg(decls)) = &instruction.command {
-                self.defined.extend(decls.iter().map(|d| d.name.to_string()));
+                self.defined
+                    .extend(decls.iter().map(|d| d.name.to_string()));
             }
             return;
         }
@@ -66,7 +67,10 @@ impl Rule for Dl3044 {
                 "Do not refer to an environment variable within the same `ENV` statement where \
                  it is defined.",
             )
-            .help(format!("set `{}` in an `ENV` of its own before this one", pair.key));
+            .help(format!(
+                "set `{}` in an `ENV` of its own before this one",
+                pair.key
+            ));
         }
         self.defined.extend(pairs.into_iter().map(|p| p.key));
     }
@@ -83,8 +87,7 @@ fn refers_to(text: &str, name: &str) -> bool {
     }
     let bare = format!("${name}");
     text.match_indices(&bare).any(|(at, _)| {
-        !text[at + bare.len()..]
-            .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        !text[at + bare.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
     })
 }
 

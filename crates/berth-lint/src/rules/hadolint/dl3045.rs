@@ -81,8 +81,11 @@ impl Rule for Dl3045 {
                 }
                 let dest = copy.dest.trim_matches(|c| c == '"' || c == '\'');
                 if !(dest.starts_with('/') || dest.starts_with('$') || is_windows_absolute(dest)) {
-                    ctx.report(copy.dest_span, "`COPY` to a relative destination without `WORKDIR` set.")
-                        .help("set `WORKDIR` first, or copy to an absolute path");
+                    ctx.report(
+                        copy.dest_span,
+                        "`COPY` to a relative destination without `WORKDIR` set.",
+                    )
+                    .help("set `WORKDIR` first, or copy to an absolute path");
                 }
             }
         }

@@ -6,7 +6,8 @@ use super::run_shell::check_commands;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "`useradd` without flag `-l` and high UID will result in excessively large Image.";
+const MESSAGE: &str =
+    "`useradd` without flag `-l` and high UID will result in excessively large Image.";
 
 crate::declare_rule! {
     /// ## What it does
@@ -53,7 +54,9 @@ fn offends(c: &berth_shell::Command) -> bool {
     c.is("useradd")
         && !c.has_any_flag(&["l", "no-log-init"])
         && c.has_any_flag(&["u", "uid"])
-        && c.flag_values("u").iter().any(|w| w.value.chars().count() > 5)
+        && c.flag_values("u")
+            .iter()
+            .any(|w| w.value.chars().count() > 5)
 }
 
 #[cfg(test)]

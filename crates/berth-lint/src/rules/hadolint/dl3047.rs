@@ -58,7 +58,15 @@ fn insertion(c: &berth_shell::Command) -> Option<(&berth_shell::Word, &'static s
 fn offends(c: &berth_shell::Command) -> bool {
     c.is("wget")
         && !c.has_flag("progress")
-        && !c.has_any_flag(&["q", "quiet", "o", "output-file", "a", "append-output", "no-verbose"])
+        && !c.has_any_flag(&[
+            "q",
+            "quiet",
+            "o",
+            "output-file",
+            "a",
+            "append-output",
+            "no-verbose",
+        ])
         && !c.has_arg("-nv")
 }
 

@@ -45,8 +45,10 @@ impl Rule for Dl3048 {
             .into_iter()
             .find(|p| !is_valid_key(&p.key))
         {
-            ctx.report(bad.key_span, "Invalid label key.")
-                .help(format!("`{}` is not a lower-case, reverse-DNS label key", bad.key));
+            ctx.report(bad.key_span, "Invalid label key.").help(format!(
+                "`{}` is not a lower-case, reverse-DNS label key",
+                bad.key
+            ));
         }
     }
 }

@@ -87,7 +87,10 @@ impl Rule for Dl3049 {
         if self.labels.is_empty() {
             self.labels = schema
                 .keys()
-                .map(|name| LabelState { name: name.clone(), ..LabelState::default() })
+                .map(|name| LabelState {
+                    name: name.clone(),
+                    ..LabelState::default()
+                })
                 .collect();
         }
         match instruction.keyword {
@@ -164,7 +167,10 @@ mod tests {
     }
 
     fn count(df: &str) -> usize {
-        RuleTest::new::<super::Dl3049>().settings(schema()).findings(df).len()
+        RuleTest::new::<super::Dl3049>()
+            .settings(schema())
+            .findings(df)
+            .len()
     }
 
     #[test]
@@ -187,14 +193,23 @@ mod tests {
     #[test]
     fn counts_per_stage() {
         assert_eq!(count("FROM stage1\nFROM stage2\n"), 2);
-        assert_eq!(count("FROM baseimage\nLABEL foo=\"bar\"\nFROM newimage\n"), 1);
+        assert_eq!(
+            count("FROM baseimage\nLABEL foo=\"bar\"\nFROM newimage\n"),
+            1
+        );
         assert_eq!(count("FROM baseimage as base\nFROM base\n"), 2);
         assert_eq!(
             count("FROM baseimage as base\nFROM newimage\nLABEL foo=\"bar\"\nCOPY --from=base /bar /baz\n\nFROM newimage\nCOPY --from=base /bar /baz\n"),
             1
         );
-        assert_eq!(count("FROM baseimage as base\nFROM base\nLABEL foo=\"bar\"\n\nFROM base\n"), 1);
-        assert_eq!(count("FROM baseimage as base\nFROM base\n\nFROM base\nLABEL foo=\"bar\"\n"), 1);
+        assert_eq!(
+            count("FROM baseimage as base\nFROM base\nLABEL foo=\"bar\"\n\nFROM base\n"),
+            1
+        );
+        assert_eq!(
+            count("FROM baseimage as base\nFROM base\n\nFROM base\nLABEL foo=\"bar\"\n"),
+            1
+        );
         let without_schema = RuleTest::new::<super::Dl3049>();
         assert!(without_schema.findings("FROM baseimage\n").is_empty());
     }

@@ -44,7 +44,11 @@ impl Rule for Dl3050 {
             .iter()
             .find(|p| !settings.label_schema.contains_key(&p.key))
         {
-            let span = if pairs.is_empty() { args_span(instruction) } else { extra.key_span };
+            let span = if pairs.is_empty() {
+                args_span(instruction)
+            } else {
+                extra.key_span
+            };
             ctx.report(span, "Superfluous label(s) present.")
                 .help(format!("`{}` is not in the label schema", extra.key));
         }
@@ -61,11 +65,16 @@ mod tests {
             strict_labels: true,
             ..crate::Settings::default()
         };
-        settings.label_schema.insert("required".into(), crate::LabelType::Text);
+        settings
+            .label_schema
+            .insert("required".into(), crate::LabelType::Text);
         crate::assert_rule!(RuleTest::new::<super::Dl3050>()
             .settings(settings)
             .pass(["\n", "LABEL required=\"foo\"\n"])
-            .fail(["LABEL other=\"bar\"\n", "LABEL required=\"foo\" other=\"bar\"\n"]));
+            .fail([
+                "LABEL other=\"bar\"\n",
+                "LABEL required=\"foo\" other=\"bar\"\n"
+            ]));
         let not_strict = RuleTest::new::<super::Dl3050>();
         assert!(not_strict.findings("LABEL other=\"bar\"\n").is_empty());
     }

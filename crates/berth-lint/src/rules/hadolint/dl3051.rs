@@ -49,8 +49,8 @@ impl Rule for Dl3051 {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::RuleTest;
     use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::RuleTest;
 
     #[test]
     fn cases() {

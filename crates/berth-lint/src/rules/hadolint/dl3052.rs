@@ -168,25 +168,41 @@ pub(super) fn schema_of(name: &str, ty: LabelType) -> crate::Settings {
 #[cfg(test)]
 mod tests {
     use super::is_absolute_uri;
-    use crate::testing::RuleTest;
     use super::schema_of;
+    use crate::testing::RuleTest;
 
     #[test]
     fn cases() {
         crate::assert_rule!(RuleTest::new::<super::Dl3052>()
             .settings(schema_of("urllabel", crate::LabelType::Url))
-            .pass(["LABEL urllabel=\"http://example.com\"\n", "LABEL other=\"foo\"\n"])
+            .pass([
+                "LABEL urllabel=\"http://example.com\"\n",
+                "LABEL other=\"foo\"\n"
+            ])
             .fail(["LABEL urllabel=\"not-url\"\n", "LABEL urllabel=/path\n"]));
     }
 
     #[test]
     fn uris() {
-        for ok in ["http://example.com", "https://github.com/x/y?z=1#f", "mailto:a@b.c",
-                   "urn:isbn:0451450523", "http://[::1]:8080/x", "http://u:p@h:1/%20"] {
+        for ok in [
+            "http://example.com",
+            "https://github.com/x/y?z=1#f",
+            "mailto:a@b.c",
+            "urn:isbn:0451450523",
+            "http://[::1]:8080/x",
+            "http://u:p@h:1/%20",
+        ] {
             assert!(is_absolute_uri(ok), "{ok}");
         }
-        for bad in ["not-url", "example.com", "/path", "http://exa mple.com", "1http://x",
-                    "http://h:port/", "http://x/%zz"] {
+        for bad in [
+            "not-url",
+            "example.com",
+            "/path",
+            "http://exa mple.com",
+            "1http://x",
+            "http://h:port/",
+            "http://x/%zz",
+        ] {
             assert!(!is_absolute_uri(bad), "{bad}");
         }
     }

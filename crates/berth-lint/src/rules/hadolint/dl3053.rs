@@ -46,12 +46,20 @@ impl Rule for Dl3053 {
 /// calendar dates (leap years included) and a leap second allowed.
 fn is_rfc3339(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return false;
     }
     let num = |from: usize, to: usize| -> Option<u32> {
         let s = text.get(from..to)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
     let (Some(year), Some(month), Some(day)) = (num(0, 4), num(5, 7), num(8, 10)) else {
         return false;
@@ -93,8 +101,8 @@ fn is_rfc3339(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_rfc3339;
-    use crate::testing::RuleTest;
     use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::RuleTest;
 
     #[test]
     fn cases() {
@@ -104,7 +112,10 @@ mod tests {
                 "LABEL datelabel=\"2021-03-10T10:26:33.564595127+01:00\"\n",
                 "LABEL other=\"doo\"\n",
             ])
-            .fail(["LABEL datelabel=\"not-date\"\n", "LABEL datelabel=\"2020-01-01\"\n"]));
+            .fail([
+                "LABEL datelabel=\"not-date\"\n",
+                "LABEL datelabel=\"2020-01-01\"\n"
+            ]));
     }
 
     #[test]

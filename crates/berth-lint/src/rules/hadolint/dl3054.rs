@@ -52,15 +52,22 @@ fn is_spdx_id(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_spdx_id;
-    use crate::testing::RuleTest;
     use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::RuleTest;
 
     #[test]
     fn cases() {
         crate::assert_rule!(RuleTest::new::<super::Dl3054>()
             .settings(schema_of("spdxlabel", crate::LabelType::Spdx))
-            .pass(["LABEL spdxlabel=\"BSD-3-Clause\"\n", "LABEL spdxlabel=\"MIT\"\n", "LABEL other=\"fooo\"\n"])
-            .fail(["LABEL spdxlabel=\"not-spdx\"\n", "LABEL spdxlabel=\"MIT OR Apache-2.0\"\n"]));
+            .pass([
+                "LABEL spdxlabel=\"BSD-3-Clause\"\n",
+                "LABEL spdxlabel=\"MIT\"\n",
+                "LABEL other=\"fooo\"\n"
+            ])
+            .fail([
+                "LABEL spdxlabel=\"not-spdx\"\n",
+                "LABEL spdxlabel=\"MIT OR Apache-2.0\"\n"
+            ]));
     }
 
     #[test]

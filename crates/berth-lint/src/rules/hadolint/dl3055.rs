@@ -50,8 +50,8 @@ fn is_git_hash(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::RuleTest;
     use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::RuleTest;
 
     #[test]
     fn cases() {
@@ -62,6 +62,9 @@ mod tests {
                 "LABEL githash=\"43c572f1272b6b3171dd1db9e41b7027128ce080\"\n",
                 "LABEL other=\"foo\"\n",
             ])
-            .fail(["LABEL githash=\"not-git-hash\"\n", "LABEL githash=\"2DBFAE9\"\n"]));
+            .fail([
+                "LABEL githash=\"not-git-hash\"\n",
+                "LABEL githash=\"2DBFAE9\"\n"
+            ]));
     }
 }

@@ -49,15 +49,22 @@ fn is_semver(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_semver;
-    use crate::testing::RuleTest;
     use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::RuleTest;
 
     #[test]
     fn cases() {
         crate::assert_rule!(RuleTest::new::<super::Dl3056>()
             .settings(schema_of("semver", crate::LabelType::Semver))
-            .pass(["LABEL semver=\"1.0.0\"\n", "LABEL semver=\"2.0.1-rc1\"\n", "LABEL other=\"foo\"\n"])
-            .fail(["LABEL semver=\"not-sem-ver\"\n", "LABEL semver=\"v1.2.3\"\n"]));
+            .pass([
+                "LABEL semver=\"1.0.0\"\n",
+                "LABEL semver=\"2.0.1-rc1\"\n",
+                "LABEL other=\"foo\"\n"
+            ])
+            .fail([
+                "LABEL semver=\"not-sem-ver\"\n",
+                "LABEL semver=\"v1.2.3\"\n"
+            ]));
     }
 
     #[test]

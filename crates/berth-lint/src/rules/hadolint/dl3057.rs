@@ -68,7 +68,11 @@ impl Rule for Dl3057 {
             } else {
                 self.bad.insert(index);
             }
-            self.stages.push(Stage { parent, name, from_span: instruction.keyword_span });
+            self.stages.push(Stage {
+                parent,
+                name,
+                from_span: instruction.keyword_span,
+            });
             return;
         }
         let Some(current) = self.stages.len().checked_sub(1) else {
@@ -80,13 +84,21 @@ impl Rule for Dl3057 {
             self.good.insert(stage);
             self.bad.remove(&stage);
             let parent = &self.stages[stage].parent;
-            pending.extend(self.bad.iter().copied().filter(|&b| &self.stages[b].name == parent));
+            pending.extend(
+                self.bad
+                    .iter()
+                    .copied()
+                    .filter(|&b| &self.stages[b].name == parent),
+            );
         }
     }
 
     fn finish(&mut self, ctx: &mut LintContext) {
         for &stage in &self.bad {
-            ctx.report(self.stages[stage].from_span, "`HEALTHCHECK` instruction missing.");
+            ctx.report(
+                self.stages[stage].from_span,
+                "`HEALTHCHECK` instruction missing.",
+            );
         }
     }
 }

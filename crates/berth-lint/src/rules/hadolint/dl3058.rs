@@ -88,15 +88,21 @@ fn is_quoted_content(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_email;
-    use crate::testing::RuleTest;
     use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::RuleTest;
 
     #[test]
     fn cases() {
         crate::assert_rule!(RuleTest::new::<super::Dl3058>()
             .settings(schema_of("maintainer", crate::LabelType::Email))
-            .pass(["LABEL maintainer=\"abcd@google.com\"\n", "LABEL other=\"doo\"\n"])
-            .fail(["LABEL maintainer=\"not-email\"\n", "LABEL maintainer=\"Jane <j@x.org>\"\n"]));
+            .pass([
+                "LABEL maintainer=\"abcd@google.com\"\n",
+                "LABEL other=\"doo\"\n"
+            ])
+            .fail([
+                "LABEL maintainer=\"not-email\"\n",
+                "LABEL maintainer=\"Jane <j@x.org>\"\n"
+            ]));
     }
 
     #[test]

@@ -61,7 +61,11 @@ impl Rule for Dl3059 {
             self.previous = None;
             return;
         };
-        let mut flags: Vec<String> = instruction.flags.iter().map(|f| f.text.to_string()).collect();
+        let mut flags: Vec<String> = instruction
+            .flags
+            .iter()
+            .map(|f| f.text.to_string())
+            .collect();
         flags.sort();
         let short = shell.script.commands().count() <= 1;
         if let Some((previous_flags, previous_short)) = &self.previous {

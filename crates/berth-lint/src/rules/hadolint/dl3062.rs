@@ -6,7 +6,8 @@ use super::run_shell::{check_run, unpinned_words};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-const MESSAGE: &str = "Pin versions in go. Instead of `go install <package>` use `go install <package>@<version>`";
+const MESSAGE: &str =
+    "Pin versions in go. Instead of `go install <package>` use `go install <package>@<version>`";
 
 crate::declare_rule! {
     /// ## What it does
@@ -44,13 +45,19 @@ crate::declare_rule! {
 
 impl Rule for Dl3062 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(instruction, ctx, MESSAGE, "not pinned either", |shell, _| {
-            if shell.script.any_command(|c| !run_packages(c).is_empty()) {
-                unpinned_words(shell, run_packages, |p| !pinned(p))
-            } else {
-                unpinned_words(shell, packages, |p| !pinned(p))
-            }
-        });
+        check_run(
+            instruction,
+            ctx,
+            MESSAGE,
+            "not pinned either",
+            |shell, _| {
+                if shell.script.any_command(|c| !run_packages(c).is_empty()) {
+                    unpinned_words(shell, run_packages, |p| !pinned(p))
+                } else {
+                    unpinned_words(shell, packages, |p| !pinned(p))
+                }
+            },
+        );
     }
 }
 

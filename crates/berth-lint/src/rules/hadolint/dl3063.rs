@@ -40,7 +40,9 @@ impl Rule for Dl3063 {
         };
         if let Some((alias @ ("scratch" | "context"), span)) = from.alias {
             ctx.report(span, "stage name should not be a reserved word")
-                .help(format!("`{alias}` already names something else in BuildKit; pick another stage name"));
+                .help(format!(
+                    "`{alias}` already names something else in BuildKit; pick another stage name"
+                ));
         }
     }
 }

@@ -46,7 +46,10 @@ impl Rule for Dl3067 {
             && drop_quotes(&copy.dest) == "/"
             && copy.sources.iter().any(|s| drop_quotes(&s.path) == "/")
         {
-            ctx.report(args_span(instruction), "Do not copy an entire filesystem from another stage");
+            ctx.report(
+                args_span(instruction),
+                "Do not copy an entire filesystem from another stage",
+            );
         }
     }
 }

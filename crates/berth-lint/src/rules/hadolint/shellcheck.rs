@@ -121,11 +121,15 @@ impl Rule for ShellCheck {
             }
             Some(Command::Arg(decls)) => {
                 let state = self.state(onbuild);
-                state.variables.extend(decls.first().map(|d| d.name.to_string()));
+                state
+                    .variables
+                    .extend(decls.first().map(|d| d.name.to_string()));
             }
             Some(Command::Env(pairs)) => {
                 let state = self.state(onbuild);
-                state.variables.extend(pairs.iter().map(|p| p.key.to_string()));
+                state
+                    .variables
+                    .extend(pairs.iter().map(|p| p.key.to_string()));
             }
             Some(Command::Shell(args)) => {
                 self.state(onbuild).shell = args.first().map(String::from);
@@ -181,7 +185,11 @@ impl ShellCheck {
         if is_non_posix_shell(&program) || has_unsupported_shebang(text) {
             return;
         }
-        let program = program.split_whitespace().next().unwrap_or("/bin/sh").to_string();
+        let program = program
+            .split_whitespace()
+            .next()
+            .unwrap_or("/bin/sh")
+            .to_string();
         let mut variables: Vec<&str> = PROXY_VARIABLES.to_vec();
         variables.extend(state.variables.iter().map(String::as_str));
         variables.sort_unstable();
@@ -213,10 +221,11 @@ fn run_batch(binary: &Path, scripts: &[Script]) -> Vec<Vec<Value>> {
     let paths: Vec<PathBuf> = (0..scripts.len())
         .map(|i| dir.join(format!("run{i}.sh")))
         .collect();
-    let written = scripts
-        .iter()
-        .zip(&paths)
-        .all(|(s, p)| std::fs::File::create(p).and_then(|mut f| f.write_all(s.text.as_bytes())).is_ok());
+    let written = scripts.iter().zip(&paths).all(|(s, p)| {
+        std::fs::File::create(p)
+            .and_then(|mut f| f.write_all(s.text.as_bytes()))
+            .is_ok()
+    });
     if written {
         let output = Process::new(binary)
             .args(["-f", "json1", "-S", "style", "-e", EXCLUDED])
@@ -269,7 +278,13 @@ fn report(ctx: &mut LintContext, script: &Script, comment: &Value) {
     let message = comment.get("message").and_then(Value::as_str).unwrap_or("");
     let text = script.shell.script.text();
     let start = offset(text, number("line"), number("column"), script.header_lines);
-    let end = offset(text, number("endLine"), number("endColumn"), script.header_lines).max(start);
+    let end = offset(
+        text,
+        number("endLine"),
+        number("endColumn"),
+        script.header_lines,
+    )
+    .max(start);
     let span: Span = script.shell.span(berth_shell::Span::new(start, end));
     ctx.report_as(code, severity, span, message);
 }
@@ -318,14 +333,23 @@ mod tests {
         };
         let source = "FROM debian:12\nARG v\nRUN echo $v $x && cd /tmp\n";
         let result = crate::Linter::new(&settings).lint(source, "Dockerfile", None);
-        let codes: Vec<_> = result.diagnostics.iter().map(|d| d.code.to_string()).collect();
+        let codes: Vec<_> = result
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
         assert!(codes.contains(&"SC2086".to_string()), "{codes:?}");
         assert!(codes.contains(&"SC2164".to_string()), "{codes:?}");
         // $v is a declared ARG: no SC2154 for it, but $x is unknown.
-        let x = result.diagnostics.iter().find(|d| d.code == "SC2154").expect("SC2154");
+        let x = result
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "SC2154")
+            .expect("SC2154");
         assert_eq!(&source[x.span.start..x.span.end], "$x");
         // Disabled: silent.
-        let quiet = crate::Linter::new(&crate::Settings::default()).lint(source, "Dockerfile", None);
+        let quiet =
+            crate::Linter::new(&crate::Settings::default()).lint(source, "Dockerfile", None);
         assert!(quiet.diagnostics.iter().all(|d| !d.code.starts_with("SC")));
     }
 }
