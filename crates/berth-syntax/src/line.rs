@@ -30,24 +30,19 @@ pub(crate) fn trim_start(s: &str) -> &str {
         _ => {}
     }
     // Indentation (spaces and tabs, often 4 or 8 of them) eight bytes at a time.
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let blank = zero_bytes(x ^ repeat(b' ')) | zero_bytes(x ^ repeat(b'\t'));
-        let other = !blank & repeat(0x80);
-        if other != 0 {
-            i += (other.trailing_zeros() / 8) as usize;
-            break;
-        }
-        i += 8;
+    let i = find_byte(
+        b,
+        0,
+        b.len(),
+        |x| !(zero_bytes(x ^ repeat(b' ')) | zero_bytes(x ^ repeat(b'\t'))) & repeat(0x80),
+        |c| c != b' ' && c != b'\t',
+    );
+    match b.get(i) {
+        Some(&c) if c > b' ' && c < 0x80 => &s[i..],
+        None => "",
+        // Other ASCII whitespace, or a non-ASCII byte that may start a Unicode space.
+        Some(_) => s[i..].trim_start_matches(is_space),
     }
-    while i < b.len() && matches!(b[i], b'\t'..=b'\r' | b' ') {
-        i += 1;
-    }
-    if i < b.len() && b[i] >= 0x80 {
-        return s[i..].trim_start_matches(is_space);
-    }
-    &s[i..]
 }
 
 /// `byte` in every byte of a word.
@@ -288,7 +283,7 @@ fn trim_range_unicode(s: &str, r: Range<usize>) -> Range<usize> {
 
 impl LineNode {
     /// Empty the node for the next line, keeping the vectors' capacity.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn clear(&mut self) {
         self.keyword = 0..0;
         self.known = None;
@@ -641,7 +636,18 @@ fn whitespace_delimited(s: &str, range: Range<usize>, out: &mut Vec<(Value, Rang
 
 /// `parseJSON`: Some(Ok) for a string array, Some(Err) for the non-string error,
 /// None to fall back.
+#[inline(always)]
 fn json(s: &str, range: &Range<usize>, node: &mut LineNode) -> Option<Option<LineError>> {
+    // The shell form (most RUN lines) is settled here without a call.
+    if s.as_bytes()[..range.end].get(range.start) != Some(&b'[') {
+        return None;
+    }
+    json_array(s, range, node)
+}
+
+/// [`json`] once the text starts with `[`.
+#[inline(never)]
+fn json_array(s: &str, range: &Range<usize>, node: &mut LineNode) -> Option<Option<LineError>> {
     match parse_array(&s[..range.end], range.start, &mut node.args) {
         JsonArray::Strings => {
             node.json = true;
@@ -1071,6 +1077,25 @@ mod tests {
                     .collect()
             };
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn word_at_a_time_searches_match_byte_searches(
+            bytes in proptest::collection::vec(proptest::sample::select(&b" \t\n\x01a'\"\\`\x80\xa0"[..]), 0..40),
+            from in 0..40usize,
+            to in 0..40usize,
+        ) {
+            let to = to.min(bytes.len());
+            let from = from.min(to);
+            let first = |hit: &dyn Fn(u8) -> bool| {
+                (from..to).find(|&i| hit(bytes[i])).unwrap_or(to)
+            };
+            prop_assert_eq!(find_space_or_control(&bytes, from, to), first(&|c| c <= b' '));
+            prop_assert_eq!(
+                find_word_stop(&bytes, from, to),
+                first(&|c| c <= b' ' || CLASS[c as usize] & WORD_STOP != 0)
+            );
+            prop_assert_eq!(find_re_ws(&bytes, from, to), first(&is_re_ws));
         }
 
         #[test]
