@@ -220,7 +220,7 @@ pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
         directives: Vec::new(),
         // At most one instruction per line, and about one per three lines or fewer in
         // most files of the corpus (the others grow once or twice).
-        instructions: Vec::with_capacity(lines / 3 + 2),
+        instructions: Vec::with_capacity(lines / 2 + 2),
         // At most one comment per line; half the lines or fewer in 99% of the corpus.
         comments: Vec::with_capacity(lines / 2 + 1),
         // At most one node per line, plus the BOM and the unparsed tail.
