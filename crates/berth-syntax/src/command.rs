@@ -337,23 +337,35 @@ fn suggest<'o>(
     case_sensitive: bool,
 ) -> Option<String> {
     let fold = !case_sensitive;
-    // Unknown instructions and flags are nearly always short ASCII words, like every
-    // option: compare bytes on the stack then.
-    let wanted_ascii = AsciiWord::new(value, fold);
-    let wanted_chars = SmallChars::new(value, fold);
-    let wanted_len = wanted_chars.as_slice().len();
+    // Unknown instructions and flags are nearly always ASCII words, like every option:
+    // compare their bytes then. Otherwise compare the (lower-cased) characters.
+    let ascii_wanted = value
+        .is_ascii()
+        .then(|| AsciiWord::new(value.as_bytes(), fold));
+    let wanted_chars = ascii_wanted.is_none().then(|| SmallChars::new(value, fold));
+    let wanted_len = wanted_chars
+        .as_ref()
+        .map_or(value.len(), |c| c.as_slice().len());
     let mut best: Option<(usize, &str)> = None;
     for opt in options {
-        // Options are ASCII words: a length more than 2 away cannot be close.
-        if opt.is_ascii() && opt.len().abs_diff(wanted_len) > 2 {
+        // Options are ASCII words: a length more than 2 away cannot be close (the
+        // length is compared first: it is the cheaper test and usually decides).
+        if opt.len().abs_diff(wanted_len) > 2 && opt.is_ascii() {
             continue;
         }
-        let d = match (&wanted_ascii, AsciiWord::new(opt, fold)) {
-            (Some(w), Some(o)) => edit_distance_of(w.as_slice(), o.as_slice()),
-            _ => edit_distance_of(
-                wanted_chars.as_slice(),
-                SmallChars::new(opt, fold).as_slice(),
-            ),
+        let d = match &ascii_wanted {
+            Some(wanted) if opt.is_ascii() => wanted.distance(opt.as_bytes()),
+            _ => {
+                let wanted = match &wanted_chars {
+                    Some(chars) => chars,
+                    None => &SmallChars::new(value, fold),
+                };
+                edit_distance_of(
+                    wanted.as_slice(),
+                    SmallChars::new(opt, fold).as_slice(),
+                    |x, y| x == y,
+                )
+            }
         };
         if d == 0 {
             return None;
@@ -372,30 +384,59 @@ fn suggest<'o>(
     })
 }
 
-/// An ASCII word of up to 32 bytes, lower-cased when folding case.
-struct AsciiWord {
-    bytes: [u8; 32],
-    len: usize,
+/// An ASCII word to compare with ASCII options. Bytes are compared ignoring ASCII
+/// case when folding, which is what lower-casing both sides and comparing gives.
+struct AsciiWord<'w> {
+    bytes: &'w [u8],
+    fold: bool,
+    /// For words of up to 64 bytes: bit `i` of `positions[b]` is set when byte `i`
+    /// of the word is `b` (lower-cased when folding), what the bit-parallel
+    /// distance looks up once per byte of an option.
+    positions: Option<[u64; 128]>,
 }
 
-impl AsciiWord {
-    fn new(s: &str, fold_case: bool) -> Option<AsciiWord> {
-        if s.len() > 32 || !s.is_ascii() {
-            return None;
-        }
-        let mut bytes = [0; 32];
-        bytes[..s.len()].copy_from_slice(s.as_bytes());
-        if fold_case {
-            bytes.make_ascii_lowercase();
-        }
-        Some(AsciiWord {
+impl<'w> AsciiWord<'w> {
+    fn new(bytes: &'w [u8], fold: bool) -> AsciiWord<'w> {
+        let mut word = AsciiWord {
             bytes,
-            len: s.len(),
-        })
+            fold,
+            positions: None,
+        };
+        if bytes.len() <= 64 {
+            let mut positions = [0u64; 128];
+            for (i, &b) in bytes.iter().enumerate() {
+                if let Some(p) = positions.get_mut(usize::from(word.key(b))) {
+                    *p |= 1 << i;
+                }
+            }
+            word.positions = Some(positions);
+        }
+        word
     }
 
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    fn key(&self, b: u8) -> u8 {
+        if self.fold {
+            b.to_ascii_lowercase()
+        } else {
+            b
+        }
+    }
+
+    /// `min(edit distance, 3)` to the ASCII word `other`.
+    fn distance(&self, other: &[u8]) -> usize {
+        if self.bytes.len().abs_diff(other.len()) >= DISTANCE_CAP {
+            return DISTANCE_CAP;
+        }
+        match &self.positions {
+            Some(positions) => bit_parallel_edit_distance(self.bytes.len(), other, |b| {
+                positions
+                    .get(usize::from(self.key(b)))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .min(DISTANCE_CAP),
+            None => banded_edit_distance(self.bytes, other, |x, y| self.key(x) == self.key(y)),
+        }
     }
 }
 
@@ -453,38 +494,127 @@ pub(crate) fn capped_edit_distance(a: &str, b: &str, fold_case: bool) -> usize {
     edit_distance_of(
         SmallChars::new(a, fold_case).as_slice(),
         SmallChars::new(b, fold_case).as_slice(),
+        |x, y| x == y,
     )
 }
 
-/// [`capped_edit_distance`] of two slices of characters (or bytes). It runs for every
-/// option of every unknown word, so it works on the stack for words of up to 32.
-fn edit_distance_of<T: std::marker::Copy + PartialEq>(a: &[T], b: &[T]) -> usize {
-    if a.len().abs_diff(b.len()) > 2 {
-        return 3;
+/// Distances at or above this are all reported as this (only 0 to 2 matter).
+const DISTANCE_CAP: usize = 3;
+
+/// [`capped_edit_distance`] of two slices of characters (or bytes), elements being
+/// equal when `same` says so. It runs for every option of every unknown word (about
+/// one instruction in twenty of the corpus), so it avoids the table of the textbook
+/// algorithm: words of up to 64 elements (all real ones) take Myers' bit-parallel
+/// algorithm, one column of the table per step; longer ones the band of the table
+/// that can hold a distance below the cap.
+fn edit_distance_of<T: std::marker::Copy>(a: &[T], b: &[T], same: impl Fn(T, T) -> bool) -> usize {
+    if a.len().abs_diff(b.len()) >= DISTANCE_CAP {
+        return DISTANCE_CAP;
     }
-    let mut rows = [[0usize; 33]; 2];
-    let mut heap_rows;
-    let (prev, cur): (&mut [usize], &mut [usize]) = if b.len() < 33 {
-        let [p, c] = &mut rows;
-        (&mut p[..=b.len()], &mut c[..=b.len()])
+    if a.len() <= 64 {
+        // Positions of `a` that hold `cb` (a short scan: words are short).
+        let positions = |cb| {
+            a.iter()
+                .enumerate()
+                .fold(0u64, |m, (i, &ca)| m | (u64::from(same(ca, cb)) << i))
+        };
+        bit_parallel_edit_distance(a.len(), b, positions).min(DISTANCE_CAP)
     } else {
-        heap_rows = (vec![0; b.len() + 1], vec![0; b.len() + 1]);
-        (&mut heap_rows.0, &mut heap_rows.1)
+        banded_edit_distance(a, b, same)
+    }
+}
+
+/// The edit distance of a word `a` of `a_len` (at most 64) elements and `b`, by Myers'
+/// bit-vector algorithm in Hyyrö's formulation for whole words: `positions(c)` has bit
+/// `i` set when element `i` of `a` equals `c`; bit `i` of `vp` (`vn`) says that going
+/// down from row `i` to row `i + 1` of the current column of the table adds (takes
+/// away) one, and the distance is followed along the last row.
+fn bit_parallel_edit_distance<T: std::marker::Copy>(
+    a_len: usize,
+    b: &[T],
+    positions: impl Fn(T) -> u64,
+) -> usize {
+    let Some(last) = a_len.checked_sub(1) else {
+        return b.len();
     };
-    for (j, p) in prev.iter_mut().enumerate() {
-        *p = j;
-    }
-    let (mut prev, mut cur) = (prev, cur);
-    for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+    let last_row = 1u64 << last;
+    let mut vp = u64::MAX;
+    let mut vn = 0u64;
+    let mut distance = a_len;
+    for &cb in b {
+        let eq = positions(cb);
+        let xv = eq | vn;
+        let xh = ((eq & vp).wrapping_add(vp) ^ vp) | eq;
+        let hp = vn | !(xh | vp);
+        let hn = vp & xh;
+        if hp & last_row != 0 {
+            distance += 1;
+        } else if hn & last_row != 0 {
+            distance -= 1;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        // The first row of the table counts up (0, 1, 2, ...): shift in a plus.
+        let hp = (hp << 1) | 1;
+        let hn = hn << 1;
+        vp = hn | !(xv | hp);
+        vn = hp & xv;
     }
-    prev[b.len()].min(3)
+    distance
+}
+
+/// `min(edit distance, 3)` of words of any length, computing only what can matter:
+///
+/// - a cell `(i, j)` of the edit-distance table is at least `|i - j|`, so only the
+///   diagonal band `|i - j| <= 2` can hold a value below the cap; cells outside it are
+///   taken as the cap, and every value is capped, which leaves `min(distance, 3)`
+///   exact since the recurrence only adds and takes minimums;
+/// - the smallest value of a row never decreases from one row to the next, so once a
+///   whole row has reached the cap the answer is the cap.
+///
+/// A row of the band is 5 cells on the stack, whatever the lengths.
+fn banded_edit_distance<T: std::marker::Copy>(
+    a: &[T],
+    b: &[T],
+    same: impl Fn(T, T) -> bool,
+) -> usize {
+    const WIDTH: usize = 2 * (DISTANCE_CAP - 1) + 1;
+    const CENTRE: usize = DISTANCE_CAP - 1;
+    if a.len().abs_diff(b.len()) >= DISTANCE_CAP {
+        return DISTANCE_CAP;
+    }
+    // `row[k]` is the cell of column `j = i + k - CENTRE` of the current row `i`.
+    let mut row = [DISTANCE_CAP; WIDTH];
+    for (k, cell) in row.iter_mut().enumerate().skip(CENTRE) {
+        let j = k - CENTRE;
+        if j <= b.len() {
+            *cell = j;
+        }
+    }
+    for (i, &ca) in a.iter().enumerate() {
+        let i = i + 1;
+        let prev = row;
+        let mut smallest = DISTANCE_CAP;
+        for k in 0..WIDTH {
+            // Column `j = i + k - CENTRE`, skipped when outside the table.
+            let Some(j) = (i + k).checked_sub(CENTRE).filter(|&j| j <= b.len()) else {
+                row[k] = DISTANCE_CAP;
+                continue;
+            };
+            let value = if j == 0 {
+                i
+            } else {
+                let diagonal = prev[k] + usize::from(!same(ca, b[j - 1]));
+                let above = prev.get(k + 1).map_or(DISTANCE_CAP, |v| v + 1);
+                let left = if k == 0 { DISTANCE_CAP } else { row[k - 1] + 1 };
+                diagonal.min(above).min(left)
+            };
+            row[k] = value.min(DISTANCE_CAP);
+            smallest = smallest.min(row[k]);
+        }
+        if smallest >= DISTANCE_CAP {
+            return DISTANCE_CAP;
+        }
+    }
+    row[b.len() + CENTRE - a.len()]
 }
 
 const B: FlagType = FlagType::Bool;
@@ -601,7 +731,6 @@ fn kvps(ins: &Instruction, name: &str) -> CheckResult<Vec<KeyValue>> {
 /// Validate one instruction as BuildKit's `ParseInstruction` does.
 pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
     let none: &[(&str, FlagType)] = &[];
-    let name = ins.keyword.as_upper();
     match &ins.keyword {
         Keyword::Env => {
             Flags::parse(&ins.flags, none)?;
@@ -616,7 +745,7 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
             Flags::parse(&ins.flags, none)?;
             Ok(Command::Maintainer(v))
         }
-        Keyword::Add | Keyword::Copy => copy_or_add(ins, &name),
+        Keyword::Add | Keyword::Copy => copy_or_add(ins, &ins.keyword.as_upper()),
         Keyword::From => from(ins),
         Keyword::Onbuild => onbuild(ins),
         Keyword::Workdir => {
@@ -1463,5 +1592,120 @@ mod tests {
             Some("from")
         );
         assert_eq!(suggest("zzzzzz", ["from"].into_iter(), true), None);
+        assert_eq!(
+            suggest("cOpY", Keyword::ALL.iter().copied(), false),
+            None,
+            "an exact match ignoring case suggests nothing"
+        );
+        assert_eq!(
+            suggest("ÉNV", Keyword::ALL.iter().copied(), false).as_deref(),
+            Some("ENV")
+        );
+    }
+
+    /// The whole edit-distance table, the textbook way.
+    fn full_edit_distance(a: &[char], b: &[char]) -> usize {
+        let mut table = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in table.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in table[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                table[i][j] = (table[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                    .min(table[i - 1][j] + 1)
+                    .min(table[i][j - 1] + 1);
+            }
+        }
+        table[a.len()][b.len()]
+    }
+
+    /// Every word of up to 5 letters over a 3-letter alphabet against every other: the
+    /// bit-parallel algorithm gives the distance of the full table, the banded one
+    /// `min(distance, 3)`; then long words, for the fallback and the 64-bit limit.
+    #[test]
+    fn fast_edit_distances_agree_with_the_full_table() {
+        let mut words: Vec<Vec<char>> = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..5 {
+            let next: Vec<Vec<char>> = last
+                .iter()
+                .flat_map(|w: &Vec<char>| {
+                    ['a', 'b', 'c'].map(|c| {
+                        let mut w = w.clone();
+                        w.push(c);
+                        w
+                    })
+                })
+                .collect();
+            words.extend(next.iter().cloned());
+            last = next;
+        }
+        for a in &words {
+            for b in &words {
+                let full = full_edit_distance(a, b);
+                let same = |x: char, y: char| x == y;
+                let positions = |c| {
+                    a.iter()
+                        .enumerate()
+                        .fold(0, |m, (i, &x)| m | (u64::from(x == c) << i))
+                };
+                assert_eq!(
+                    bit_parallel_edit_distance(a.len(), b, positions),
+                    full,
+                    "{a:?} {b:?}"
+                );
+                let (a_text, b_text): (String, String) = (a.iter().collect(), b.iter().collect());
+                let (a_upper, b_upper) = (a_text.to_uppercase(), b_text.to_uppercase());
+                let folded = AsciiWord::new(a_upper.as_bytes(), true);
+                assert_eq!(folded.distance(b_text.as_bytes()), full.min(3));
+                let exact = AsciiWord::new(a_text.as_bytes(), false);
+                assert_eq!(exact.distance(b_text.as_bytes()), full.min(3));
+                // Without folding, upper and lower case never match.
+                let upper: Vec<char> = b_upper.chars().collect();
+                assert_eq!(
+                    exact.distance(b_upper.as_bytes()),
+                    full_edit_distance(a, &upper).min(3)
+                );
+                assert_eq!(banded_edit_distance(a, b, same), full.min(3), "{a:?} {b:?}");
+                assert_eq!(edit_distance_of(a, b, same), full.min(3), "{a:?} {b:?}");
+            }
+        }
+        let long: Vec<char> = "abcdefghijklmnopqrstuvwxyz0123456789abcdef"
+            .chars()
+            .collect();
+        let mut near = long.clone();
+        near.remove(40);
+        near[3] = 'x';
+        assert_eq!(edit_distance_of(&long, &near, |x, y| x == y), 2);
+        let longer: Vec<char> = long.iter().chain(&long).copied().collect();
+        let mut longer_near = longer.clone();
+        longer_near.insert(70, 'x');
+        assert_eq!(edit_distance_of(&longer, &longer_near, |x, y| x == y), 1);
+        longer_near[1] = 'x';
+        longer_near[2] = 'x';
+        assert_eq!(edit_distance_of(&longer, &longer_near, |x, y| x == y), 3);
+        let mut sixty_four = longer.clone();
+        sixty_four.truncate(64);
+        let mut sixty_four_near = sixty_four.clone();
+        sixty_four_near[63] = 'x';
+        sixty_four_near.remove(0);
+        assert_eq!(
+            edit_distance_of(&sixty_four, &sixty_four_near, |x, y| x == y),
+            2
+        );
+        let ascii: String = sixty_four.iter().collect();
+        let ascii_near: String = sixty_four_near.iter().collect();
+        let word = AsciiWord::new(ascii.as_bytes(), false);
+        assert!(word.positions.is_some());
+        assert_eq!(word.distance(ascii_near.as_bytes()), 2);
+        let longer_text: String = longer.iter().collect();
+        let longer_near_text: String = longer_near.iter().collect();
+        let word = AsciiWord::new(longer_text.as_bytes(), true);
+        assert!(word.positions.is_none());
+        assert_eq!(word.distance(longer_near_text.to_uppercase().as_bytes()), 3);
+        assert_eq!(capped_edit_distance("PAHT", "path", true), 2);
     }
 }
