@@ -6,6 +6,7 @@
 //! Values are kept as written (before variable expansion and quote removal, which
 //! happen later, per instruction, in BuildKit's builder; see [`crate::expand`]).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -229,104 +230,96 @@ enum FlagType {
     Strings,
 }
 
-/// Parsed flag values of one instruction.
+/// The flags of one instruction, checked against the allowed ones.
+///
+/// Values are looked up in the flags as written rather than stored per kind: an
+/// instruction has a flag or two, so scanning them again is cheaper than the vectors
+/// a table of values would allocate for every COPY or RUN with a flag.
 struct Flags<'a> {
-    defs: &'a [(&'a str, FlagType)],
-    values: Vec<Vec<(&'a Flag, SharedStr)>>,
+    given: &'a [Flag],
 }
 
 impl<'a> Flags<'a> {
     /// `BFlags.Parse` against the allowed `defs`.
-    fn parse(flags: &'a [Flag], defs: &'a [(&'a str, FlagType)]) -> CheckResult<Flags<'a>> {
-        if flags.is_empty() {
-            // The common case: nothing to check, nothing to allocate.
-            return Ok(Flags {
-                defs,
-                values: Vec::new(),
-            });
-        }
-        let mut values: Vec<Vec<(&Flag, SharedStr)>> = vec![Vec::new(); defs.len()];
-        for flag in flags {
+    fn parse(flags: &'a [Flag], defs: &[(&str, FlagType)]) -> CheckResult<Flags<'a>> {
+        for (k, flag) in flags.iter().enumerate() {
             let err = |msg: String| (ErrorCode::Flag, msg, flag.span);
             if !flag.text.starts_with("--") {
                 return Err(err(format!("arg should start with -- : {}", flag.text)));
             }
             let name = &flag.name;
-            let Some(i) = defs.iter().position(|d| d.0 == name) else {
+            let Some(&(_, kind)) = defs.iter().find(|d| d.0 == name) else {
                 let mut msg = format!("unknown flag: --{name}");
                 if let Some(s) = suggest(name, defs.iter().map(|d| d.0), true) {
                     msg.push_str(&format!(" (did you mean --{s}?)"));
                 }
                 return Err(err(msg));
             };
-            let kind = defs[i].1;
-            if !values[i].is_empty() && kind != FlagType::Strings {
+            // Every earlier flag passed these checks, so one of the same name was
+            // given the same definition.
+            if kind != FlagType::Strings && flags[..k].iter().any(|f| f.name == *name) {
                 return Err(err(format!("duplicate flag specified: --{name}")));
             }
-            let value = match (kind, &flag.value) {
-                (FlagType::Bool, None) => SharedStr::from("true"),
+            match (kind, &flag.value) {
+                (FlagType::Bool, None) => {}
                 (FlagType::Bool, Some(v)) if v.is_empty() => {
                     return Err(err(format!("missing a value on flag: --{name}")))
                 }
                 (FlagType::Bool, Some(v)) => {
-                    let lower = v.to_lowercase();
+                    let lower = lower_case(v);
                     if lower != "true" && lower != "false" {
                         return Err(err(format!(
                             "expecting boolean value for flag --{name}, not: {v}"
                         )));
                     }
-                    if lower == v.as_str() {
-                        v.clone()
-                    } else {
-                        SharedStr::from(lower)
-                    }
                 }
                 (_, None) => return Err(err(format!("missing a value on flag: --{name}"))),
-                (_, Some(v)) => v.clone(),
-            };
-            values[i].push((flag, value));
+                (_, Some(_)) => {}
+            }
         }
-        Ok(Flags { defs, values })
+        Ok(Flags { given: flags })
     }
 
-    fn index(&self, name: &str) -> usize {
-        if self.values.is_empty() {
-            // No flags were given (most instructions): every lookup is empty.
-            return usize::MAX;
-        }
-        self.defs
-            .iter()
-            .position(|d| d.0 == name)
-            .unwrap_or(usize::MAX)
-    }
-
-    fn string(&self, name: &str) -> Option<SharedStr> {
-        self.values
-            .get(self.index(name))?
-            .first()
-            .map(|v| v.1.clone())
+    /// The flags named `name`, in the order written.
+    fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a Flag> + 's {
+        self.given.iter().filter(move |f| f.name == name)
     }
 
     fn flag(&self, name: &str) -> Option<&'a Flag> {
-        self.values.get(self.index(name))?.first().map(|v| v.0)
+        self.named(name).next()
     }
 
+    /// The value of a string flag (which [`Flags::parse`] made sure has one).
+    fn string(&self, name: &str) -> Option<SharedStr> {
+        self.flag(name)?.value.clone()
+    }
+
+    /// A boolean flag: a bare `--name` is true, else its value, which
+    /// [`Flags::parse`] made sure is `true` or `false` in some case.
     fn bool(&self, name: &str) -> Option<bool> {
-        self.string(name).map(|v| v == "true")
+        let flag = self.flag(name)?;
+        Some(flag.value.as_ref().is_none_or(|v| lower_case(v) == "true"))
     }
 
+    /// The values of a repeatable string flag.
     fn strings(&self, name: &str) -> Vec<SharedStr> {
-        self.values
-            .get(self.index(name))
-            .map(|v| v.iter().map(|x| x.1.clone()).collect())
-            .unwrap_or_default()
+        self.all(name).map(|(_, v)| v.clone()).collect()
     }
 
-    fn all(&self, name: &str) -> Vec<(&'a Flag, SharedStr)> {
-        self.values
-            .get(self.index(name))
-            .cloned()
-            .unwrap_or_default()
+    /// The flags of a repeatable string flag with their values.
+    fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = (&'a Flag, &'a SharedStr)> + 's {
+        self.named(name)
+            .filter_map(|f| f.value.as_ref().map(|v| (f, v)))
+    }
+}
+
+/// `s.to_lowercase()`, without a copy when `s` has no upper case letter (flag values
+/// and mount options are nearly always written in lower case already).
+fn lower_case(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
     }
 }
 
@@ -400,16 +393,16 @@ impl<'w> AsciiWord<'w> {
         let mut word = AsciiWord {
             bytes,
             fold,
-            positions: None,
+            // Filled in place: the table is 1 KiB, not worth copying around.
+            positions: (bytes.len() <= 64).then_some([0u64; 128]),
         };
-        if bytes.len() <= 64 {
-            let mut positions = [0u64; 128];
+        if let Some(positions) = &mut word.positions {
             for (i, &b) in bytes.iter().enumerate() {
-                if let Some(p) = positions.get_mut(usize::from(word.key(b))) {
+                let key = if fold { b.to_ascii_lowercase() } else { b };
+                if let Some(p) = positions.get_mut(usize::from(key)) {
                     *p |= 1 << i;
                 }
             }
-            word.positions = Some(positions);
         }
         word
     }
@@ -796,9 +789,17 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
         Keyword::Arg => arg(ins),
         Keyword::Shell => shell(ins),
         Keyword::Unknown(word) => {
-            let mut msg = format!("unknown instruction: {word}");
-            if let Some(s) = suggest(word, Keyword::ALL.iter().copied(), false) {
-                msg.push_str(&format!(" (did you mean {s}?)"));
+            // About one instruction in twenty of real files lands here (mostly a line
+            // of a broken continuation), so the message is put together by hand: the
+            // formatting machinery cost more than the suggestion.
+            let suggestion = suggest(word, Keyword::ALL.iter().copied(), false);
+            let mut msg = String::with_capacity(64);
+            msg.push_str("unknown instruction: ");
+            msg.push_str(word);
+            if let Some(s) = suggestion {
+                msg.push_str(" (did you mean ");
+                msg.push_str(&s);
+                msg.push_str("?)");
             }
             Err((ErrorCode::UnknownInstruction, msg, ins.keyword_span))
         }
@@ -810,7 +811,7 @@ fn from(ins: &Instruction) -> CheckResult<Command> {
     let mut name = None;
     let mut name_span = None;
     if args.len() == 3 && args[1].value.eq_ignore_ascii_case("as") {
-        let lower = args[2].value.to_lowercase();
+        let lower = lower_case(&args[2].value);
         let valid = lower.starts_with(|c: char| c.is_ascii_lowercase())
             && lower.chars().all(|c| {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
@@ -849,17 +850,18 @@ fn arg(ins: &Instruction) -> CheckResult<Command> {
     // A loop into an exactly sized vector: collecting into a `Result` cannot size it.
     let mut decls = Vec::with_capacity(ins.args.len());
     for w in &ins.args {
-        decls.push(match w.value.split_once('=') {
-            Some(("", _)) => {
+        // A byte search: `=` is ASCII, and the words are short.
+        decls.push(match w.value.bytes().position(|b| b == b'=') {
+            Some(0) => {
                 return Err((
                     ErrorCode::Arguments,
                     "ARG names can not be blank".to_string(),
                     w.span,
                 ))
             }
-            Some((k, v)) => ArgDecl {
-                name: w.value.substr_of(k),
-                default: Some(w.value.substr_of(v)),
+            Some(eq) => ArgDecl {
+                name: w.value.substr(0..eq),
+                default: Some(w.value.substr(eq + 1..w.value.len())),
                 span: w.span,
             },
             None => ArgDecl {
@@ -1053,7 +1055,7 @@ fn run(ins: &Instruction) -> CheckResult<Command> {
     )?;
     let mut mounts = Vec::new();
     for (flag, value) in flags.all("mount") {
-        mounts.push(parse_mount(&value, flag.span).map_err(|m| (ErrorCode::Mount, m, flag.span))?);
+        mounts.push(parse_mount(value, flag.span).map_err(|m| (ErrorCode::Mount, m, flag.span))?);
     }
     let network = flags.string("network");
     if let Some(n) = &network {
@@ -1139,8 +1141,12 @@ fn csv_fields(text: &SharedStr) -> Result<Vec<SharedStr>, String> {
                 }
             }
         } else {
-            let end = s[start..].find(',').map_or(s.len(), |j| start + j);
-            if let Some(q) = s[start..end].find('"') {
+            // Byte searches: both characters are ASCII, and fields are short.
+            let end = b[start..]
+                .iter()
+                .position(|&c| c == b',')
+                .map_or(s.len(), |j| start + j);
+            if let Some(q) = b[start..end].iter().position(|&c| c == b'"') {
                 return Err(format!(
                     "parse error on line 1, column {}: bare \" in non-quoted-field",
                     start + q + 1
@@ -1186,11 +1192,11 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
     let secret_or_ssh = |m: &Mount| matches!(m.kind, MountKind::Secret | MountKind::Ssh);
     for field in &fields {
         let (key, val) = match field.split_once('=') {
-            Some((k, v)) => (k.to_lowercase(), Some(v)),
-            None => (field.to_lowercase(), None),
+            Some((k, v)) => (lower_case(k), Some(v)),
+            None => (lower_case(field), None),
         };
         let Some(val) = val else {
-            match key.as_str() {
+            match &*key {
                 "readonly" | "ro" => m.readonly = true,
                 "readwrite" | "rw" => m.readonly = false,
                 "required" if secret_or_ssh(&m) => m.required = true,
@@ -1205,9 +1211,9 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
             ro_auto = false;
             continue;
         };
-        match key.as_str() {
+        match &*key {
             "type" => {
-                m.kind = MountKind::from_text(&val.to_lowercase()).ok_or_else(|| {
+                m.kind = MountKind::from_text(&lower_case(val)).ok_or_else(|| {
                     let mut msg = format!("unsupported mount type {}", go_quote(val));
                     if let Some(s) = suggest(
                         val,
@@ -1260,7 +1266,7 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
                         m.kind.as_str()
                     ));
                 }
-                m.sharing = Some(match val.to_lowercase().as_str() {
+                m.sharing = Some(match &*lower_case(val) {
                     "shared" => Sharing::Shared,
                     "private" => Sharing::Private,
                     "locked" => Sharing::Locked,
@@ -1601,6 +1607,76 @@ mod tests {
             suggest("ÉNV", Keyword::ALL.iter().copied(), false).as_deref(),
             Some("ENV")
         );
+    }
+
+    /// The typed command and the first error of a one-stage Dockerfile's last line.
+    fn last_command(text: &str) -> (Option<Command>, Option<String>) {
+        let file = crate::parse(&format!("FROM scratch\n{text}\n"));
+        let command = file.instructions.last().and_then(|i| i.command.clone());
+        (command, file.errors.first().map(|e| e.message.clone()))
+    }
+
+    #[test]
+    fn flags_are_looked_up_as_written() {
+        let (Some(Command::Copy(copy)), None) = last_command(
+            "COPY --exclude=a --from=build --link=TRUE --exclude=b --parents=False x y",
+        ) else {
+            panic!("COPY with flags");
+        };
+        assert_eq!(copy.from.as_deref(), Some("build"));
+        assert_eq!(copy.exclude, ["a", "b"]);
+        assert!(copy.link);
+        assert!(!copy.parents);
+        assert_eq!(copy.chown, None);
+        let (Some(Command::Add(add)), None) = last_command("ADD --keep-git-dir --unpack=false x y")
+        else {
+            panic!("ADD with flags");
+        };
+        assert_eq!(
+            (add.keep_git_dir, add.unpack, add.link),
+            (Some(true), Some(false), false)
+        );
+        let (Some(Command::Run(run)), None) = last_command(
+            "RUN --mount=type=cache,target=/c --network=none --mount=type=tmpfs,target=/t make",
+        ) else {
+            panic!("RUN with flags");
+        };
+        let kinds: Vec<MountKind> = run.mounts.iter().map(|m| m.kind).collect();
+        assert_eq!(kinds, [MountKind::Cache, MountKind::Tmpfs]);
+        assert_eq!(run.network.as_deref(), Some("none"));
+        for (line, error) in [
+            (
+                "COPY --from=a --from=b x y",
+                "duplicate flag specified: --from",
+            ),
+            ("COPY --link --link x y", "duplicate flag specified: --link"),
+            (
+                "COPY --fromm=a x y",
+                "unknown flag: --fromm (did you mean --from?)",
+            ),
+            (
+                "COPY --link=yes x y",
+                "expecting boolean value for flag --link, not: yes",
+            ),
+            ("COPY --link= x y", "missing a value on flag: --link"),
+            ("COPY --from x y", "missing a value on flag: --from"),
+            ("RUN --mount=TYPE=Cache,Target=/c,SHARING=Locked make", ""),
+            (
+                "RUN --mount=type=bind,mode=0755 make",
+                "mode not allowed for \"bind\" type mounts",
+            ),
+            (
+                "RUN --mount='type=cache,a\"b' make",
+                "failed to parse csv mounts: parse error on line 1, column 13: bare \"",
+            ),
+        ] {
+            let (_, got) = last_command(line);
+            let got = got.unwrap_or_default();
+            assert!(
+                got.starts_with(error) || error.is_empty() && got.is_empty(),
+                "{line}: {got}"
+            );
+        }
     }
 
     /// The whole edit-distance table, the textbook way.
