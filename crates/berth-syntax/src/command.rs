@@ -282,7 +282,7 @@ impl<'a> Flags<'a> {
 
     /// The flags named `name`, in the order written.
     fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a Flag> + 's {
-        self.given.iter().filter(move |f| f.name == name)
+        self.given.iter().filter(move |f| f.name.as_str() == name)
     }
 
     fn flag(&self, name: &str) -> Option<&'a Flag> {
@@ -617,8 +617,8 @@ const L: FlagType = FlagType::Strings;
 /// Check every instruction, fill in `command`, and apply the whole-file rule.
 pub(crate) fn check_file(file: &mut Dockerfile) {
     let mut seen_from = false;
-    let mut errors = Vec::new();
     // Instructions the parser stage already rejected get no second, follow-on error.
+    // (Taken before the loop, which appends this layer's errors after the parser's.)
     let parser_failed: Vec<usize> = file.errors.iter().filter_map(|e| e.instruction).collect();
     for (i, ins) in file.instructions.iter_mut().enumerate() {
         if parser_failed.contains(&i) {
@@ -630,7 +630,7 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
                 let is_from = matches!(cmd, Command::From(_));
                 let is_arg = matches!(cmd, Command::Arg(_));
                 if !seen_from && !is_from && !is_arg {
-                    errors.push(SyntaxError {
+                    file.errors.push(SyntaxError {
                         code: ErrorCode::NoBuildStage,
                         message: "no build stage in current context".to_string(),
                         span: ins.span,
@@ -642,7 +642,7 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
             }
             Err((code, message, span)) => {
                 seen_from |= ins.keyword == Keyword::From;
-                errors.push(SyntaxError {
+                file.errors.push(SyntaxError {
                     code,
                     message,
                     span,
@@ -654,7 +654,6 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
             sub.command = build(sub).ok();
         }
     }
-    file.errors.extend(errors);
 }
 
 fn values(args: &[Word]) -> Vec<SharedStr> {
@@ -771,7 +770,7 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
         Keyword::Volume => {
             at_least_one(ins, "VOLUME")?;
             Flags::parse(&ins.flags, none)?;
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(ins.args.len());
             for w in &ins.args {
                 let v = w.value.trim();
                 if v.is_empty() {
@@ -1053,7 +1052,7 @@ fn run(ins: &Instruction) -> CheckResult<Command> {
         &ins.flags,
         &[("mount", L), ("network", S), ("security", S), ("device", L)],
     )?;
-    let mut mounts = Vec::new();
+    let mut mounts = Vec::with_capacity(flags.all("mount").count());
     for (flag, value) in flags.all("mount") {
         mounts.push(parse_mount(value, flag.span).map_err(|m| (ErrorCode::Mount, m, flag.span))?);
     }
