@@ -42,9 +42,17 @@ pub struct SharedStr(Repr);
 enum Repr {
     /// The UTF-8 bytes of a short string (`len` of them are used).
     Inline { len: u8, bytes: [u8; INLINE_CAP] },
-    /// `buf[start..end]`.
+    /// `buf[start..end]`; all of `buf` when `start > end` (see [`WHOLE`]).
     Shared { buf: Arc<str>, start: u32, end: u32 },
 }
+
+/// The `(start, end)` of a `Shared` string that is all of its buffer whatever its
+/// length: a string longer than 32-bit offsets reach (4 GiB) gets a buffer of its
+/// own and this marker. No range of text is reversed, so reading a `Shared` string
+/// costs nothing more (its range is checked anyway), and the type keeps two
+/// variants: a third one made cloning, dropping and reading every string dearer
+/// (1.3 M instructions per corpus pass).
+const WHOLE: (u32, u32) = (1, 0);
 
 impl Default for SharedStr {
     fn default() -> SharedStr {
@@ -66,19 +74,25 @@ impl SharedStr {
     /// The range `range` of `buf` (which must lie on character boundaries).
     pub(crate) fn slice(buf: &Arc<str>, range: Range<usize>) -> SharedStr {
         let len = range.end.saturating_sub(range.start);
-        if len <= INLINE_CAP && buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end)
-        {
+        if len <= INLINE_CAP {
             // A fixed-size copy compiles to a few moves instead of a `memcpy` call;
             // the bytes after `len` are never read.
             if let Some(window) = buf.as_bytes().get(range.start..range.start + INLINE_CAP) {
-                let mut bytes = [0; INLINE_CAP];
-                bytes.copy_from_slice(window);
-                return SharedStr(Repr::Inline {
-                    len: len as u8,
-                    bytes,
-                });
+                if buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end) {
+                    let mut bytes = [0; INLINE_CAP];
+                    bytes.copy_from_slice(window);
+                    return SharedStr(Repr::Inline {
+                        len: len as u8,
+                        bytes,
+                    });
+                }
             }
         }
+        SharedStr::slice_rest(buf, range)
+    }
+
+    /// [`SharedStr::slice`] for long strings and for short ones near the end of `buf`.
+    fn slice_rest(buf: &Arc<str>, range: Range<usize>) -> SharedStr {
         let text = &buf[range.clone()];
         if text.len() <= INLINE_CAP {
             return SharedStr::inline(text);
@@ -89,8 +103,9 @@ impl SharedStr {
                 start,
                 end,
             }),
-            // Beyond 4 GiB: the token gets a buffer of its own.
-            _ => SharedStr::from_buffer(Arc::from(text)),
+            // Beyond 4 GiB: the string gets a buffer of its own, held whole.
+            _ if text.len() == buf.len() => SharedStr::whole(Arc::clone(buf)),
+            _ => SharedStr::whole(Arc::from(text)),
         }
     }
 
@@ -104,8 +119,14 @@ impl SharedStr {
         match u32::try_from(end) {
             Ok(end) => SharedStr(Repr::Shared { buf, start: 0, end }),
             // Beyond 4 GiB the text cannot be addressed with 32-bit offsets.
-            Err(_) => SharedStr::slice(&buf, 0..end),
+            Err(_) => SharedStr::whole(buf),
         }
+    }
+
+    /// All of `buf`, however long (see [`WHOLE`]).
+    fn whole(buf: Arc<str>) -> SharedStr {
+        let (start, end) = WHOLE;
+        SharedStr(Repr::Shared { buf, start, end })
     }
 
     /// The text.
@@ -122,7 +143,11 @@ impl SharedStr {
                 // are never mutated afterwards (the type is immutable).
                 unsafe { std::str::from_utf8_unchecked(text) }
             }
-            Repr::Shared { buf, start, end } => &buf[*start as usize..*end as usize],
+            Repr::Shared { buf, start, end } => match buf.get(*start as usize..*end as usize) {
+                Some(text) => text,
+                // Only the `WHOLE` marker: every other range was checked when built.
+                None => buf,
+            },
         }
     }
 
@@ -130,7 +155,8 @@ impl SharedStr {
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Inline { len, .. } => usize::from(*len),
-            Repr::Shared { start, end, .. } => (end - start) as usize,
+            Repr::Shared { start, end, .. } if start <= end => (end - start) as usize,
+            Repr::Shared { buf, .. } => buf.len(),
         }
     }
 
@@ -146,8 +172,8 @@ impl SharedStr {
     pub fn substr(&self, range: Range<usize>) -> SharedStr {
         let part = &self.as_str()[range.clone()];
         match &self.0 {
-            Repr::Shared { buf, start, .. } => {
-                let start = *start as usize;
+            Repr::Shared { buf, start, end } => {
+                let start = if start <= end { *start as usize } else { 0 };
                 SharedStr::slice(buf, start + range.start..start + range.end)
             }
             Repr::Inline { .. } => SharedStr::inline(part),
@@ -317,6 +343,24 @@ mod tests {
         assert_eq!(word.substr(7..13), "wörld");
         assert_eq!(SharedStr::from(""), SharedStr::default());
         assert_eq!(std::mem::size_of::<SharedStr>(), 32);
+    }
+
+    #[test]
+    fn a_whole_buffer_reads_like_a_shared_range() {
+        // What `from_buffer` and `slice` build for strings beyond 4 GiB (too large
+        // to allocate in a test), here from a short buffer.
+        let buf: Arc<str> = Arc::from(LONG);
+        let whole = SharedStr::whole(Arc::clone(&buf));
+        assert_eq!(whole, LONG);
+        assert_eq!(whole.len(), LONG.len());
+        let image = whole.substr(5..LONG.len());
+        assert_eq!(image, "registry.example.com/team/image:1.2.3");
+        assert!(matches!(image.0, Repr::Shared { start: 5, .. }));
+        assert_eq!(whole.substr(0..4), "FROM");
+        let copy = whole.clone();
+        assert_eq!(copy, SharedStr::from(LONG));
+        // `buf`, `whole`, `image` and `copy`.
+        assert_eq!(Arc::strong_count(&buf), 4);
     }
 
     #[test]

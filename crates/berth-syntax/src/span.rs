@@ -67,28 +67,51 @@ impl LineIndex {
 ///
 /// The parser needs this for every file before anything else, and finding the
 /// newlines one `memchr` call per line took 7-10% of the parse time in profiles (the
-/// calls are short and their branches unpredictable); this compares 32 bytes at once.
+/// calls are short and their branches unpredictable); this compares 32 or 64 bytes
+/// at once. With AVX2 (detected at run time, as `memchr` does) a 64-byte block takes
+/// about a third of the instructions of the SSE2 kernel, which has no `popcnt` and
+/// `tzcnt` in the x86_64 baseline and emulates them.
 pub(crate) fn line_starts(text: &[u8]) -> Vec<usize> {
-    // Sized exactly, plus room for the few slots `newlines_sse2` writes past the end.
+    // Sized exactly, plus room for the few slots the kernels write past the end.
     let newlines = memchr::memchr_iter(b'\n', text).count();
     let mut starts = vec![0; newlines + 1 + NEWLINE_SLACK];
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    // SAFETY: `newlines_sse2` only requires SSE2, which this build targets
-    // (`target_feature = "sse2"`, part of the x86_64 baseline).
-    let count = unsafe { newlines_sse2(text, &mut starts) };
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    let count = newlines_portable(text, &mut starts);
+    let count = newlines_fastest(text, &mut starts);
     starts.truncate(count);
     starts
 }
 
-/// Slots after the last line start that [`newlines_sse2`] may write to.
+/// Slots after the last line start that the block kernels may write to.
 const NEWLINE_SLACK: usize = 4;
+
+/// The fastest kernel this machine runs (see [`newlines_portable`] for the contract).
+fn newlines_fastest(text: &[u8], starts: &mut [usize]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_kernel_features() {
+        // SAFETY: the CPU supports every feature `newlines_avx2` enables (checked
+        // at run time just above).
+        return unsafe { newlines_avx2(text, starts) };
+    }
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    // SAFETY: `newlines_sse2` only requires SSE2, which this build targets
+    // (`target_feature = "sse2"`, part of the x86_64 baseline).
+    return unsafe { newlines_sse2(text, starts) };
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    newlines_portable(text, starts)
+}
+
+/// Does this CPU have what [`newlines_avx2`] enables? (Cached by `std`: one load
+/// and test per feature.)
+#[cfg(target_arch = "x86_64")]
+fn has_avx2_kernel_features() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("bmi1")
+        && std::arch::is_x86_feature_detected!("popcnt")
+}
 
 /// Writes `i + 1` for each `\n` at `i` into `starts[1..]` (`starts[0]` stays 0) and
 /// returns the number of line starts. `starts` holds one more slot than there are
-/// line starts, plus [`NEWLINE_SLACK`].
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+/// line starts, plus [`NEWLINE_SLACK`]. (The definition, and the kernel off x86_64.)
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 fn newlines_portable(text: &[u8], starts: &mut [usize]) -> usize {
     let mut n = 1;
     for i in memchr::memchr_iter(b'\n', text) {
@@ -98,10 +121,69 @@ fn newlines_portable(text: &[u8], starts: &mut [usize]) -> usize {
     n
 }
 
-/// [`newlines_portable`] with SSE2: a 32-byte block gives a bit mask of its
-/// newlines, and the first four are written unconditionally (the count then says
-/// how many were real), so the usual block with 0 to 4 newlines takes no
-/// unpredictable branch.
+/// Writes the line starts of one block from its newline bit mask (bit `k` set: a
+/// newline at the block's byte `k`, which starts line `next + k`) into `starts`
+/// from slot `n`, and returns the new `n`. The first [`NEWLINE_SLACK`] are written
+/// unconditionally (the count then says how many were real), so the usual block,
+/// with few newlines, takes no unpredictable branch. Writes past the real ones land
+/// in slots that later blocks overwrite or that the final `truncate` drops.
+#[inline(always)]
+fn write_block_starts(starts: &mut [usize], n: usize, next: usize, mut mask: u64) -> usize {
+    let found = mask.count_ones() as usize;
+    for slot in &mut starts[n..n + NEWLINE_SLACK] {
+        *slot = next + mask.trailing_zeros() as usize;
+        mask &= mask.wrapping_sub(1);
+    }
+    let mut k = n + NEWLINE_SLACK;
+    while mask != 0 {
+        starts[k] = next + mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        k += 1;
+    }
+    n + found
+}
+
+/// The last bytes of `text` (fewer than a block), one at a time.
+#[inline(always)]
+fn newlines_tail(tail: &[u8], starts: &mut [usize], mut n: usize, next: usize) -> usize {
+    for (i, &b) in tail.iter().enumerate() {
+        if b == b'\n' {
+            starts[n] = next + i;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// [`newlines_portable`] with AVX2, 64 bytes per block (`popcnt`, `tzcnt` and
+/// `blsr` make the bit mask cheap to walk).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi1,popcnt")]
+fn newlines_avx2(text: &[u8], starts: &mut [usize]) -> usize {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
+    };
+    let newline = _mm256_set1_epi8(b'\n' as i8);
+    let mut n = 1;
+    let mut chunks = text.chunks_exact(64);
+    // Offset just past the block's first byte.
+    let mut next = 1;
+    for chunk in &mut chunks {
+        // SAFETY: `chunk` is 64 bytes long, so both 32-byte loads read inside it,
+        // and `_mm256_loadu_si256` has no alignment requirement.
+        let (low, high) = unsafe {
+            let at = chunk.as_ptr().cast::<__m256i>();
+            (_mm256_loadu_si256(at), _mm256_loadu_si256(at.add(1)))
+        };
+        let low = _mm256_movemask_epi8(_mm256_cmpeq_epi8(low, newline)) as u32;
+        let high = _mm256_movemask_epi8(_mm256_cmpeq_epi8(high, newline)) as u32;
+        n = write_block_starts(starts, n, next, u64::from(low) | (u64::from(high) << 32));
+        next += 64;
+    }
+    newlines_tail(chunks.remainder(), starts, n, next)
+}
+
+/// [`newlines_portable`] with SSE2 (the x86_64 baseline), 32 bytes per block.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
 fn newlines_sse2(text: &[u8], starts: &mut [usize]) -> usize {
@@ -118,36 +200,16 @@ fn newlines_sse2(text: &[u8], starts: &mut [usize]) -> usize {
     };
     let mut n = 1;
     let mut chunks = text.chunks_exact(32);
-    // Offset just past the block's first byte: a newline at bit `k` starts line
-    // `next + k`.
+    // Offset just past the block's first byte.
     let mut next = 1;
     for chunk in &mut chunks {
         let low = _mm_movemask_epi8(_mm_cmpeq_epi8(block(&chunk[..16]), newline)) as u32;
         let high = _mm_movemask_epi8(_mm_cmpeq_epi8(block(&chunk[16..]), newline)) as u32;
-        let mut mask = (low & 0xFFFF) | (high << 16);
-        let found = mask.count_ones() as usize;
-        // Writes past the real ones land in slots that later blocks overwrite or
-        // that the final `truncate` drops (there are `NEWLINE_SLACK` spare ones).
-        for slot in &mut starts[n..n + NEWLINE_SLACK] {
-            *slot = next + mask.trailing_zeros() as usize;
-            mask &= mask.wrapping_sub(1);
-        }
-        let mut k = n + NEWLINE_SLACK;
-        while mask != 0 {
-            starts[k] = next + mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            k += 1;
-        }
-        n += found;
+        let mask = (low & 0xFFFF) | (high << 16);
+        n = write_block_starts(starts, n, next, u64::from(mask));
         next += 32;
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b'\n' {
-            starts[n] = next + i;
-            n += 1;
-        }
-    }
-    n
+    newlines_tail(chunks.remainder(), starts, n, next)
 }
 
 #[cfg(test)]
@@ -166,13 +228,40 @@ mod tests {
             .collect()
     }
 
+    /// The line starts of `text` by each kernel this machine can run (`lines` of them).
+    fn every_kernel(text: &[u8], lines: usize) -> Vec<(&'static str, Vec<usize>)> {
+        type Kernel = fn(&[u8], &mut [usize]) -> usize;
+        let mut kernels: Vec<(&'static str, Kernel)> = vec![("portable", newlines_portable)];
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        // SAFETY: SSE2 is part of this build's target (see `newlines_fastest`).
+        kernels.push(("sse2", |t, s| unsafe { newlines_sse2(t, s) }));
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_kernel_features() {
+            // SAFETY: only called when the CPU has the kernel's features.
+            kernels.push(("avx2", |t, s| unsafe { newlines_avx2(t, s) }));
+        } else {
+            println!("this CPU has no AVX2: its line-start kernel is not tested here");
+        }
+        kernels
+            .into_iter()
+            .map(|(name, kernel)| {
+                let mut starts = vec![0; lines + NEWLINE_SLACK];
+                let count = kernel(text, &mut starts);
+                starts.truncate(count);
+                (name, starts)
+            })
+            .collect()
+    }
+
     #[test]
     fn line_starts_are_found_in_blocks_of_any_density() {
         let mut texts: Vec<Vec<u8>> = vec![b"".to_vec(), b"\n".to_vec(), b"a".to_vec()];
         // Every length around the block size, with newlines nowhere, everywhere,
         // every other byte, every third, and only at block edges.
-        for len in [1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 129] {
-            for step in [0usize, 1, 2, 3, 31, 32] {
+        for len in [
+            1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 200,
+        ] {
+            for step in [0usize, 1, 2, 3, 5, 13, 31, 32, 63, 64] {
                 let text: Vec<u8> = (0..len)
                     .map(|i| {
                         if step != 0 && i % step == 0 {
@@ -188,7 +277,11 @@ mod tests {
         // Newlines with bytes that only differ from `\n` in one bit, and UTF-8.
         texts.push(b"\x0b\n\x0a\x8a\n\xc3\xa9\n\r\n\x0e".repeat(20));
         for text in &texts {
-            assert_eq!(line_starts(text), by_search(text), "{text:?}");
+            let want = by_search(text);
+            assert_eq!(line_starts(text), want, "{text:?}");
+            for (kernel, got) in every_kernel(text, want.len()) {
+                assert_eq!(got, want, "{kernel} kernel on {text:?}");
+            }
             if let Ok(text) = std::str::from_utf8(text) {
                 let index = LineIndex::new(text);
                 assert_eq!(index.line_count(), by_search(text.as_bytes()).len());
