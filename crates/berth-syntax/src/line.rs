@@ -240,8 +240,6 @@ pub(crate) struct LineNode {
     pub sub: Option<Box<LineNode>>,
     /// Range of the argument text (after flags), trimmed.
     pub rest: Range<usize>,
-    /// Scratch space for the words of ENV and LABEL (kept for its capacity).
-    words: Vec<Range<usize>>,
 }
 
 /// A parser-stage error found while parsing a line.
@@ -509,6 +507,20 @@ pub(crate) fn parse_words(
     escape: char,
     mut push: impl FnMut(Range<usize>),
 ) {
+    parse_words_while(s, range, escape, |word| {
+        push(word);
+        true
+    });
+}
+
+/// [`parse_words`], stopping after the first word for which `push` returns false.
+#[inline(always)]
+fn parse_words_while(
+    s: &str,
+    range: Range<usize>,
+    escape: char,
+    mut push: impl FnMut(Range<usize>) -> bool,
+) {
     let b = s.as_bytes();
     let end = range.end;
     // The escape character is `\\` or `` ` `` (ASCII), so it is one byte. Every
@@ -550,15 +562,15 @@ pub(crate) fn parse_words(
                 let ch = char_at(s, pos);
                 pos += ch.len_utf8();
                 if is_space(ch) {
-                    if blank_ok || word_end > start {
-                        push(start..word_end);
+                    if (blank_ok || word_end > start) && !push(start..word_end) {
+                        return;
                     }
                     continue 'words;
                 }
                 word_end = pos;
             } else if class(c) & SPACE != 0 {
-                if blank_ok || word_end > start {
-                    push(start..word_end);
+                if (blank_ok || word_end > start) && !push(start..word_end) {
+                    return;
                 }
                 pos += 1;
                 continue 'words;
@@ -707,27 +719,15 @@ fn health_config(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<Li
 }
 
 /// `parseNameVal` for ENV and LABEL: `key, value, separator` triples.
+///
+/// BuildKit collects every word first and then looks at them; here each word is
+/// settled as [`parse_words`] finds it, so nothing is collected, and the legacy
+/// form (decided by the first word alone) stops the word walk at that word.
 fn name_val(
     s: &str,
     range: Range<usize>,
     key: &str,
     escape: char,
-    node: &mut LineNode,
-) -> Option<LineError> {
-    let mut words = std::mem::take(&mut node.words);
-    words.clear();
-    parse_words(s, range.clone(), escape, |word| words.push(word));
-    let err = name_val_words(s, range, key, &words, node);
-    node.words = words;
-    err
-}
-
-/// [`name_val`] once the words are known.
-fn name_val_words(
-    s: &str,
-    range: Range<usize>,
-    key: &str,
-    words: &[Range<usize>],
     node: &mut LineNode,
 ) -> Option<LineError> {
     let b = s.as_bytes();
@@ -742,8 +742,25 @@ fn name_val_words(
         );
         (i < word.end).then_some(i)
     };
-    let first = words.first()?;
-    if equals(first).is_none() {
+    let mut first = true;
+    let mut legacy = false;
+    let mut missing_equals = None;
+    let args = &mut node.args;
+    parse_words_while(s, range.clone(), escape, |word| {
+        let Some(eq) = equals(&word) else {
+            // No `=` in the first word means the legacy form; in a later word it
+            // is an error. Either way the rest of the words do not matter.
+            legacy = first;
+            missing_equals = Some(word);
+            return false;
+        };
+        first = false;
+        args.push(verbatim(word.start..eq));
+        args.push(verbatim(eq + 1..word.end));
+        args.push(verbatim(eq..eq + 1));
+        true
+    });
+    if legacy {
         // Legacy `KEY name value`: split once on whitespace.
         let k_end = find_re_ws(b, range.start, range.end);
         if k_end == range.end {
@@ -762,24 +779,16 @@ fn name_val_words(
         node.args.push(verbatim(k_end..k_end));
         return None;
     }
-    for word in words {
-        let Some(eq) = equals(word) else {
-            let text = &s[word.clone()];
-            node.args.clear();
-            return Some(LineError {
-                code: ErrorCode::MissingEquals,
-                message: format!(
-                    "Syntax error - can't find = in {}. Must be of the form: name=value",
-                    go_quote(text)
-                ),
-                range: word.clone(),
-            });
-        };
-        node.args.push(verbatim(word.start..eq));
-        node.args.push(verbatim(eq + 1..word.end));
-        node.args.push(verbatim(eq..eq + 1));
-    }
-    None
+    let word = missing_equals?;
+    node.args.clear();
+    Some(LineError {
+        code: ErrorCode::MissingEquals,
+        message: format!(
+            "Syntax error - can't find = in {}. Must be of the form: name=value",
+            go_quote(&s[word.clone()])
+        ),
+        range: word,
+    })
 }
 
 /// Go's `strconv.Quote`: double-quoted, with Go's escapes.
