@@ -866,6 +866,38 @@ mod tests {
         }
     }
 
+    /// ENV's argument texts and error message for one line.
+    fn env(line: &str) -> (Vec<String>, Option<String>) {
+        let mut node = LineNode::default();
+        let err = node_from_line(line, 0..line.len(), '\\', &mut node);
+        let args = node.args.iter().map(|(v, _)| v.text(line).to_string());
+        (args.collect(), err.map(|e| e.message))
+    }
+
+    #[test]
+    fn name_val_forms_are_decided_by_the_first_word() {
+        // New form: key, value and separator for every word.
+        assert_eq!(
+            env("ENV a=1 b=\"x y\"").0,
+            ["a", "1", "=", "b", "\"x y\"", "="]
+        );
+        // Legacy form: the first word has no `=`, the rest is split on whitespace
+        // regardless of quotes (later words are not looked at).
+        assert_eq!(env("ENV k v w=1 \"q").0, ["k", "v w=1 \"q", ""]);
+        assert_eq!(env("ENV \"a b\" c").0, ["\"a", "b\" c", ""]);
+        assert_eq!(
+            env("ENV k").1.as_deref(),
+            Some("ENV must have two arguments")
+        );
+        // A later word without `=` is an error and leaves no arguments.
+        let (args, err) = env("ENV a=1 b c=2");
+        assert!(args.is_empty());
+        assert_eq!(
+            err.as_deref(),
+            Some("Syntax error - can't find = in \"b\". Must be of the form: name=value")
+        );
+    }
+
     #[test]
     fn quote_aware_words_keep_quotes() {
         assert_eq!(words(r#"a="b c" d\ e f\"#), [r#"a="b c""#, r"d\ e", "f"]);
