@@ -146,30 +146,72 @@ impl Keyword {
 
     /// The known keyword `text` spells (case-insensitive), without allocating.
     ///
-    /// Runs once per instruction: the length and the first letter leave at most two
-    /// candidates, each compared byte by byte ignoring ASCII case.
+    /// Runs once per instruction: the length picks a handful of candidates and the
+    /// text, folded into one number, is compared with each in a single test.
     pub(crate) fn known(text: &str) -> Option<Keyword> {
         let w = text.as_bytes();
-        let is = |keyword: &str| w.eq_ignore_ascii_case(keyword.as_bytes());
-        Some(match (w.len(), w.first()?.to_ascii_uppercase()) {
-            (3, b'A') if is("ADD") => Keyword::Add,
-            (3, b'A') if is("ARG") => Keyword::Arg,
-            (3, b'C') if is("CMD") => Keyword::Cmd,
-            (3, b'E') if is("ENV") => Keyword::Env,
-            (3, b'R') if is("RUN") => Keyword::Run,
-            (4, b'C') if is("COPY") => Keyword::Copy,
-            (4, b'F') if is("FROM") => Keyword::From,
-            (4, b'U') if is("USER") => Keyword::User,
-            (5, b'L') if is("LABEL") => Keyword::Label,
-            (5, b'S') if is("SHELL") => Keyword::Shell,
-            (6, b'E') if is("EXPOSE") => Keyword::Expose,
-            (6, b'V') if is("VOLUME") => Keyword::Volume,
-            (7, b'O') if is("ONBUILD") => Keyword::Onbuild,
-            (7, b'W') if is("WORKDIR") => Keyword::Workdir,
-            (10, b'E') if is("ENTRYPOINT") => Keyword::Entrypoint,
-            (10, b'M') if is("MAINTAINER") => Keyword::Maintainer,
-            (10, b'S') if is("STOPSIGNAL") => Keyword::Stopsignal,
-            (11, b'H') if is("HEALTHCHECK") => Keyword::Healthcheck,
+        if !(3..=11).contains(&w.len()) {
+            return None;
+        }
+        let key = keyword_key(w);
+        const fn k(keyword: &str) -> u128 {
+            keyword_key_const(keyword.as_bytes())
+        }
+        const ADD: u128 = k("ADD");
+        const ARG: u128 = k("ARG");
+        const CMD: u128 = k("CMD");
+        const ENV: u128 = k("ENV");
+        const RUN: u128 = k("RUN");
+        const COPY: u128 = k("COPY");
+        const FROM: u128 = k("FROM");
+        const USER: u128 = k("USER");
+        const LABEL: u128 = k("LABEL");
+        const SHELL: u128 = k("SHELL");
+        const EXPOSE: u128 = k("EXPOSE");
+        const VOLUME: u128 = k("VOLUME");
+        const ONBUILD: u128 = k("ONBUILD");
+        const WORKDIR: u128 = k("WORKDIR");
+        const ENTRYPOINT: u128 = k("ENTRYPOINT");
+        const MAINTAINER: u128 = k("MAINTAINER");
+        const STOPSIGNAL: u128 = k("STOPSIGNAL");
+        const HEALTHCHECK: u128 = k("HEALTHCHECK");
+        Some(match w.len() {
+            3 => match key {
+                ADD => Keyword::Add,
+                ARG => Keyword::Arg,
+                CMD => Keyword::Cmd,
+                ENV => Keyword::Env,
+                RUN => Keyword::Run,
+                _ => return None,
+            },
+            4 => match key {
+                COPY => Keyword::Copy,
+                FROM => Keyword::From,
+                USER => Keyword::User,
+                _ => return None,
+            },
+            5 => match key {
+                LABEL => Keyword::Label,
+                SHELL => Keyword::Shell,
+                _ => return None,
+            },
+            6 => match key {
+                EXPOSE => Keyword::Expose,
+                VOLUME => Keyword::Volume,
+                _ => return None,
+            },
+            7 => match key {
+                ONBUILD => Keyword::Onbuild,
+                WORKDIR => Keyword::Workdir,
+                _ => return None,
+            },
+            10 => match key {
+                ENTRYPOINT => Keyword::Entrypoint,
+                MAINTAINER => Keyword::Maintainer,
+                STOPSIGNAL => Keyword::Stopsignal,
+                _ => return None,
+            },
+            11 if key == HEALTHCHECK => Keyword::Healthcheck,
             _ => return None,
         })
     }
@@ -199,6 +241,60 @@ impl Keyword {
             Keyword::Unknown(text) => return Cow::Owned(text.to_uppercase()),
         })
     }
+}
+
+/// The bytes of `w` (3 to 16 of them) as two overlapping little-endian windows
+/// (the first and the last 2, 4 or 8 bytes), every byte with bit 5 cleared. For a
+/// given length the windows cover every byte, and clearing bit 5 maps exactly an
+/// upper-case letter and its lower case to the upper case (no other byte gives a
+/// letter), so two texts of one length have the same key exactly when they are
+/// equal ignoring ASCII case, as long as one of them is all letters.
+#[inline]
+fn keyword_key(w: &[u8]) -> u128 {
+    let n = w.len();
+    let (first, last) = if n >= 8 {
+        (le_u64(&w[..8]), le_u64(&w[n - 8..]))
+    } else if n >= 4 {
+        (le_u32(&w[..4]), le_u32(&w[n - 4..]))
+    } else {
+        (le_u16(&w[..2]), le_u16(&w[n - 2..]))
+    };
+    (first as u128 | (last as u128) << 64) & FOLD_CASE
+}
+
+/// Every byte but bit 5 (`b'a' ^ b'A'`).
+const FOLD_CASE: u128 = u128::from_ne_bytes([0xdf; 16]);
+
+fn le_u64(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))
+}
+
+fn le_u32(b: &[u8]) -> u64 {
+    u64::from(u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
+}
+
+fn le_u16(b: &[u8]) -> u64 {
+    u64::from(u16::from_le_bytes(b.try_into().unwrap_or([0; 2])))
+}
+
+/// [`keyword_key`] at compile time, for the keywords themselves.
+const fn keyword_key_const(w: &[u8]) -> u128 {
+    let n = w.len();
+    let width = if n >= 8 {
+        8
+    } else if n >= 4 {
+        4
+    } else {
+        2
+    };
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < width {
+        key |= (w[i] as u128) << (8 * i);
+        key |= (w[n - width + i] as u128) << (64 + 8 * i);
+        i += 1;
+    }
+    key & FOLD_CASE
 }
 
 /// One instruction, as BuildKit's parser reads it, plus its typed form.
@@ -398,6 +494,14 @@ mod tests {
             words.push(k.replace('R', "\u{72}\u{20}"));
             words.push(k.replacen(|c: char| c.is_ascii_uppercase(), "\u{c5}", 1));
             words.push(k.replace('A', "\u{1}"));
+            // Every ASCII byte in every position.
+            for i in 0..k.len() {
+                for b in 0..0x80u8 {
+                    let mut w = k.as_bytes().to_vec();
+                    w[i] = b;
+                    words.push(String::from_utf8(w).unwrap_or_default());
+                }
+            }
         }
         words.extend(["", "x", "RU", "RUNN", "@DD", "ADD\u{feff}", "\u{212a}"].map(String::from));
         for w in &words {

@@ -67,7 +67,10 @@ impl DirectiveParser {
         at: usize,
         src: &Arc<str>,
     ) -> Result<Option<Directive>, (String, Span)> {
-        if self.done {
+        // A line that is not a comment (usually the file's first instruction) ends
+        // the block without a parse.
+        if self.done || !line.starts_with('#') {
+            self.done = true;
             return Ok(None);
         }
         let parsed = directive_head(line).and_then(|(rest, name)| {

@@ -24,8 +24,9 @@ pub(crate) struct MarkerError {
 
 /// Find the heredoc markers of a logical line.
 pub(crate) fn markers(line: &str) -> Result<Vec<Marker>, MarkerError> {
-    // BuildKit ignores lexing errors of the whole line: no words, no heredocs.
-    let Ok(words) = shell_words(line, true) else {
+    // BuildKit ignores lexing errors of the whole line: no words, no heredocs. Only
+    // words that can be markers (`^\d*<<`) are kept as strings.
+    let Ok(words) = shell_words(line, true, could_be_marker) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
@@ -35,6 +36,12 @@ pub(crate) fn markers(line: &str) -> Result<Vec<Marker>, MarkerError> {
         }
     }
     Ok(out)
+}
+
+/// Whether `word` starts like a marker (`^\d*<<`).
+fn could_be_marker(word: &str) -> bool {
+    word.trim_start_matches(|c: char| c.is_ascii_digit())
+        .starts_with("<<")
 }
 
 /// `^(\d*)<<(-?)([^<]*)$` on one word, then the delimiter checks.
@@ -56,11 +63,11 @@ fn parse_marker(word: &str, range: Range<usize>) -> Result<Option<Marker>, Marke
         message: format!("failed to process {}: {e}", crate::line::go_quote(rest)),
         range: range.clone(),
     };
-    let cooked = shell_words(rest, false).map_err(lex_error)?;
+    let cooked = shell_words(rest, false, |_| true).map_err(lex_error)?;
     if cooked.len() != 1 {
         return Ok(None);
     }
-    let raw = shell_words(rest, true).map_err(lex_error)?;
+    let raw = shell_words(rest, true, |_| true).map_err(lex_error)?;
     if raw.len() != cooked.len() {
         return Err(MarkerError {
             message: format!(
@@ -83,8 +90,14 @@ fn parse_marker(word: &str, range: Range<usize>) -> Result<Option<Marker>, Marke
 }
 
 /// BuildKit's shell lexer in word-splitting mode, reduced to what heredoc
-/// detection needs: `raw` keeps quotes and escapes in the words.
-fn shell_words(s: &str, raw: bool) -> Result<Vec<(String, Range<usize>)>, String> {
+/// detection needs: `raw` keeps quotes and escapes in the words. Returns the
+/// (non-empty) words that `keep` accepts; every word is built in one reused buffer,
+/// so a word left out costs no allocation.
+fn shell_words(
+    s: &str,
+    raw: bool,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, Range<usize>)>, String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -162,9 +175,10 @@ fn shell_words(s: &str, raw: bool) -> Result<Vec<(String, Range<usize>)>, String
             }
             c if c.is_whitespace() => {
                 if in_word {
-                    if !word.is_empty() {
-                        words.push((std::mem::take(&mut word), start..i));
+                    if !word.is_empty() && keep(&word) {
+                        words.push((word.clone(), start..i));
                     }
+                    word.clear();
                     in_word = false;
                 }
             }
@@ -174,7 +188,7 @@ fn shell_words(s: &str, raw: bool) -> Result<Vec<(String, Range<usize>)>, String
             }
         }
     }
-    if !word.is_empty() {
+    if !word.is_empty() && keep(&word) {
         words.push((word, start..s.len()));
     }
     Ok(words)

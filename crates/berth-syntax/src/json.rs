@@ -11,8 +11,9 @@ use crate::line::Value;
 /// Outcome of reading a JSON array of strings.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum JsonArray {
-    /// A valid array of strings: decoded values and their ranges (quotes included).
-    Strings(Vec<(Value, Range<usize>)>),
+    /// A valid array of strings: its decoded values and their ranges (quotes
+    /// included) were appended to the caller's vector.
+    Strings,
     /// A valid JSON array with a non-string element: BuildKit's hard error.
     NotStrings,
     /// Not JSON (or not an array): BuildKit falls back to the non-JSON form.
@@ -22,22 +23,38 @@ pub(crate) enum JsonArray {
 /// Go's `encoding/json` nesting limit.
 const MAX_DEPTH: usize = 10_000;
 
-/// Parse `text[start..]` (already left-trimmed by the caller) as BuildKit does.
-pub(crate) fn parse_array(text: &str, start: usize) -> JsonArray {
+/// Parse `text[start..]` (already left-trimmed by the caller) as BuildKit does,
+/// appending the strings to `items` (the instruction's argument vector, so the usual
+/// exec form costs no vector of its own); `items` is left as it was unless the
+/// outcome is [`JsonArray::Strings`].
+pub(crate) fn parse_array(
+    text: &str,
+    start: usize,
+    items: &mut Vec<(Value, Range<usize>)>,
+) -> JsonArray {
     let b = text.as_bytes();
     if b.get(start) != Some(&b'[') {
         return JsonArray::Invalid;
     }
+    let before = items.len();
+    let outcome = array_items(text, start + 1, items);
+    if outcome != JsonArray::Strings {
+        items.truncate(before);
+    }
+    outcome
+}
+
+/// The elements of an array whose `[` ends before `pos`.
+fn array_items(text: &str, pos: usize, items: &mut Vec<(Value, Range<usize>)>) -> JsonArray {
     let mut p = Parser {
-        b,
+        b: text.as_bytes(),
         text,
-        pos: start + 1,
+        pos,
     };
-    let mut items = Vec::new();
     let mut all_strings = true;
     p.ws();
     if p.peek() == Some(b']') {
-        return JsonArray::Strings(items);
+        return JsonArray::Strings;
     }
     loop {
         p.ws();
@@ -66,7 +83,7 @@ pub(crate) fn parse_array(text: &str, start: usize) -> JsonArray {
         }
     }
     if all_strings {
-        JsonArray::Strings(items)
+        JsonArray::Strings
     } else {
         JsonArray::NotStrings
     }
@@ -326,10 +343,24 @@ mod tests {
     use super::*;
 
     fn strings(s: &str) -> Vec<String> {
-        match parse_array(s, 0) {
-            JsonArray::Strings(v) => v.into_iter().map(|(v, _)| v.text(s).to_string()).collect(),
+        let mut items = Vec::new();
+        match parse_array(s, 0, &mut items) {
+            JsonArray::Strings => items
+                .into_iter()
+                .map(|(v, _)| v.text(s).to_string())
+                .collect(),
             other => panic!("{s}: {other:?}"),
         }
+    }
+
+    /// The outcome, checking that anything but strings leaves the vector as it was.
+    fn outcome(s: &str) -> JsonArray {
+        let mut items = vec![(Value::Range(0..0), 0..0)];
+        let got = parse_array(s, 0, &mut items);
+        if got != JsonArray::Strings {
+            assert_eq!(items, [(Value::Range(0..0), 0..0)], "{s}");
+        }
+        got
     }
 
     #[test]
@@ -345,17 +376,14 @@ mod tests {
 
     #[test]
     fn non_strings_and_invalid() {
-        assert_eq!(parse_array(r#"["a", 1]"#, 0), JsonArray::NotStrings);
-        assert_eq!(
-            parse_array(r#"[{"a": [null, true]}]"#, 0),
-            JsonArray::NotStrings
-        );
-        assert_eq!(parse_array("[1e999]", 0), JsonArray::Invalid);
-        assert_eq!(parse_array("['a']", 0), JsonArray::Invalid);
-        assert_eq!(parse_array(r#"["a""#, 0), JsonArray::Invalid);
-        assert_eq!(parse_array(r#"["a",]"#, 0), JsonArray::Invalid);
-        assert_eq!(parse_array("[01]", 0), JsonArray::Invalid);
+        assert_eq!(outcome(r#"["a", 1]"#), JsonArray::NotStrings);
+        assert_eq!(outcome(r#"[{"a": [null, true]}]"#), JsonArray::NotStrings);
+        assert_eq!(outcome("[1e999]"), JsonArray::Invalid);
+        assert_eq!(outcome("['a']"), JsonArray::Invalid);
+        assert_eq!(outcome(r#"["a""#), JsonArray::Invalid);
+        assert_eq!(outcome(r#"["a",]"#), JsonArray::Invalid);
+        assert_eq!(outcome("[01]"), JsonArray::Invalid);
         let deep = format!("[{}{}]", "[".repeat(20_000), "]".repeat(20_000));
-        assert_eq!(parse_array(&deep, 0), JsonArray::Invalid);
+        assert_eq!(outcome(&deep), JsonArray::Invalid);
     }
 }

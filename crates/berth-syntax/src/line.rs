@@ -22,16 +22,40 @@ pub(crate) fn is_space(c: char) -> bool {
 #[inline]
 pub(crate) fn trim_start(s: &str) -> &str {
     let b = s.as_bytes();
-    let mut i = 0;
-    // Runs for every line: the usual byte (above the space) ends it in one test.
-    while i < b.len() && b[i] <= b' ' && matches!(b[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-    {
-        i += 1;
+    // Runs for every physical line: half of them start with their text, so one test
+    // settles those.
+    match b.first() {
+        Some(&c) if c > b' ' && c < 0x80 => return s,
+        None => return s,
+        _ => {}
     }
-    if i < b.len() && b[i] >= 0x80 {
-        return s[i..].trim_start_matches(is_space);
+    // Indentation (spaces and tabs, often 4 or 8 of them) eight bytes at a time.
+    let i = find_byte(
+        b,
+        0,
+        b.len(),
+        |x| !(zero_bytes(x ^ repeat(b' ')) | zero_bytes(x ^ repeat(b'\t'))) & repeat(0x80),
+        |c| c != b' ' && c != b'\t',
+    );
+    match b.get(i) {
+        Some(&c) if c > b' ' && c < 0x80 => &s[i..],
+        None => "",
+        // Other ASCII whitespace, or a non-ASCII byte that may start a Unicode space.
+        Some(_) => s[i..].trim_start_matches(is_space),
     }
-    &s[i..]
+}
+
+/// `byte` in every byte of a word.
+#[inline]
+const fn repeat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+/// The high bit of each byte of `x` that is zero, and no other bit (exact: no
+/// carries cross bytes).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & repeat(0x7f)) + repeat(0x7f)) | x | repeat(0x7f))
 }
 
 /// `unicode.IsSpace(rune(b))` for a single byte, as Go's byte loops use it.
@@ -43,7 +67,136 @@ fn byte_is_space(b: u8) -> bool {
 /// BuildKit's `reWhitespace`: `[\t\v\f\r ]+`.
 #[inline]
 fn is_re_ws(b: u8) -> bool {
-    matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
+    CLASS[b as usize] & RE_WS != 0
+}
+
+/// ASCII whitespace: `\t` to `\r` and the space (for ASCII, Go's `unicode.IsSpace`
+/// and Rust's `char::is_whitespace` agree on these).
+const SPACE: u8 = 1;
+/// BuildKit's `reWhitespace` class `[\t\v\f\r ]` (no newline).
+const RE_WS: u8 = 2;
+/// Bytes that end a run of plain word text in [`parse_words`]: ASCII whitespace,
+/// quotes, both possible escape characters and every non-ASCII byte (which may
+/// start a Unicode space).
+const WORD_STOP: u8 = 4;
+
+/// The class bits of every byte: one load instead of a chain of tests in the
+/// per-byte loops.
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let space = matches!(c, b'\t'..=b'\r' | b' ');
+        let mut bits = 0;
+        if space {
+            bits |= SPACE | WORD_STOP;
+        }
+        if space && c != b'\n' {
+            bits |= RE_WS;
+        }
+        if c >= 0x80 || matches!(c, b'\'' | b'"' | b'\\' | b'`') {
+            bits |= WORD_STOP;
+        }
+        class[b] = bits;
+        b += 1;
+    }
+    class
+};
+
+/// The first index in `i..to` whose byte `hit` accepts (or `to`), eight bytes at a
+/// time: `hits` must set the high bit of the first byte of a little-endian word
+/// that `hit` accepts and of no byte before it (bits after it do not matter).
+#[inline(always)]
+fn find_byte(
+    b: &[u8],
+    mut i: usize,
+    to: usize,
+    hits: impl Fn(u64) -> u64,
+    hit: impl Fn(u8) -> bool,
+) -> usize {
+    while let Some(chunk) = b.get(i..i + 8).filter(|_| i + 8 <= to) {
+        let found = hits(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < to && !hit(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The high bit of each byte of `x` below `n` (at most 0x80), for [`find_byte`]: a
+/// borrow only comes from an earlier (lower) byte that is itself below `n`, so the
+/// first bit set is exact.
+#[inline(always)]
+fn bytes_below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(repeat(n)) & !x & repeat(0x80)
+}
+
+/// The high bit of each byte of `x` equal to `byte`, for [`find_byte`] (exact up to
+/// the first one, like [`bytes_below`]).
+#[inline(always)]
+fn bytes_equal(x: u64, byte: u8) -> u64 {
+    bytes_below(x ^ repeat(byte), 1)
+}
+
+/// The first index in `i..to` whose byte is at most `b' '` (or `to`): the usual
+/// word has no such byte.
+#[inline]
+fn find_space_or_control(b: &[u8], i: usize, to: usize) -> usize {
+    find_byte(b, i, to, |x| bytes_below(x, 0x21), |c| c <= b' ')
+}
+
+/// The first index in `i..to` whose byte may end a run of plain word text (a
+/// [`WORD_STOP`] byte, or a control character, which the caller takes as text).
+#[inline]
+fn find_word_stop(b: &[u8], i: usize, to: usize) -> usize {
+    find_byte(
+        b,
+        i,
+        to,
+        |x| {
+            bytes_below(x, 0x21)
+                | (x & repeat(0x80))
+                | bytes_equal(x, b'"')
+                | bytes_equal(x, b'\'')
+                | bytes_equal(x, b'\\')
+                | bytes_equal(x, b'`')
+        },
+        |c| c <= b' ' || CLASS[c as usize] & WORD_STOP != 0,
+    )
+}
+
+/// The first index in `from..to` whose byte is in `reWhitespace` (or `to`).
+#[inline]
+fn find_re_ws(b: &[u8], mut i: usize, to: usize) -> usize {
+    loop {
+        i = find_space_or_control(b, i, to);
+        if i == to || is_re_ws(b[i]) {
+            return i;
+        }
+        i += 1;
+    }
+}
+
+/// The width of the UTF-8 character whose first byte is `lead`.
+#[inline]
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0..=0x7f => 1,
+        0x80..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// The character starting at byte `pos` of `s` (a character boundary).
+#[inline]
+fn char_at(s: &str, pos: usize) -> char {
+    s[pos..].chars().next().unwrap_or('\0')
 }
 
 /// The value of a token: the text of a range of the logical line, or text built
@@ -98,33 +251,39 @@ pub(crate) struct LineError {
     pub range: Range<usize>,
 }
 
+/// `s[r]` without leading and trailing Unicode whitespace (as a range).
+#[inline(always)]
 fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
-    // Bytes first (ASCII whitespace: `\t` to `\r` and the space), Unicode only from a
-    // non-ASCII byte on: this runs twice for every instruction.
+    // Bytes (ASCII whitespace) here; the Unicode trimming only when a non-ASCII
+    // byte is left at either end. This runs twice for every instruction, so it is
+    // kept small enough to inline.
     let b = s.as_bytes();
     let mut start = r.start;
-    while start < r.end && matches!(b[start], b'\t'..=b'\r' | b' ') {
+    while start < r.end && CLASS[b[start] as usize] & SPACE != 0 {
         start += 1;
     }
-    if start < r.end && b[start] >= 0x80 {
-        start = r.end - s[start..r.end].trim_start_matches(is_space).len();
-    }
     let mut end = r.end;
-    while end > start && matches!(b[end - 1], b'\t'..=b'\r' | b' ') {
+    while end > start && CLASS[b[end - 1] as usize] & SPACE != 0 {
         end -= 1;
     }
-    if end > start && b[end - 1] >= 0x80 {
-        end = start + s[start..end].trim_end_matches(is_space).len();
+    if start < end && (b[start] | b[end - 1]) >= 0x80 {
+        return trim_range_unicode(s, r);
     }
-    if start >= end {
-        start..start
-    } else {
-        start..end
-    }
+    start..end
+}
+
+/// [`trim_range`] when a non-ASCII character may be whitespace.
+#[cold]
+#[inline(never)]
+fn trim_range_unicode(s: &str, r: Range<usize>) -> Range<usize> {
+    let start = r.end - s[r.clone()].trim_start_matches(is_space).len();
+    let end = start + s[start..r.end].trim_end_matches(is_space).len();
+    start..end
 }
 
 impl LineNode {
     /// Empty the node for the next line, keeping the vectors' capacity.
+    #[inline(always)]
     pub(crate) fn clear(&mut self) {
         self.keyword = 0..0;
         self.known = None;
@@ -147,9 +306,7 @@ pub(crate) fn node_from_line(
     node.clear();
     let line = trim_range(s, range);
     let b = s.as_bytes();
-    let kw_end = (line.start..line.end)
-        .find(|&i| is_re_ws(b[i]))
-        .unwrap_or(line.end);
+    let kw_end = find_re_ws(b, line.start, line.end);
     node.keyword = line.start..kw_end;
     let mut rest = line.end..line.end;
     if kw_end < line.end {
@@ -219,21 +376,9 @@ fn extract_flags(
     escape: char,
     words: &mut Vec<(Value, Range<usize>)>,
 ) -> Range<usize> {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote,
-    }
     let b = s.as_bytes();
     let end = range.end;
     let esc = escape as u8;
-    let mut phase = Phase::Spaces;
-    let mut word = String::new();
-    let mut word_start = range.start;
-    let mut quote = 0u8;
-    let mut blank_ok = false;
-    let mut pos = range.start;
     // Go may stop in the middle of a UTF-8 sequence (it tests bytes 0x85 and 0xA0
     // as spaces); Rust strings need a char boundary.
     let boundary = |mut p: usize| {
@@ -242,182 +387,230 @@ fn extract_flags(
         }
         p
     };
-    // The flag as BuildKit reports it; a range when that is exactly what was written.
-    let flag = |word: String, range: Range<usize>| {
-        // BuildKit ends a flag at a space byte, which can be the second byte of U+0085 or
-        // U+00A0; the flag's span then takes in the rest of that character.
-        let span = range.start..boundary(range.end);
-        if span == range && s.as_bytes()[range.clone()] == *word.as_bytes() {
-            (Value::Range(range), span)
-        } else {
-            (Value::Owned(word), span)
-        }
-    };
-    while pos <= end {
-        let ch = if pos < end { b[pos] } else { 0 };
-        if phase == Phase::Spaces {
-            if pos == end {
-                break;
-            }
-            if byte_is_space(ch) {
-                pos += 1;
-                continue;
-            }
-            if ch != b'-' || pos + 1 == end || b[pos + 1] != b'-' {
-                return boundary(pos)..end;
-            }
-            phase = Phase::Word;
-            word_start = pos;
+    let mut pos = range.start;
+    loop {
+        // Between flags: anything but `--` ends them.
+        while pos < end && byte_is_space(b[pos]) {
+            pos += 1;
         }
         if pos == end {
-            if word != "--" && (blank_ok || !word.is_empty()) {
-                words.push(flag(word, word_start..end));
-            }
-            break;
+            return end..end;
         }
-        if phase == Phase::Word {
-            if byte_is_space(ch) {
-                phase = Phase::Spaces;
-                if word == "--" {
-                    return boundary(pos)..end;
+        if b[pos] != b'-' || pos + 1 == end || b[pos + 1] != b'-' {
+            return boundary(pos)..end;
+        }
+        let word_start = pos;
+        // The flag as BuildKit builds it, or `None` while that is exactly the text
+        // written (plain ASCII so far): the usual flag needs no string of its own.
+        let mut word: Option<String> = None;
+        let mut quote = 0u8; // the open quote, 0 outside quotes
+        let mut blank_ok = false;
+        loop {
+            if pos == end {
+                if !is_text(&word, &b[word_start..end], "--")
+                    && (blank_ok || !is_text(&word, &b[word_start..end], ""))
+                {
+                    words.push(flag(s, word, word_start..end, boundary(end)));
                 }
-                if blank_ok || !word.is_empty() {
-                    words.push(flag(std::mem::take(&mut word), word_start..pos));
+                return end..end;
+            }
+            let ch = b[pos];
+            if quote == 0 {
+                if byte_is_space(ch) {
+                    let written = &b[word_start..pos];
+                    if is_text(&word, written, "--") {
+                        return boundary(pos)..end;
+                    }
+                    if blank_ok || !is_text(&word, written, "") {
+                        words.push(flag(s, word, word_start..pos, boundary(pos)));
+                    }
+                    pos += 1;
+                    break;
                 }
-                word.clear();
-                blank_ok = false;
+                if word.is_none() && CLASS[ch as usize] & WORD_STOP == 0 {
+                    // A run of plain text.
+                    pos += 1;
+                    while pos < end && CLASS[b[pos] as usize] & WORD_STOP == 0 {
+                        pos += 1;
+                    }
+                    continue;
+                }
+                if ch == b'\'' || ch == b'"' {
+                    owned(s, &mut word, word_start..pos);
+                    quote = ch;
+                    blank_ok = true;
+                    pos += 1;
+                    continue;
+                }
+            } else if ch == quote {
+                quote = 0;
                 pos += 1;
                 continue;
             }
-            if ch == b'\'' || ch == b'"' {
-                quote = ch;
-                blank_ok = true;
-                phase = Phase::Quote;
+            // The escape character makes the next byte literal (a trailing lone
+            // escape is dropped).
+            let mut c = ch;
+            if ch == esc {
+                owned(s, &mut word, word_start..pos);
+                if pos + 1 == end {
+                    quote = 0;
+                    pos += 1;
+                    continue;
+                }
                 pos += 1;
-                continue;
+                c = b[pos];
             }
-        } else if ch == quote {
-            phase = Phase::Word;
+            if c >= 0x80 || word.is_some() {
+                owned(s, &mut word, word_start..pos).push(c as char);
+            }
             pos += 1;
-            continue;
         }
-        // Word or quote phase: the escape character makes the next byte literal
-        // (a trailing lone escape is dropped).
-        let mut c = ch;
-        if ch == esc {
-            if pos + 1 == end {
-                phase = Phase::Word;
-                pos += 1;
-                continue;
-            }
-            pos += 1;
-            c = b[pos];
-        }
-        word.push(c as char);
-        pos += 1;
     }
-    end..end
+}
+
+/// Whether the flag word being built (`word`, or the `written` text while that is
+/// `None`) is `text`.
+fn is_text(word: &Option<String>, written: &[u8], text: &str) -> bool {
+    match word {
+        Some(word) => word == text,
+        None => written == text.as_bytes(),
+    }
+}
+
+/// The flag word being built, copied from the text written so far (`written`, plain
+/// ASCII) if it was not yet a string of its own.
+fn owned<'w>(s: &str, word: &'w mut Option<String>, written: Range<usize>) -> &'w mut String {
+    word.get_or_insert_with(|| s[written].to_string())
+}
+
+/// The flag as BuildKit reports it: a range when that is exactly what was written.
+/// BuildKit ends a flag at a space byte, which can be the second byte of U+0085 or
+/// U+00A0; the flag's span (ending at `span_end`) then takes in the rest of that
+/// character.
+fn flag(
+    s: &str,
+    word: Option<String>,
+    range: Range<usize>,
+    span_end: usize,
+) -> (Value, Range<usize>) {
+    let span = range.start..span_end;
+    match word {
+        Some(word) if span != range || s.as_bytes()[range.clone()] != *word.as_bytes() => {
+            (Value::Owned(word), span)
+        }
+        _ => (Value::Range(range), span),
+    }
 }
 
 /// `parseWords`: quote-aware words, kept verbatim (a trailing lone escape is dropped),
-/// each passed to `push`. Walks bytes and decodes a character only at a non-ASCII
-/// byte (for Unicode spaces).
+/// each passed to `push`. Walks bytes, skipping runs of plain text at once, and
+/// decodes a character only at a non-ASCII byte (for Unicode spaces).
 pub(crate) fn parse_words(
     s: &str,
     range: Range<usize>,
     escape: char,
     mut push: impl FnMut(Range<usize>),
 ) {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote,
-    }
     let b = s.as_bytes();
     let end = range.end;
-    // The character at `p` (a character boundary before `end`) and its width.
-    let char_at = |p: usize| -> (char, usize) {
-        match b[p] {
-            c if c < 0x80 => (c as char, 1),
-            _ => s[p..]
-                .chars()
-                .next()
-                .map_or(('\0', 1), |c| (c, c.len_utf8())),
-        }
-    };
-    // Bytes that end a run of plain word text.
+    // The escape character is `\\` or `` ` `` (ASCII), so it is one byte. Every
+    // position below is a character boundary: runs stop only at ASCII bytes or
+    // at the first byte of a character.
     let esc = escape as u8;
-    let special = |c: u8| c >= 0x80 || c == esc || matches!(c, b'\'' | b'"') || byte_is_space(c);
-    let mut phase = Phase::Spaces;
-    let mut start = range.start;
-    let mut word_end = range.start; // end of the word text collected so far
-    let mut quote = '\0';
-    let mut blank_ok = false;
+    let class = |c: u8| CLASS[c as usize];
     let mut pos = range.start;
-    while pos < end {
-        let (ch, width) = char_at(pos);
-        if phase == Phase::Spaces {
-            if is_space(ch) {
-                pos += width;
+    'words: loop {
+        // Between words: skip whitespace.
+        loop {
+            let Some(&c) = b.get(pos).filter(|_| pos < end) else {
+                return;
+            };
+            if c < 0x80 {
+                if class(c) & SPACE == 0 {
+                    break;
+                }
+                pos += 1;
+            } else {
+                let ch = char_at(s, pos);
+                if !is_space(ch) {
+                    break;
+                }
+                pos += ch.len_utf8();
+            }
+        }
+        let start = pos;
+        let mut word_end = pos; // end of the word text collected so far
+        let mut blank_ok = false; // a quoted empty word still counts
+        while pos < end {
+            let c = b[pos];
+            if class(c) & WORD_STOP == 0 {
+                pos = find_word_stop(b, pos + 1, end);
+                word_end = pos;
                 continue;
             }
-            phase = Phase::Word;
-            start = pos;
-            word_end = pos;
-        }
-        if phase == Phase::Word {
-            if is_space(ch) {
-                phase = Phase::Spaces;
+            if c >= 0x80 {
+                let ch = char_at(s, pos);
+                pos += ch.len_utf8();
+                if is_space(ch) {
+                    if blank_ok || word_end > start {
+                        push(start..word_end);
+                    }
+                    continue 'words;
+                }
+                word_end = pos;
+            } else if class(c) & SPACE != 0 {
                 if blank_ok || word_end > start {
                     push(start..word_end);
                 }
-                blank_ok = false;
-                pos += width;
-                continue;
-            }
-            if ch == '\'' || ch == '"' {
-                quote = ch;
+                pos += 1;
+                continue 'words;
+            } else if c == b'\'' || c == b'"' {
                 blank_ok = true;
-                phase = Phase::Quote;
-            } else if ch == escape {
+                pos += 1;
+                // Inside quotes every character is word text; only the closing quote
+                // and (in double quotes) the escape character need a look.
+                loop {
+                    pos = find_byte(
+                        b,
+                        pos,
+                        end,
+                        |x| bytes_equal(x, c) | bytes_equal(x, esc),
+                        |byte| byte == c || byte == esc,
+                    );
+                    word_end = pos;
+                    if pos == end {
+                        break;
+                    }
+                    pos += 1;
+                    if b[pos - 1] == c {
+                        word_end = pos;
+                        break;
+                    }
+                    if c == b'"' {
+                        // The escaped character is literal; a trailing escape is dropped.
+                        if pos == end {
+                            break;
+                        }
+                        pos += utf8_width(b[pos]);
+                    }
+                }
+            } else if c == esc {
                 // The next character is literal; a trailing escape is dropped.
-                pos += width;
+                pos += 1;
                 if pos < end {
-                    pos += char_at(pos).1;
+                    pos += utf8_width(b[pos]);
                     word_end = pos;
                 }
-                continue;
             } else {
-                pos += width;
-                while pos < end && !special(b[pos]) {
-                    pos += 1;
-                }
+                // The other escape character: plain text here.
+                pos += 1;
                 word_end = pos;
-                continue;
             }
-            pos += width;
-            word_end = pos;
-            continue;
         }
-        // Quote phase.
-        if ch == quote {
-            phase = Phase::Word;
-        } else if ch == escape && quote != '\'' {
-            pos += width;
-            if pos < end {
-                pos += char_at(pos).1;
-                word_end = pos;
-            } else {
-                phase = Phase::Word;
-            }
-            continue;
+        if blank_ok || word_end > start {
+            push(start..word_end);
         }
-        pos += width;
-        word_end = pos;
-    }
-    if phase != Phase::Spaces && (blank_ok || word_end > start) {
-        push(start..word_end);
+        return;
     }
 }
 
@@ -428,27 +621,35 @@ fn whitespace_delimited(s: &str, range: Range<usize>, out: &mut Vec<(Value, Rang
     }
     let b = s.as_bytes();
     let mut start = range.start;
-    let mut i = range.start;
-    while i < range.end {
-        if is_re_ws(b[i]) {
-            out.push(verbatim(start..i));
-            while i < range.end && is_re_ws(b[i]) {
-                i += 1;
-            }
-            start = i;
-        } else {
-            i += 1;
+    loop {
+        let i = find_re_ws(b, start, range.end);
+        out.push(verbatim(start..i));
+        if i == range.end {
+            return;
+        }
+        start = i + 1;
+        while start < range.end && is_re_ws(b[start]) {
+            start += 1;
         }
     }
-    out.push(verbatim(start..range.end));
 }
 
 /// `parseJSON`: Some(Ok) for a string array, Some(Err) for the non-string error,
 /// None to fall back.
+#[inline(always)]
 fn json(s: &str, range: &Range<usize>, node: &mut LineNode) -> Option<Option<LineError>> {
-    match parse_array(&s[..range.end], range.start) {
-        JsonArray::Strings(mut items) => {
-            node.args.append(&mut items);
+    // The shell form (most RUN lines) is settled here without a call.
+    if s.as_bytes()[..range.end].get(range.start) != Some(&b'[') {
+        return None;
+    }
+    json_array(s, range, node)
+}
+
+/// [`json`] once the text starts with `[`.
+#[inline(never)]
+fn json_array(s: &str, range: &Range<usize>, node: &mut LineNode) -> Option<Option<LineError>> {
+    match parse_array(&s[..range.end], range.start, &mut node.args) {
+        JsonArray::Strings => {
             node.json = true;
             Some(None)
         }
@@ -504,11 +705,7 @@ fn health_config(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<Li
         return None;
     }
     node.args.push(verbatim(range.start..sep));
-    let mut rest = LineNode::default();
-    let err = maybe_json(s, next..range.end, &mut rest);
-    node.args.append(&mut rest.args);
-    node.json = rest.json;
-    err
+    maybe_json(s, next..range.end, node)
 }
 
 /// `parseNameVal` for ENV and LABEL: `key, value, separator` triples.
@@ -539,13 +736,14 @@ fn name_val_words(
     if !s[first.clone()].contains('=') {
         // Legacy `KEY name value`: split once on whitespace.
         let b = s.as_bytes();
-        let Some(k_end) = (range.start..range.end).find(|&i| is_re_ws(b[i])) else {
+        let k_end = find_re_ws(b, range.start, range.end);
+        if k_end == range.end {
             return Some(LineError {
                 code: ErrorCode::MissingValue,
                 message: format!("{key} must have two arguments"),
                 range,
             });
-        };
+        }
         let mut v_start = k_end;
         while v_start < range.end && is_re_ws(b[v_start]) {
             v_start += 1;
@@ -623,6 +821,7 @@ fn go_is_print(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn words(s: &str) -> Vec<&str> {
         let mut out = Vec::new();
@@ -697,6 +896,212 @@ mod tests {
         // Within a larger line.
         let line = "RUN  \u{a0}echo hi \u{a0} ";
         assert_eq!(&line[trim_range(line, 3..line.len())], "echo hi");
+    }
+
+    /// `parseWords` written plainly, one character at a time: what the byte-wise
+    /// [`parse_words`] must compute.
+    fn words_one_char_at_a_time(s: &str, escape: char) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut chars = s.char_indices().peekable();
+        let (mut start, mut word_end) = (0, 0);
+        let mut in_word = false;
+        let mut quote = None;
+        let mut blank_ok = false;
+        while let Some((i, ch)) = chars.next() {
+            let after = i + ch.len_utf8();
+            if let Some(q) = quote {
+                if ch == q {
+                    quote = None;
+                    word_end = after;
+                } else if ch == escape && q != '\'' {
+                    match chars.next() {
+                        Some((j, next)) => word_end = j + next.len_utf8(),
+                        None => quote = None,
+                    }
+                } else {
+                    word_end = after;
+                }
+                continue;
+            }
+            if is_space(ch) {
+                if in_word && (blank_ok || word_end > start) {
+                    out.push(start..word_end);
+                }
+                in_word = false;
+                blank_ok = false;
+                continue;
+            }
+            if !in_word {
+                in_word = true;
+                start = i;
+                word_end = i;
+            }
+            if ch == '\'' || ch == '"' {
+                quote = Some(ch);
+                blank_ok = true;
+                word_end = after;
+            } else if ch == escape {
+                if let Some((j, next)) = chars.next() {
+                    word_end = j + next.len_utf8();
+                }
+            } else {
+                word_end = after;
+            }
+        }
+        if in_word && (blank_ok || word_end > start) {
+            out.push(start..word_end);
+        }
+        out
+    }
+
+    /// `extractBuilderFlags` written plainly, one byte at a time, building every
+    /// flag as a string: the flags (text and the range of the word) and where the
+    /// rest starts.
+    fn flags_one_byte_at_a_time(s: &str, escape: u8) -> (Vec<(String, Range<usize>)>, usize) {
+        let b = s.as_bytes();
+        let mut flags = Vec::new();
+        let mut pos = 0;
+        loop {
+            while pos < b.len() && byte_is_space(b[pos]) {
+                pos += 1;
+            }
+            if !b[pos..].starts_with(b"--") {
+                return (flags, pos);
+            }
+            let start = pos;
+            let mut word = String::new();
+            let mut quote = None;
+            loop {
+                let Some(&c) = b.get(pos) else {
+                    if word != "--" {
+                        flags.push((word, start..pos));
+                    }
+                    return (flags, pos);
+                };
+                pos += 1;
+                match quote {
+                    None if byte_is_space(c) => {
+                        if word == "--" {
+                            return (flags, pos - 1);
+                        }
+                        flags.push((word, start..pos - 1));
+                        break;
+                    }
+                    None if c == b'\'' || c == b'"' => quote = Some(c),
+                    Some(q) if c == q => quote = None,
+                    _ if c == escape => match b.get(pos) {
+                        Some(&next) => {
+                            word.push(next as char);
+                            pos += 1;
+                        }
+                        None => quote = None,
+                    },
+                    _ => word.push(c as char),
+                }
+            }
+        }
+    }
+
+    /// Text made of the characters the byte-wise loops treat specially.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        const ALPHABET: [&str; 23] = [
+            " ",
+            "\t",
+            "\n",
+            "\x0b",
+            "\r",
+            "\x1c",
+            "a",
+            "b",
+            "=",
+            "-",
+            "--",
+            "<",
+            "\"",
+            "'",
+            "\\",
+            "`",
+            "\u{e9}",
+            "\u{a0}",
+            "\u{85}",
+            "\u{3000}",
+            "\u{1f600}",
+            "        ",
+            "abcdefghij",
+        ];
+        proptest::collection::vec(proptest::sample::select(&ALPHABET[..]), 0..40)
+            .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn byte_wise_words_match_the_character_definition(text in tricky_text()) {
+            for escape in ['\\', '`'] {
+                let mut got = Vec::new();
+                parse_words(&text, 0..text.len(), escape, |r| got.push(r));
+                prop_assert_eq!(got, words_one_char_at_a_time(&text, escape));
+            }
+        }
+
+        #[test]
+        fn flags_match_the_byte_definition(text in tricky_text(), flags in 0..3usize) {
+            let text = format!("{}{text}", "--a=\"b c\" ".repeat(flags));
+            for escape in ['\\', '`'] {
+                let mut got = Vec::new();
+                let rest = extract_flags(&text, 0..text.len(), escape, &mut got);
+                let (want, rest_start) = flags_one_byte_at_a_time(&text, escape as u8);
+                let mut start = rest_start;
+                while !text.is_char_boundary(start) {
+                    start += 1;
+                }
+                prop_assert_eq!(rest, start..text.len());
+                let got: Vec<(String, usize)> =
+                    got.iter().map(|(v, r)| (v.text(&text).to_string(), r.start)).collect();
+                let want: Vec<(String, usize)> =
+                    want.into_iter().map(|(w, r)| (w, r.start)).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+
+        #[test]
+        fn whitespace_splitting_matches_the_regexp(text in tricky_text()) {
+            let range = trim_range(&text, 0..text.len());
+            let mut got = Vec::new();
+            whitespace_delimited(&text, range.clone(), &mut got);
+            let got: Vec<&str> = got.iter().map(|(v, _)| v.text(&text)).collect();
+            let want: Vec<&str> = if range.is_empty() {
+                Vec::new()
+            } else {
+                text[range].split(['\t', '\x0b', '\x0c', '\r', ' '])
+                    .filter(|w| !w.is_empty())
+                    .collect()
+            };
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn word_at_a_time_searches_match_byte_searches(
+            bytes in proptest::collection::vec(proptest::sample::select(&b" \t\n\x01a'\"\\`\x80\xa0"[..]), 0..40),
+            from in 0..40usize,
+            to in 0..40usize,
+        ) {
+            let to = to.min(bytes.len());
+            let from = from.min(to);
+            let first = |hit: &dyn Fn(u8) -> bool| {
+                (from..to).find(|&i| hit(bytes[i])).unwrap_or(to)
+            };
+            prop_assert_eq!(find_space_or_control(&bytes, from, to), first(&|c| c <= b' '));
+            prop_assert_eq!(
+                find_word_stop(&bytes, from, to),
+                first(&|c| c <= b' ' || CLASS[c as usize] & WORD_STOP != 0)
+            );
+            prop_assert_eq!(find_re_ws(&bytes, from, to), first(&is_re_ws));
+        }
+
+        #[test]
+        fn left_trimming_matches_unicode_trimming(text in tricky_text()) {
+            prop_assert_eq!(trim_start(&text), text.trim_start_matches(is_space));
+        }
     }
 
     #[test]
