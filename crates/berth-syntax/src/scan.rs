@@ -167,17 +167,23 @@ fn has_double_lt(text: &str) -> bool {
 /// (`str::trim`, Go's `TrimSpace`), looking at bytes while they are ASCII: `trim`
 /// decodes characters and cost about 70 instructions per comment line.
 fn trim_comment(text: &str) -> &str {
-    let text = trim_start(text);
     let b = text.as_bytes();
-    let mut end = b.len();
     // ASCII whitespace: `\t`, `\n`, `\v`, `\f`, `\r` and the space.
-    while end > 0 && matches!(b[end - 1], b'\t'..=b'\r' | b' ') {
+    let mut start = 0;
+    while start < b.len() && matches!(b[start], b'\t'..=b'\r' | b' ') {
+        start += 1;
+    }
+    if start < b.len() && b[start] >= 0x80 {
+        return text[start..].trim();
+    }
+    let mut end = b.len();
+    while end > start && matches!(b[end - 1], b'\t'..=b'\r' | b' ') {
         end -= 1;
     }
-    if end > 0 && b[end - 1] >= 0x80 {
-        return text[..end].trim_end();
+    if end > start && b[end - 1] >= 0x80 {
+        return text[start..end].trim_end();
     }
-    &text[..end]
+    &text[start..end]
 }
 
 /// `trimContinuationCharacter`: the end of the kept text and whether the line ends
@@ -706,7 +712,11 @@ mod tests {
             texts.push(format!("{c} "));
         }
         for text in &texts {
-            assert_eq!(trim_comment(text), text.trim(), "{text:?}");
+            let trimmed = trim_comment(text);
+            assert_eq!(trimmed, text.trim(), "{text:?}");
+            // A slice of `text` (the caller maps it back to a source offset).
+            let offset = trimmed.as_ptr() as usize - text.as_ptr() as usize;
+            assert!(offset + trimmed.len() <= text.len(), "{text:?}");
         }
     }
 }
