@@ -6,6 +6,7 @@
 //! Values are kept as written (before variable expansion and quote removal, which
 //! happen later, per instruction, in BuildKit's builder; see [`crate::expand`]).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -229,104 +230,96 @@ enum FlagType {
     Strings,
 }
 
-/// Parsed flag values of one instruction.
+/// The flags of one instruction, checked against the allowed ones.
+///
+/// Values are looked up in the flags as written rather than stored per kind: an
+/// instruction has a flag or two, so scanning them again is cheaper than the vectors
+/// a table of values would allocate for every COPY or RUN with a flag.
 struct Flags<'a> {
-    defs: &'a [(&'a str, FlagType)],
-    values: Vec<Vec<(&'a Flag, SharedStr)>>,
+    given: &'a [Flag],
 }
 
 impl<'a> Flags<'a> {
     /// `BFlags.Parse` against the allowed `defs`.
-    fn parse(flags: &'a [Flag], defs: &'a [(&'a str, FlagType)]) -> CheckResult<Flags<'a>> {
-        if flags.is_empty() {
-            // The common case: nothing to check, nothing to allocate.
-            return Ok(Flags {
-                defs,
-                values: Vec::new(),
-            });
-        }
-        let mut values: Vec<Vec<(&Flag, SharedStr)>> = vec![Vec::new(); defs.len()];
-        for flag in flags {
+    fn parse(flags: &'a [Flag], defs: &[(&str, FlagType)]) -> CheckResult<Flags<'a>> {
+        for (k, flag) in flags.iter().enumerate() {
             let err = |msg: String| (ErrorCode::Flag, msg, flag.span);
             if !flag.text.starts_with("--") {
                 return Err(err(format!("arg should start with -- : {}", flag.text)));
             }
             let name = &flag.name;
-            let Some(i) = defs.iter().position(|d| d.0 == name) else {
+            let Some(&(_, kind)) = defs.iter().find(|d| d.0 == name) else {
                 let mut msg = format!("unknown flag: --{name}");
                 if let Some(s) = suggest(name, defs.iter().map(|d| d.0), true) {
                     msg.push_str(&format!(" (did you mean --{s}?)"));
                 }
                 return Err(err(msg));
             };
-            let kind = defs[i].1;
-            if !values[i].is_empty() && kind != FlagType::Strings {
+            // Every earlier flag passed these checks, so one of the same name was
+            // given the same definition.
+            if kind != FlagType::Strings && flags[..k].iter().any(|f| f.name == *name) {
                 return Err(err(format!("duplicate flag specified: --{name}")));
             }
-            let value = match (kind, &flag.value) {
-                (FlagType::Bool, None) => SharedStr::from("true"),
+            match (kind, &flag.value) {
+                (FlagType::Bool, None) => {}
                 (FlagType::Bool, Some(v)) if v.is_empty() => {
                     return Err(err(format!("missing a value on flag: --{name}")))
                 }
                 (FlagType::Bool, Some(v)) => {
-                    let lower = v.to_lowercase();
+                    let lower = lower_case(v);
                     if lower != "true" && lower != "false" {
                         return Err(err(format!(
                             "expecting boolean value for flag --{name}, not: {v}"
                         )));
                     }
-                    if lower == v.as_str() {
-                        v.clone()
-                    } else {
-                        SharedStr::from(lower)
-                    }
                 }
                 (_, None) => return Err(err(format!("missing a value on flag: --{name}"))),
-                (_, Some(v)) => v.clone(),
-            };
-            values[i].push((flag, value));
+                (_, Some(_)) => {}
+            }
         }
-        Ok(Flags { defs, values })
+        Ok(Flags { given: flags })
     }
 
-    fn index(&self, name: &str) -> usize {
-        if self.values.is_empty() {
-            // No flags were given (most instructions): every lookup is empty.
-            return usize::MAX;
-        }
-        self.defs
-            .iter()
-            .position(|d| d.0 == name)
-            .unwrap_or(usize::MAX)
-    }
-
-    fn string(&self, name: &str) -> Option<SharedStr> {
-        self.values
-            .get(self.index(name))?
-            .first()
-            .map(|v| v.1.clone())
+    /// The flags named `name`, in the order written.
+    fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a Flag> + 's {
+        self.given.iter().filter(move |f| f.name.as_str() == name)
     }
 
     fn flag(&self, name: &str) -> Option<&'a Flag> {
-        self.values.get(self.index(name))?.first().map(|v| v.0)
+        self.named(name).next()
     }
 
+    /// The value of a string flag (which [`Flags::parse`] made sure has one).
+    fn string(&self, name: &str) -> Option<SharedStr> {
+        self.flag(name)?.value.clone()
+    }
+
+    /// A boolean flag: a bare `--name` is true, else its value, which
+    /// [`Flags::parse`] made sure is `true` or `false` in some case.
     fn bool(&self, name: &str) -> Option<bool> {
-        self.string(name).map(|v| v == "true")
+        let flag = self.flag(name)?;
+        Some(flag.value.as_ref().is_none_or(|v| lower_case(v) == "true"))
     }
 
+    /// The values of a repeatable string flag.
     fn strings(&self, name: &str) -> Vec<SharedStr> {
-        self.values
-            .get(self.index(name))
-            .map(|v| v.iter().map(|x| x.1.clone()).collect())
-            .unwrap_or_default()
+        self.all(name).map(|(_, v)| v.clone()).collect()
     }
 
-    fn all(&self, name: &str) -> Vec<(&'a Flag, SharedStr)> {
-        self.values
-            .get(self.index(name))
-            .cloned()
-            .unwrap_or_default()
+    /// The flags of a repeatable string flag with their values.
+    fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = (&'a Flag, &'a SharedStr)> + 's {
+        self.named(name)
+            .filter_map(|f| f.value.as_ref().map(|v| (f, v)))
+    }
+}
+
+/// `s.to_lowercase()`, without a copy when `s` has no upper case letter (flag values
+/// and mount options are nearly always written in lower case already).
+fn lower_case(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
     }
 }
 
@@ -337,23 +330,35 @@ fn suggest<'o>(
     case_sensitive: bool,
 ) -> Option<String> {
     let fold = !case_sensitive;
-    // Unknown instructions and flags are nearly always short ASCII words, like every
-    // option: compare bytes on the stack then.
-    let wanted_ascii = AsciiWord::new(value, fold);
-    let wanted_chars = SmallChars::new(value, fold);
-    let wanted_len = wanted_chars.as_slice().len();
+    // Unknown instructions and flags are nearly always ASCII words, like every option:
+    // compare their bytes then. Otherwise compare the (lower-cased) characters.
+    let ascii_wanted = value
+        .is_ascii()
+        .then(|| AsciiWord::new(value.as_bytes(), fold));
+    let wanted_chars = ascii_wanted.is_none().then(|| SmallChars::new(value, fold));
+    let wanted_len = wanted_chars
+        .as_ref()
+        .map_or(value.len(), |c| c.as_slice().len());
     let mut best: Option<(usize, &str)> = None;
     for opt in options {
-        // Options are ASCII words: a length more than 2 away cannot be close.
-        if opt.is_ascii() && opt.len().abs_diff(wanted_len) > 2 {
+        // Options are ASCII words: a length more than 2 away cannot be close (the
+        // length is compared first: it is the cheaper test and usually decides).
+        if opt.len().abs_diff(wanted_len) > 2 && opt.is_ascii() {
             continue;
         }
-        let d = match (&wanted_ascii, AsciiWord::new(opt, fold)) {
-            (Some(w), Some(o)) => edit_distance_of(w.as_slice(), o.as_slice()),
-            _ => edit_distance_of(
-                wanted_chars.as_slice(),
-                SmallChars::new(opt, fold).as_slice(),
-            ),
+        let d = match &ascii_wanted {
+            Some(wanted) if opt.is_ascii() => wanted.distance(opt.as_bytes()),
+            _ => {
+                let wanted = match &wanted_chars {
+                    Some(chars) => chars,
+                    None => &SmallChars::new(value, fold),
+                };
+                edit_distance_of(
+                    wanted.as_slice(),
+                    SmallChars::new(opt, fold).as_slice(),
+                    |x, y| x == y,
+                )
+            }
         };
         if d == 0 {
             return None;
@@ -372,30 +377,59 @@ fn suggest<'o>(
     })
 }
 
-/// An ASCII word of up to 32 bytes, lower-cased when folding case.
-struct AsciiWord {
-    bytes: [u8; 32],
-    len: usize,
+/// An ASCII word to compare with ASCII options. Bytes are compared ignoring ASCII
+/// case when folding, which is what lower-casing both sides and comparing gives.
+struct AsciiWord<'w> {
+    bytes: &'w [u8],
+    fold: bool,
+    /// For words of up to 64 bytes: bit `i` of `positions[b]` is set when byte `i`
+    /// of the word is `b` (lower-cased when folding), what the bit-parallel
+    /// distance looks up once per byte of an option.
+    positions: Option<[u64; 128]>,
 }
 
-impl AsciiWord {
-    fn new(s: &str, fold_case: bool) -> Option<AsciiWord> {
-        if s.len() > 32 || !s.is_ascii() {
-            return None;
-        }
-        let mut bytes = [0; 32];
-        bytes[..s.len()].copy_from_slice(s.as_bytes());
-        if fold_case {
-            bytes.make_ascii_lowercase();
-        }
-        Some(AsciiWord {
+impl<'w> AsciiWord<'w> {
+    fn new(bytes: &'w [u8], fold: bool) -> AsciiWord<'w> {
+        let mut word = AsciiWord {
             bytes,
-            len: s.len(),
-        })
+            fold,
+            // Filled in place: the table is 1 KiB, not worth copying around.
+            positions: (bytes.len() <= 64).then_some([0u64; 128]),
+        };
+        if let Some(positions) = &mut word.positions {
+            for (i, &b) in bytes.iter().enumerate() {
+                let key = if fold { b.to_ascii_lowercase() } else { b };
+                if let Some(p) = positions.get_mut(usize::from(key)) {
+                    *p |= 1 << i;
+                }
+            }
+        }
+        word
     }
 
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    fn key(&self, b: u8) -> u8 {
+        if self.fold {
+            b.to_ascii_lowercase()
+        } else {
+            b
+        }
+    }
+
+    /// `min(edit distance, 3)` to the ASCII word `other`.
+    fn distance(&self, other: &[u8]) -> usize {
+        if self.bytes.len().abs_diff(other.len()) >= DISTANCE_CAP {
+            return DISTANCE_CAP;
+        }
+        match &self.positions {
+            Some(positions) => bit_parallel_edit_distance(self.bytes.len(), other, |b| {
+                positions
+                    .get(usize::from(self.key(b)))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .min(DISTANCE_CAP),
+            None => banded_edit_distance(self.bytes, other, |x, y| self.key(x) == self.key(y)),
+        }
     }
 }
 
@@ -453,38 +487,127 @@ pub(crate) fn capped_edit_distance(a: &str, b: &str, fold_case: bool) -> usize {
     edit_distance_of(
         SmallChars::new(a, fold_case).as_slice(),
         SmallChars::new(b, fold_case).as_slice(),
+        |x, y| x == y,
     )
 }
 
-/// [`capped_edit_distance`] of two slices of characters (or bytes). It runs for every
-/// option of every unknown word, so it works on the stack for words of up to 32.
-fn edit_distance_of<T: std::marker::Copy + PartialEq>(a: &[T], b: &[T]) -> usize {
-    if a.len().abs_diff(b.len()) > 2 {
-        return 3;
+/// Distances at or above this are all reported as this (only 0 to 2 matter).
+const DISTANCE_CAP: usize = 3;
+
+/// [`capped_edit_distance`] of two slices of characters (or bytes), elements being
+/// equal when `same` says so. It runs for every option of every unknown word (about
+/// one instruction in twenty of the corpus), so it avoids the table of the textbook
+/// algorithm: words of up to 64 elements (all real ones) take Myers' bit-parallel
+/// algorithm, one column of the table per step; longer ones the band of the table
+/// that can hold a distance below the cap.
+fn edit_distance_of<T: std::marker::Copy>(a: &[T], b: &[T], same: impl Fn(T, T) -> bool) -> usize {
+    if a.len().abs_diff(b.len()) >= DISTANCE_CAP {
+        return DISTANCE_CAP;
     }
-    let mut rows = [[0usize; 33]; 2];
-    let mut heap_rows;
-    let (prev, cur): (&mut [usize], &mut [usize]) = if b.len() < 33 {
-        let [p, c] = &mut rows;
-        (&mut p[..=b.len()], &mut c[..=b.len()])
+    if a.len() <= 64 {
+        // Positions of `a` that hold `cb` (a short scan: words are short).
+        let positions = |cb| {
+            a.iter()
+                .enumerate()
+                .fold(0u64, |m, (i, &ca)| m | (u64::from(same(ca, cb)) << i))
+        };
+        bit_parallel_edit_distance(a.len(), b, positions).min(DISTANCE_CAP)
     } else {
-        heap_rows = (vec![0; b.len() + 1], vec![0; b.len() + 1]);
-        (&mut heap_rows.0, &mut heap_rows.1)
+        banded_edit_distance(a, b, same)
+    }
+}
+
+/// The edit distance of a word `a` of `a_len` (at most 64) elements and `b`, by Myers'
+/// bit-vector algorithm in Hyyrö's formulation for whole words: `positions(c)` has bit
+/// `i` set when element `i` of `a` equals `c`; bit `i` of `vp` (`vn`) says that going
+/// down from row `i` to row `i + 1` of the current column of the table adds (takes
+/// away) one, and the distance is followed along the last row.
+fn bit_parallel_edit_distance<T: std::marker::Copy>(
+    a_len: usize,
+    b: &[T],
+    positions: impl Fn(T) -> u64,
+) -> usize {
+    let Some(last) = a_len.checked_sub(1) else {
+        return b.len();
     };
-    for (j, p) in prev.iter_mut().enumerate() {
-        *p = j;
-    }
-    let (mut prev, mut cur) = (prev, cur);
-    for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+    let last_row = 1u64 << last;
+    let mut vp = u64::MAX;
+    let mut vn = 0u64;
+    let mut distance = a_len;
+    for &cb in b {
+        let eq = positions(cb);
+        let xv = eq | vn;
+        let xh = ((eq & vp).wrapping_add(vp) ^ vp) | eq;
+        let hp = vn | !(xh | vp);
+        let hn = vp & xh;
+        if hp & last_row != 0 {
+            distance += 1;
+        } else if hn & last_row != 0 {
+            distance -= 1;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        // The first row of the table counts up (0, 1, 2, ...): shift in a plus.
+        let hp = (hp << 1) | 1;
+        let hn = hn << 1;
+        vp = hn | !(xv | hp);
+        vn = hp & xv;
     }
-    prev[b.len()].min(3)
+    distance
+}
+
+/// `min(edit distance, 3)` of words of any length, computing only what can matter:
+///
+/// - a cell `(i, j)` of the edit-distance table is at least `|i - j|`, so only the
+///   diagonal band `|i - j| <= 2` can hold a value below the cap; cells outside it are
+///   taken as the cap, and every value is capped, which leaves `min(distance, 3)`
+///   exact since the recurrence only adds and takes minimums;
+/// - the smallest value of a row never decreases from one row to the next, so once a
+///   whole row has reached the cap the answer is the cap.
+///
+/// A row of the band is 5 cells on the stack, whatever the lengths.
+fn banded_edit_distance<T: std::marker::Copy>(
+    a: &[T],
+    b: &[T],
+    same: impl Fn(T, T) -> bool,
+) -> usize {
+    const WIDTH: usize = 2 * (DISTANCE_CAP - 1) + 1;
+    const CENTRE: usize = DISTANCE_CAP - 1;
+    if a.len().abs_diff(b.len()) >= DISTANCE_CAP {
+        return DISTANCE_CAP;
+    }
+    // `row[k]` is the cell of column `j = i + k - CENTRE` of the current row `i`.
+    let mut row = [DISTANCE_CAP; WIDTH];
+    for (k, cell) in row.iter_mut().enumerate().skip(CENTRE) {
+        let j = k - CENTRE;
+        if j <= b.len() {
+            *cell = j;
+        }
+    }
+    for (i, &ca) in a.iter().enumerate() {
+        let i = i + 1;
+        let prev = row;
+        let mut smallest = DISTANCE_CAP;
+        for k in 0..WIDTH {
+            // Column `j = i + k - CENTRE`, skipped when outside the table.
+            let Some(j) = (i + k).checked_sub(CENTRE).filter(|&j| j <= b.len()) else {
+                row[k] = DISTANCE_CAP;
+                continue;
+            };
+            let value = if j == 0 {
+                i
+            } else {
+                let diagonal = prev[k] + usize::from(!same(ca, b[j - 1]));
+                let above = prev.get(k + 1).map_or(DISTANCE_CAP, |v| v + 1);
+                let left = if k == 0 { DISTANCE_CAP } else { row[k - 1] + 1 };
+                diagonal.min(above).min(left)
+            };
+            row[k] = value.min(DISTANCE_CAP);
+            smallest = smallest.min(row[k]);
+        }
+        if smallest >= DISTANCE_CAP {
+            return DISTANCE_CAP;
+        }
+    }
+    row[b.len() + CENTRE - a.len()]
 }
 
 const B: FlagType = FlagType::Bool;
@@ -494,8 +617,8 @@ const L: FlagType = FlagType::Strings;
 /// Check every instruction, fill in `command`, and apply the whole-file rule.
 pub(crate) fn check_file(file: &mut Dockerfile) {
     let mut seen_from = false;
-    let mut errors = Vec::new();
     // Instructions the parser stage already rejected get no second, follow-on error.
+    // (Taken before the loop, which appends this layer's errors after the parser's.)
     let parser_failed: Vec<usize> = file.errors.iter().filter_map(|e| e.instruction).collect();
     for (i, ins) in file.instructions.iter_mut().enumerate() {
         if parser_failed.contains(&i) {
@@ -507,7 +630,7 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
                 let is_from = matches!(cmd, Command::From(_));
                 let is_arg = matches!(cmd, Command::Arg(_));
                 if !seen_from && !is_from && !is_arg {
-                    errors.push(SyntaxError {
+                    file.errors.push(SyntaxError {
                         code: ErrorCode::NoBuildStage,
                         message: "no build stage in current context".to_string(),
                         span: ins.span,
@@ -519,7 +642,7 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
             }
             Err((code, message, span)) => {
                 seen_from |= ins.keyword == Keyword::From;
-                errors.push(SyntaxError {
+                file.errors.push(SyntaxError {
                     code,
                     message,
                     span,
@@ -531,7 +654,6 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
             sub.command = build(sub).ok();
         }
     }
-    file.errors.extend(errors);
 }
 
 fn values(args: &[Word]) -> Vec<SharedStr> {
@@ -601,7 +723,6 @@ fn kvps(ins: &Instruction, name: &str) -> CheckResult<Vec<KeyValue>> {
 /// Validate one instruction as BuildKit's `ParseInstruction` does.
 pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
     let none: &[(&str, FlagType)] = &[];
-    let name = ins.keyword.as_upper();
     match &ins.keyword {
         Keyword::Env => {
             Flags::parse(&ins.flags, none)?;
@@ -616,7 +737,7 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
             Flags::parse(&ins.flags, none)?;
             Ok(Command::Maintainer(v))
         }
-        Keyword::Add | Keyword::Copy => copy_or_add(ins, &name),
+        Keyword::Add | Keyword::Copy => copy_or_add(ins, &ins.keyword.as_upper()),
         Keyword::From => from(ins),
         Keyword::Onbuild => onbuild(ins),
         Keyword::Workdir => {
@@ -649,7 +770,7 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
         Keyword::Volume => {
             at_least_one(ins, "VOLUME")?;
             Flags::parse(&ins.flags, none)?;
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(ins.args.len());
             for w in &ins.args {
                 let v = w.value.trim();
                 if v.is_empty() {
@@ -667,9 +788,17 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
         Keyword::Arg => arg(ins),
         Keyword::Shell => shell(ins),
         Keyword::Unknown(word) => {
-            let mut msg = format!("unknown instruction: {word}");
-            if let Some(s) = suggest(word, Keyword::ALL.iter().copied(), false) {
-                msg.push_str(&format!(" (did you mean {s}?)"));
+            // About one instruction in twenty of real files lands here (mostly a line
+            // of a broken continuation), so the message is put together by hand: the
+            // formatting machinery cost more than the suggestion.
+            let suggestion = suggest(word, Keyword::ALL.iter().copied(), false);
+            let mut msg = String::with_capacity(64);
+            msg.push_str("unknown instruction: ");
+            msg.push_str(word);
+            if let Some(s) = suggestion {
+                msg.push_str(" (did you mean ");
+                msg.push_str(&s);
+                msg.push_str("?)");
             }
             Err((ErrorCode::UnknownInstruction, msg, ins.keyword_span))
         }
@@ -681,7 +810,7 @@ fn from(ins: &Instruction) -> CheckResult<Command> {
     let mut name = None;
     let mut name_span = None;
     if args.len() == 3 && args[1].value.eq_ignore_ascii_case("as") {
-        let lower = args[2].value.to_lowercase();
+        let lower = lower_case(&args[2].value);
         let valid = lower.starts_with(|c: char| c.is_ascii_lowercase())
             && lower.chars().all(|c| {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
@@ -720,17 +849,18 @@ fn arg(ins: &Instruction) -> CheckResult<Command> {
     // A loop into an exactly sized vector: collecting into a `Result` cannot size it.
     let mut decls = Vec::with_capacity(ins.args.len());
     for w in &ins.args {
-        decls.push(match w.value.split_once('=') {
-            Some(("", _)) => {
+        // A byte search: `=` is ASCII, and the words are short.
+        decls.push(match w.value.bytes().position(|b| b == b'=') {
+            Some(0) => {
                 return Err((
                     ErrorCode::Arguments,
                     "ARG names can not be blank".to_string(),
                     w.span,
                 ))
             }
-            Some((k, v)) => ArgDecl {
-                name: w.value.substr_of(k),
-                default: Some(w.value.substr_of(v)),
+            Some(eq) => ArgDecl {
+                name: w.value.substr(0..eq),
+                default: Some(w.value.substr(eq + 1..w.value.len())),
                 span: w.span,
             },
             None => ArgDecl {
@@ -922,9 +1052,9 @@ fn run(ins: &Instruction) -> CheckResult<Command> {
         &ins.flags,
         &[("mount", L), ("network", S), ("security", S), ("device", L)],
     )?;
-    let mut mounts = Vec::new();
+    let mut mounts = Vec::with_capacity(flags.all("mount").count());
     for (flag, value) in flags.all("mount") {
-        mounts.push(parse_mount(&value, flag.span).map_err(|m| (ErrorCode::Mount, m, flag.span))?);
+        mounts.push(parse_mount(value, flag.span).map_err(|m| (ErrorCode::Mount, m, flag.span))?);
     }
     let network = flags.string("network");
     if let Some(n) = &network {
@@ -1010,8 +1140,12 @@ fn csv_fields(text: &SharedStr) -> Result<Vec<SharedStr>, String> {
                 }
             }
         } else {
-            let end = s[start..].find(',').map_or(s.len(), |j| start + j);
-            if let Some(q) = s[start..end].find('"') {
+            // Byte searches: both characters are ASCII, and fields are short.
+            let end = b[start..]
+                .iter()
+                .position(|&c| c == b',')
+                .map_or(s.len(), |j| start + j);
+            if let Some(q) = b[start..end].iter().position(|&c| c == b'"') {
                 return Err(format!(
                     "parse error on line 1, column {}: bare \" in non-quoted-field",
                     start + q + 1
@@ -1057,11 +1191,11 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
     let secret_or_ssh = |m: &Mount| matches!(m.kind, MountKind::Secret | MountKind::Ssh);
     for field in &fields {
         let (key, val) = match field.split_once('=') {
-            Some((k, v)) => (k.to_lowercase(), Some(v)),
-            None => (field.to_lowercase(), None),
+            Some((k, v)) => (lower_case(k), Some(v)),
+            None => (lower_case(field), None),
         };
         let Some(val) = val else {
-            match key.as_str() {
+            match &*key {
                 "readonly" | "ro" => m.readonly = true,
                 "readwrite" | "rw" => m.readonly = false,
                 "required" if secret_or_ssh(&m) => m.required = true,
@@ -1076,9 +1210,9 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
             ro_auto = false;
             continue;
         };
-        match key.as_str() {
+        match &*key {
             "type" => {
-                m.kind = MountKind::from_text(&val.to_lowercase()).ok_or_else(|| {
+                m.kind = MountKind::from_text(&lower_case(val)).ok_or_else(|| {
                     let mut msg = format!("unsupported mount type {}", go_quote(val));
                     if let Some(s) = suggest(
                         val,
@@ -1131,7 +1265,7 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
                         m.kind.as_str()
                     ));
                 }
-                m.sharing = Some(match val.to_lowercase().as_str() {
+                m.sharing = Some(match &*lower_case(val) {
                     "shared" => Sharing::Shared,
                     "private" => Sharing::Private,
                     "locked" => Sharing::Locked,
@@ -1463,5 +1597,190 @@ mod tests {
             Some("from")
         );
         assert_eq!(suggest("zzzzzz", ["from"].into_iter(), true), None);
+        assert_eq!(
+            suggest("cOpY", Keyword::ALL.iter().copied(), false),
+            None,
+            "an exact match ignoring case suggests nothing"
+        );
+        assert_eq!(
+            suggest("ÉNV", Keyword::ALL.iter().copied(), false).as_deref(),
+            Some("ENV")
+        );
+    }
+
+    /// The typed command and the first error of a one-stage Dockerfile's last line.
+    fn last_command(text: &str) -> (Option<Command>, Option<String>) {
+        let file = crate::parse(&format!("FROM scratch\n{text}\n"));
+        let command = file.instructions.last().and_then(|i| i.command.clone());
+        (command, file.errors.first().map(|e| e.message.clone()))
+    }
+
+    #[test]
+    fn flags_are_looked_up_as_written() {
+        let (Some(Command::Copy(copy)), None) = last_command(
+            "COPY --exclude=a --from=build --link=TRUE --exclude=b --parents=False x y",
+        ) else {
+            panic!("COPY with flags");
+        };
+        assert_eq!(copy.from.as_deref(), Some("build"));
+        assert_eq!(copy.exclude, ["a", "b"]);
+        assert!(copy.link);
+        assert!(!copy.parents);
+        assert_eq!(copy.chown, None);
+        let (Some(Command::Add(add)), None) = last_command("ADD --keep-git-dir --unpack=false x y")
+        else {
+            panic!("ADD with flags");
+        };
+        assert_eq!(
+            (add.keep_git_dir, add.unpack, add.link),
+            (Some(true), Some(false), false)
+        );
+        let (Some(Command::Run(run)), None) = last_command(
+            "RUN --mount=type=cache,target=/c --network=none --mount=type=tmpfs,target=/t make",
+        ) else {
+            panic!("RUN with flags");
+        };
+        let kinds: Vec<MountKind> = run.mounts.iter().map(|m| m.kind).collect();
+        assert_eq!(kinds, [MountKind::Cache, MountKind::Tmpfs]);
+        assert_eq!(run.network.as_deref(), Some("none"));
+        for (line, error) in [
+            (
+                "COPY --from=a --from=b x y",
+                "duplicate flag specified: --from",
+            ),
+            ("COPY --link --link x y", "duplicate flag specified: --link"),
+            (
+                "COPY --fromm=a x y",
+                "unknown flag: --fromm (did you mean --from?)",
+            ),
+            (
+                "COPY --link=yes x y",
+                "expecting boolean value for flag --link, not: yes",
+            ),
+            ("COPY --link= x y", "missing a value on flag: --link"),
+            ("COPY --from x y", "missing a value on flag: --from"),
+            ("RUN --mount=TYPE=Cache,Target=/c,SHARING=Locked make", ""),
+            (
+                "RUN --mount=type=bind,mode=0755 make",
+                "mode not allowed for \"bind\" type mounts",
+            ),
+            (
+                "RUN --mount='type=cache,a\"b' make",
+                "failed to parse csv mounts: parse error on line 1, column 13: bare \"",
+            ),
+        ] {
+            let (_, got) = last_command(line);
+            let got = got.unwrap_or_default();
+            assert!(
+                got.starts_with(error) || error.is_empty() && got.is_empty(),
+                "{line}: {got}"
+            );
+        }
+    }
+
+    /// The whole edit-distance table, the textbook way.
+    fn full_edit_distance(a: &[char], b: &[char]) -> usize {
+        let mut table = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in table.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in table[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                table[i][j] = (table[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                    .min(table[i - 1][j] + 1)
+                    .min(table[i][j - 1] + 1);
+            }
+        }
+        table[a.len()][b.len()]
+    }
+
+    /// Every word of up to 5 letters over a 3-letter alphabet against every other: the
+    /// bit-parallel algorithm gives the distance of the full table, the banded one
+    /// `min(distance, 3)`; then long words, for the fallback and the 64-bit limit.
+    #[test]
+    fn fast_edit_distances_agree_with_the_full_table() {
+        let mut words: Vec<Vec<char>> = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..5 {
+            let next: Vec<Vec<char>> = last
+                .iter()
+                .flat_map(|w: &Vec<char>| {
+                    ['a', 'b', 'c'].map(|c| {
+                        let mut w = w.clone();
+                        w.push(c);
+                        w
+                    })
+                })
+                .collect();
+            words.extend(next.iter().cloned());
+            last = next;
+        }
+        for a in &words {
+            for b in &words {
+                let full = full_edit_distance(a, b);
+                let same = |x: char, y: char| x == y;
+                let positions = |c| {
+                    a.iter()
+                        .enumerate()
+                        .fold(0, |m, (i, &x)| m | (u64::from(x == c) << i))
+                };
+                assert_eq!(
+                    bit_parallel_edit_distance(a.len(), b, positions),
+                    full,
+                    "{a:?} {b:?}"
+                );
+                let (a_text, b_text): (String, String) = (a.iter().collect(), b.iter().collect());
+                let (a_upper, b_upper) = (a_text.to_uppercase(), b_text.to_uppercase());
+                let folded = AsciiWord::new(a_upper.as_bytes(), true);
+                assert_eq!(folded.distance(b_text.as_bytes()), full.min(3));
+                let exact = AsciiWord::new(a_text.as_bytes(), false);
+                assert_eq!(exact.distance(b_text.as_bytes()), full.min(3));
+                // Without folding, upper and lower case never match.
+                let upper: Vec<char> = b_upper.chars().collect();
+                assert_eq!(
+                    exact.distance(b_upper.as_bytes()),
+                    full_edit_distance(a, &upper).min(3)
+                );
+                assert_eq!(banded_edit_distance(a, b, same), full.min(3), "{a:?} {b:?}");
+                assert_eq!(edit_distance_of(a, b, same), full.min(3), "{a:?} {b:?}");
+            }
+        }
+        let long: Vec<char> = "abcdefghijklmnopqrstuvwxyz0123456789abcdef"
+            .chars()
+            .collect();
+        let mut near = long.clone();
+        near.remove(40);
+        near[3] = 'x';
+        assert_eq!(edit_distance_of(&long, &near, |x, y| x == y), 2);
+        let longer: Vec<char> = long.iter().chain(&long).copied().collect();
+        let mut longer_near = longer.clone();
+        longer_near.insert(70, 'x');
+        assert_eq!(edit_distance_of(&longer, &longer_near, |x, y| x == y), 1);
+        longer_near[1] = 'x';
+        longer_near[2] = 'x';
+        assert_eq!(edit_distance_of(&longer, &longer_near, |x, y| x == y), 3);
+        let mut sixty_four = longer.clone();
+        sixty_four.truncate(64);
+        let mut sixty_four_near = sixty_four.clone();
+        sixty_four_near[63] = 'x';
+        sixty_four_near.remove(0);
+        assert_eq!(
+            edit_distance_of(&sixty_four, &sixty_four_near, |x, y| x == y),
+            2
+        );
+        let ascii: String = sixty_four.iter().collect();
+        let ascii_near: String = sixty_four_near.iter().collect();
+        let word = AsciiWord::new(ascii.as_bytes(), false);
+        assert!(word.positions.is_some());
+        assert_eq!(word.distance(ascii_near.as_bytes()), 2);
+        let longer_text: String = longer.iter().collect();
+        let longer_near_text: String = longer_near.iter().collect();
+        let word = AsciiWord::new(longer_text.as_bytes(), true);
+        assert!(word.positions.is_none());
+        assert_eq!(word.distance(longer_near_text.to_uppercase().as_bytes()), 3);
+        assert_eq!(capped_edit_distance("PAHT", "path", true), 2);
     }
 }
