@@ -148,6 +148,7 @@ impl Keyword {
     ///
     /// Runs once per instruction: the length picks a handful of candidates and the
     /// text, folded into one number, is compared with each in a single test.
+    #[inline]
     pub(crate) fn known(text: &str) -> Option<Keyword> {
         let w = text.as_bytes();
         if !(3..=11).contains(&w.len()) {

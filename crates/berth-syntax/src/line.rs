@@ -29,19 +29,27 @@ pub(crate) fn trim_start(s: &str) -> &str {
         None => return s,
         _ => {}
     }
-    // Indentation (spaces and tabs, often 4 or 8 of them) eight bytes at a time.
-    let i = find_byte(
-        b,
-        0,
-        b.len(),
-        |x| !(zero_bytes(x ^ repeat(b' ')) | zero_bytes(x ^ repeat(b'\t'))) & repeat(0x80),
-        |c| c != b' ' && c != b'\t',
-    );
-    match b.get(i) {
-        Some(&c) if c > b' ' && c < 0x80 => &s[i..],
-        None => "",
-        // Other ASCII whitespace, or a non-ASCII byte that may start a Unicode space.
-        Some(_) => s[i..].trim_start_matches(is_space),
+    // Indentation: spaces eight bytes at a time (in a word XOR-ed with spaces, the
+    // first non-zero byte is the first other byte), then any other whitespace
+    // (tabs, ...) byte by byte.
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let other = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ repeat(b' ');
+        if other != 0 {
+            i += (other.trailing_zeros() / 8) as usize;
+            break;
+        }
+        i += 8;
+    }
+    loop {
+        match b.get(i) {
+            Some(&c) if c > b' ' && c < 0x80 => return &s[i..],
+            Some(&c) if CLASS[c as usize] & SPACE != 0 => i += 1,
+            None => return "",
+            // A non-ASCII byte may start a Unicode space (a control character is
+            // simply kept).
+            Some(_) => return s[i..].trim_start_matches(is_space),
+        }
     }
 }
 
@@ -49,13 +57,6 @@ pub(crate) fn trim_start(s: &str) -> &str {
 #[inline]
 const fn repeat(byte: u8) -> u64 {
     u64::from_ne_bytes([byte; 8])
-}
-
-/// The high bit of each byte of `x` that is zero, and no other bit (exact: no
-/// carries cross bytes).
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & repeat(0x7f)) + repeat(0x7f)) | x | repeat(0x7f))
 }
 
 /// `unicode.IsSpace(rune(b))` for a single byte, as Go's byte loops use it.
@@ -108,7 +109,7 @@ static CLASS: [u8; 256] = {
 /// time: `hits` must set the high bit of the first byte of a little-endian word
 /// that `hit` accepts and of no byte before it (bits after it do not matter).
 #[inline(always)]
-fn find_byte(
+pub(crate) fn find_byte(
     b: &[u8],
     mut i: usize,
     to: usize,
@@ -132,14 +133,14 @@ fn find_byte(
 /// borrow only comes from an earlier (lower) byte that is itself below `n`, so the
 /// first bit set is exact.
 #[inline(always)]
-fn bytes_below(x: u64, n: u8) -> u64 {
+pub(crate) fn bytes_below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(repeat(n)) & !x & repeat(0x80)
 }
 
 /// The high bit of each byte of `x` equal to `byte`, for [`find_byte`] (exact up to
 /// the first one, like [`bytes_below`]).
 #[inline(always)]
-fn bytes_equal(x: u64, byte: u8) -> u64 {
+pub(crate) fn bytes_equal(x: u64, byte: u8) -> u64 {
     bytes_below(x ^ repeat(byte), 1)
 }
 
@@ -429,10 +430,7 @@ fn extract_flags(
                 }
                 if word.is_none() && CLASS[ch as usize] & WORD_STOP == 0 {
                     // A run of plain text.
-                    pos += 1;
-                    while pos < end && CLASS[b[pos] as usize] & WORD_STOP == 0 {
-                        pos += 1;
-                    }
+                    pos = find_word_stop(b, pos + 1, end);
                     continue;
                 }
                 if ch == b'\'' || ch == b'"' {
@@ -732,10 +730,21 @@ fn name_val_words(
     words: &[Range<usize>],
     node: &mut LineNode,
 ) -> Option<LineError> {
+    let b = s.as_bytes();
+    // The first `=` of a word, eight bytes at a time.
+    let equals = |word: &Range<usize>| {
+        let i = find_byte(
+            b,
+            word.start,
+            word.end,
+            |x| bytes_equal(x, b'='),
+            |c| c == b'=',
+        );
+        (i < word.end).then_some(i)
+    };
     let first = words.first()?;
-    if !s[first.clone()].contains('=') {
+    if equals(first).is_none() {
         // Legacy `KEY name value`: split once on whitespace.
-        let b = s.as_bytes();
         let k_end = find_re_ws(b, range.start, range.end);
         if k_end == range.end {
             return Some(LineError {
@@ -754,8 +763,8 @@ fn name_val_words(
         return None;
     }
     for word in words {
-        let text = &s[word.clone()];
-        let Some(eq) = text.find('=') else {
+        let Some(eq) = equals(word) else {
+            let text = &s[word.clone()];
             node.args.clear();
             return Some(LineError {
                 code: ErrorCode::MissingEquals,
@@ -766,7 +775,6 @@ fn name_val_words(
                 range: word.clone(),
             });
         };
-        let eq = word.start + eq;
         node.args.push(verbatim(word.start..eq));
         node.args.push(verbatim(eq + 1..word.end));
         node.args.push(verbatim(eq..eq + 1));
