@@ -329,6 +329,41 @@ fn suggest<'o>(
     options: impl Iterator<Item = &'o str>,
     case_sensitive: bool,
 ) -> Option<String> {
+    suggest_among(value, options, case_sensitive, false)
+}
+
+/// The instruction keyword closest to `word` within edit distance 2 ([`suggest`]).
+fn suggest_keyword(word: &str) -> Option<String> {
+    const KEYWORDS_ARE_ASCII: bool = all_ascii(&Keyword::ALL);
+    suggest_among(
+        word,
+        Keyword::ALL.iter().copied(),
+        false,
+        KEYWORDS_ARE_ASCII,
+    )
+}
+
+/// True when every word is ASCII (a `const fn`, for lists known when compiling).
+const fn all_ascii(words: &[&str]) -> bool {
+    let mut i = 0;
+    while i < words.len() {
+        if !words[i].is_ascii() {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// [`suggest`]; `options_ascii` says that every option is known to be ASCII, which
+/// spares a look at each option's bytes before its length rules it out (it runs for
+/// every keyword against every unknown instruction).
+fn suggest_among<'o>(
+    value: &str,
+    options: impl Iterator<Item = &'o str>,
+    case_sensitive: bool,
+    options_ascii: bool,
+) -> Option<String> {
     let fold = !case_sensitive;
     // Unknown instructions and flags are nearly always ASCII words, like every option:
     // compare their bytes then. Otherwise compare the (lower-cased) characters.
@@ -343,11 +378,12 @@ fn suggest<'o>(
     for opt in options {
         // Options are ASCII words: a length more than 2 away cannot be close (the
         // length is compared first: it is the cheaper test and usually decides).
-        if opt.len().abs_diff(wanted_len) > 2 && opt.is_ascii() {
+        let opt_ascii = || options_ascii || opt.is_ascii();
+        if opt.len().abs_diff(wanted_len) > 2 && opt_ascii() {
             continue;
         }
         let d = match &ascii_wanted {
-            Some(wanted) if opt.is_ascii() => wanted.distance(opt.as_bytes()),
+            Some(wanted) if opt_ascii() => wanted.distance(opt.as_bytes()),
             _ => {
                 let wanted = match &wanted_chars {
                     Some(chars) => chars,
@@ -420,16 +456,22 @@ impl<'w> AsciiWord<'w> {
         if self.bytes.len().abs_diff(other.len()) >= DISTANCE_CAP {
             return DISTANCE_CAP;
         }
-        match &self.positions {
-            Some(positions) => bit_parallel_edit_distance(self.bytes.len(), other, |b| {
-                positions
-                    .get(usize::from(self.key(b)))
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .min(DISTANCE_CAP),
-            None => banded_edit_distance(self.bytes, other, |x, y| self.key(x) == self.key(y)),
+        let Some(positions) = &self.positions else {
+            return banded_edit_distance(self.bytes, other, |x, y| self.key(x) == self.key(y));
+        };
+        let positions_of = |b: u8| {
+            positions
+                .get(usize::from(self.key(b)))
+                .copied()
+                .unwrap_or(0)
+        };
+        // Most unknown words share no letter with most keywords (`{{`, `&&`, `fi`
+        // against `ADD`): then every letter of the longer word is a substitution or
+        // an insertion, and the distance is its length, known without the algorithm.
+        if other.iter().all(|&b| positions_of(b) == 0) {
+            return self.bytes.len().max(other.len()).min(DISTANCE_CAP);
         }
+        bit_parallel_edit_distance(self.bytes.len(), other, positions_of).min(DISTANCE_CAP)
     }
 }
 
@@ -791,7 +833,7 @@ pub(crate) fn build(ins: &Instruction) -> CheckResult<Command> {
             // About one instruction in twenty of real files lands here (mostly a line
             // of a broken continuation), so the message is put together by hand: the
             // formatting machinery cost more than the suggestion.
-            let suggestion = suggest(word, Keyword::ALL.iter().copied(), false);
+            let suggestion = suggest_keyword(word);
             let mut msg = String::with_capacity(64);
             msg.push_str("unknown instruction: ");
             msg.push_str(word);
@@ -811,9 +853,11 @@ fn from(ins: &Instruction) -> CheckResult<Command> {
     let mut name_span = None;
     if args.len() == 3 && args[1].value.eq_ignore_ascii_case("as") {
         let lower = lower_case(&args[2].value);
+        // Bytes rather than characters: only ASCII is allowed, and the bytes of any
+        // other character are all non-ASCII, so they fail the test as it would.
         let valid = lower.starts_with(|c: char| c.is_ascii_lowercase())
-            && lower.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+            && lower.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
             });
         if !valid {
             return Err((
@@ -1606,6 +1650,13 @@ mod tests {
             suggest("ÉNV", Keyword::ALL.iter().copied(), false).as_deref(),
             Some("ENV")
         );
+        for word in ["RUNN", "cOpY", "ÉNV", "{{", "fi", "workdirr", "", "Ü"] {
+            assert_eq!(
+                suggest_keyword(word),
+                suggest(word, Keyword::ALL.iter().copied(), false),
+                "{word}"
+            );
+        }
     }
 
     /// The typed command and the first error of a one-stage Dockerfile's last line.
