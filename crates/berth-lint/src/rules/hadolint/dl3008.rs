@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::{check_run, unpinned_words};
+use super::run_shell::check_pinned_packages;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -46,17 +46,9 @@ crate::declare_rule! {
 
 impl Rule for Dl3008 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        check_run(
-            instruction,
-            ctx,
-            MESSAGE,
-            "not pinned either",
-            |shell, _| {
-                unpinned_words(shell, packages, |p| {
-                    !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
-                })
-            },
-        );
+        check_pinned_packages(instruction, ctx, MESSAGE, packages, |p| {
+            !(p.contains('=') || p.contains('/') || p.ends_with(".deb"))
+        });
     }
 }
 

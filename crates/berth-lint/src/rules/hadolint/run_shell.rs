@@ -186,6 +186,24 @@ pub(crate) fn unpinned_words<'s>(
         .collect()
 }
 
+/// For the version-pinning rules (DL3008, DL3013, ...): one finding per `RUN` at the
+/// first package argument `is_unpinned` rejects, the other unpinned ones as labels.
+pub(crate) fn check_pinned_packages(
+    instruction: &Instruction,
+    ctx: &mut LintContext,
+    message: &str,
+    packages: impl Fn(&berth_shell::Command) -> Vec<Word>,
+    is_unpinned: impl Fn(&str) -> bool,
+) {
+    check_run(
+        instruction,
+        ctx,
+        message,
+        "not pinned either",
+        |shell, _| unpinned_words(shell, packages, is_unpinned),
+    );
+}
+
 /// hadolint's stage facts for rules that report at the end only for RUNs of the final
 /// stage or of a stage used as a later base image (DL3009, DL3060): true when a `RUN` in
 /// the stage starting at FROM instruction `from` (`None`: before any FROM) is reported.
