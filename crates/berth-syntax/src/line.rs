@@ -254,7 +254,7 @@ pub(crate) struct LineError {
 
 /// `s[r]` without leading and trailing Unicode whitespace (as a range).
 #[inline(always)]
-fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
+pub(crate) fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
     // Bytes (ASCII whitespace) here; the Unicode trimming only when a non-ASCII
     // byte is left at either end. This runs twice for every instruction, so it is
     // kept small enough to inline.

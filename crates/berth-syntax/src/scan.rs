@@ -9,7 +9,7 @@ use crate::ast::{Comment, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node,
 use crate::directive::DirectiveParser;
 use crate::error::{ErrorCode, SyntaxError, SyntaxWarning};
 use crate::heredoc;
-use crate::line::{node_from_line, trim_start, LineNode, Value};
+use crate::line::{node_from_line, trim_range, trim_start, LineNode, Value};
 use crate::shared::SharedStr;
 use crate::span::{LineIndex, Span};
 
@@ -164,26 +164,10 @@ fn has_double_lt(text: &str) -> bool {
 }
 
 /// The text of a comment after its `#`, trimmed of Unicode whitespace on both sides
-/// (`str::trim`, Go's `TrimSpace`), looking at bytes while they are ASCII: `trim`
-/// decodes characters and cost about 70 instructions per comment line.
+/// (`str::trim`, Go's `TrimSpace`) by [`trim_range`], which looks at bytes while they
+/// are ASCII: `trim` decodes characters and cost about 70 instructions per comment line.
 fn trim_comment(text: &str) -> &str {
-    let b = text.as_bytes();
-    // ASCII whitespace: `\t`, `\n`, `\v`, `\f`, `\r` and the space.
-    let mut start = 0;
-    while start < b.len() && matches!(b[start], b'\t'..=b'\r' | b' ') {
-        start += 1;
-    }
-    if start < b.len() && b[start] >= 0x80 {
-        return text[start..].trim();
-    }
-    let mut end = b.len();
-    while end > start && matches!(b[end - 1], b'\t'..=b'\r' | b' ') {
-        end -= 1;
-    }
-    if end > start && b[end - 1] >= 0x80 {
-        return text[start..end].trim_end();
-    }
-    &text[start..end]
+    &text[trim_range(text, 0..text.len())]
 }
 
 /// `trimContinuationCharacter`: the end of the kept text and whether the line ends
