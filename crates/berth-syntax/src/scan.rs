@@ -86,7 +86,9 @@ struct Logical<'s> {
     segments: &'s [(usize, usize)],
     /// The piece of the last offset mapped: tokens are mapped in order, so the next
     /// one is usually in the same piece or the one after (see [`Logical::to_source`]).
-    piece: Cell<usize>,
+    /// Held by reference: a `Cell` inside the struct would make every method reload
+    /// the other fields after each call.
+    piece: &'s Cell<usize>,
 }
 
 impl Logical<'_> {
@@ -128,26 +130,30 @@ impl Logical<'_> {
             range: self.range.clone(),
             base: self.base,
             segments: self.segments,
-            piece: self.piece.clone(),
+            piece: self.piece,
         }
     }
 
     /// The source offset of a logical offset: in the last piece that starts at or
-    /// before it (what a binary search for it gives; the first piece starts at 0).
-    /// The search walks from the piece of the previous lookup, which for tokens
-    /// taken in order is a step or two rather than two binary searches per token.
+    /// before it (the first piece starts at 0). Tokens are mapped in order, so the
+    /// piece of the previous lookup or the one after it is checked before a binary
+    /// search of the pieces on the side the offset lies.
     fn to_source(&self, offset: usize) -> usize {
         let segments = self.segments;
         if segments.is_empty() {
             return self.base + offset;
         }
-        let mut i = self.piece.get().min(segments.len() - 1);
-        while i > 0 && segments[i].0 > offset {
-            i -= 1;
-        }
-        while i + 1 < segments.len() && segments[i + 1].0 <= offset {
-            i += 1;
-        }
+        let last = self.piece.get().min(segments.len() - 1);
+        let at_or_before = |s: &(usize, usize)| s.0 <= offset;
+        let i = if !at_or_before(&segments[last]) {
+            segments[..last]
+                .partition_point(at_or_before)
+                .saturating_sub(1)
+        } else if last + 1 == segments.len() || !at_or_before(&segments[last + 1]) {
+            last
+        } else {
+            last + 1 + segments[last + 2..].partition_point(at_or_before)
+        };
         self.piece.set(i);
         let (l, s) = segments[i];
         s + (offset - l)
@@ -440,13 +446,14 @@ impl<'s> Builder<'s> {
                 end_of_line = eol;
                 pieces.push((next.start, next.start + kept));
             }
+            let piece = Cell::new(0);
             let logical = if pieces.len() == 1 {
                 Logical {
                     buf: Cow::Borrowed(self.buf),
                     range: pieces[0].0..pieces[0].1,
                     base: t_start,
                     segments: &[],
-                    piece: Cell::new(0),
+                    piece: &piece,
                 }
             } else {
                 joined.clear();
@@ -461,7 +468,7 @@ impl<'s> Builder<'s> {
                     range: 0..joined.len(),
                     base: t_start,
                     segments,
-                    piece: Cell::new(0),
+                    piece: &piece,
                 }
             };
             let text = logical.text();
@@ -710,7 +717,7 @@ mod tests {
             range: 0..20,
             base: 10,
             segments: &segments,
-            piece: Cell::new(0),
+            piece: &Cell::new(0),
         };
         let by_search = |offset: usize| {
             let i = segments
