@@ -223,17 +223,24 @@ fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
     // The escape character is `\\` or `` ` `` (ASCII), so bytes suffice.
     let b = text.as_bytes();
     let esc = escape as u8;
-    // Most lines end in something else than a blank or the escape character.
-    match b.last() {
-        Some(&last) if last != esc && last != b' ' && last != b'\t' => return (b.len(), true),
-        _ => {}
-    }
+    // Most lines end in their last word or in the escape character itself, which
+    // the last byte tells apart; only blanks at the end need a loop.
     let mut end = b.len();
-    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
-        end -= 1;
+    match b.last() {
+        Some(&last) if last == esc => {}
+        Some(b' ' | b'\t') => {
+            while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+                end -= 1;
+            }
+            if end == 0 || b[end - 1] != esc {
+                return (b.len(), true);
+            }
+        }
+        _ => return (b.len(), true),
     }
-    if end == 0 || b[end - 1] != esc || (end >= 2 && b[end - 2] == esc) {
-        return (text.len(), true);
+    // `b[end - 1]` is the escape character: it continues the line unless escaped.
+    if end >= 2 && b[end - 2] == esc {
+        return (b.len(), true);
     }
     (end - 1, false)
 }
@@ -448,8 +455,9 @@ impl<'s> Builder<'s> {
             }
             // An instruction: gather its continuation lines.
             let start_line = lines.count;
+            // The first piece stays here unless continuation lines add others.
+            let first = (t_start, t_start + kept);
             pieces.clear();
-            pieces.push((t_start, t_start + kept));
             let mut last = line;
             let mut empty_continuation: Option<Span> = None;
             while !end_of_line {
@@ -471,13 +479,16 @@ impl<'s> Builder<'s> {
                 }
                 let (kept, eol) = trim_continuation(text, self.file.escape);
                 end_of_line = eol;
+                if pieces.is_empty() {
+                    pieces.push(first);
+                }
                 pieces.push((next.start, next.start + kept));
             }
             let piece = Cell::new(0);
-            let logical = if pieces.len() == 1 {
+            let logical = if pieces.is_empty() {
                 Logical {
                     buf: Cow::Borrowed(self.buf),
-                    range: pieces[0].0..pieces[0].1,
+                    range: first.0..first.1,
                     base: t_start,
                     segments: &[],
                     piece: &piece,
@@ -759,6 +770,46 @@ mod tests {
             .collect();
         for offset in offsets {
             assert_eq!(logical.to_source(offset), by_search(offset), "{offset}");
+        }
+    }
+
+    /// `trimContinuationCharacter` as first written here: blanks trimmed, then the
+    /// escape character looked at.
+    fn trim_continuation_by_loop(text: &str, escape: char) -> (usize, bool) {
+        let b = text.as_bytes();
+        let esc = escape as u8;
+        let mut end = b.len();
+        while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end == 0 || b[end - 1] != esc || (end >= 2 && b[end - 2] == esc) {
+            return (text.len(), true);
+        }
+        (end - 1, false)
+    }
+
+    #[test]
+    fn continuation_is_found_like_the_plain_loop() {
+        // Every text of up to five bytes from blanks, both escape characters and
+        // another byte.
+        let alphabet = [' ', '\t', '\\', '`', 'a'];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.len() == texts.last().map_or(0, String::len))
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            for escape in ['\\', '`'] {
+                assert_eq!(
+                    trim_continuation(text, escape),
+                    trim_continuation_by_loop(text, escape),
+                    "{text:?} {escape:?}"
+                );
+            }
         }
     }
 
