@@ -125,6 +125,16 @@ pub(crate) fn find_byte(
         }
         i += 8;
     }
+    // Fewer than eight bytes left: the eight bytes ending at `to`, shifted so that
+    // byte `i` comes first. The zero bytes shifted in stand for bytes at or past
+    // `to`, so a hit there means none before it (the result is capped at `to`).
+    if i < to {
+        if let Some(chunk) = to.checked_sub(8).and_then(|from| b.get(from..to)) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            let found = hits(word >> ((8 - (to - i)) * 8));
+            return (i + (found.trailing_zeros() / 8) as usize).min(to);
+        }
+    }
     while i < to && !hit(b[i]) {
         i += 1;
     }
@@ -174,7 +184,7 @@ fn find_word_stop(b: &[u8], i: usize, to: usize) -> usize {
 }
 
 /// The first index in `from..to` whose byte is in `reWhitespace` (or `to`).
-#[inline]
+#[inline(always)]
 fn find_re_ws(b: &[u8], mut i: usize, to: usize) -> usize {
     loop {
         i = find_space_or_control(b, i, to);
@@ -316,12 +326,17 @@ pub(crate) fn node_from_line(
             args_start += 1;
         }
         // Most instructions have no flags: skip the flag scanner unless the arguments
-        // start with what it would look at (a dash, or a space it skips).
-        let args = match b.get(args_start) {
-            Some(&c) if c != b'-' && !byte_is_space(c) => args_start..line.end,
-            _ => extract_flags(s, args_start..line.end, escape, &mut node.flags),
+        // start with what it would look at (a dash, or a space it skips). Without
+        // flags and with an ASCII first byte (not a space), the arguments are already
+        // trimmed: they end where the trimmed line does.
+        rest = match b.get(args_start) {
+            Some(&c) if c != b'-' && c < 0x80 && !byte_is_space(c) => args_start..line.end,
+            Some(&c) if c != b'-' && !byte_is_space(c) => trim_range(s, args_start..line.end),
+            _ => {
+                let args = extract_flags(s, args_start..line.end, escape, &mut node.flags);
+                trim_range(s, args)
+            }
         };
-        rest = trim_range(s, args);
     }
     node.rest = rest.clone();
     let Some(keyword) = Keyword::known(&s[node.keyword.clone()]) else {
@@ -627,6 +642,7 @@ fn parse_words_while(
 }
 
 /// `parseStringsWhitespaceDelimited`: split on `[\t\v\f\r ]+`, pushing to `out`.
+#[inline(never)]
 fn whitespace_delimited(s: &str, range: Range<usize>, out: &mut Vec<(Value, Range<usize>)>) {
     if range.is_empty() {
         return;
@@ -725,6 +741,7 @@ fn health_config(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<Li
 /// BuildKit collects every word first and then looks at them; here each word is
 /// settled as [`parse_words`] finds it, so nothing is collected, and the legacy
 /// form (decided by the first word alone) stops the word walk at that word.
+#[inline(never)]
 fn name_val(
     s: &str,
     range: Range<usize>,
