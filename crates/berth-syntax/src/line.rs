@@ -166,7 +166,7 @@ fn find_space_or_control(b: &[u8], i: usize, to: usize) -> usize {
 /// The first index in `i..to` whose byte may end a run of plain word text (a
 /// [`WORD_STOP`] byte, or a control character, which the caller takes as text).
 #[inline]
-fn find_word_stop(b: &[u8], i: usize, to: usize) -> usize {
+pub(crate) fn find_word_stop(b: &[u8], i: usize, to: usize) -> usize {
     find_byte(
         b,
         i,
@@ -197,7 +197,7 @@ fn find_re_ws(b: &[u8], mut i: usize, to: usize) -> usize {
 
 /// The width of the UTF-8 character whose first byte is `lead`.
 #[inline]
-fn utf8_width(lead: u8) -> usize {
+pub(crate) fn utf8_width(lead: u8) -> usize {
     match lead {
         0..=0x7f => 1,
         0x80..=0xdf => 2,
@@ -208,7 +208,7 @@ fn utf8_width(lead: u8) -> usize {
 
 /// The character starting at byte `pos` of `s` (a character boundary).
 #[inline]
-fn char_at(s: &str, pos: usize) -> char {
+pub(crate) fn char_at(s: &str, pos: usize) -> char {
     s[pos..].chars().next().unwrap_or('\0')
 }
 
