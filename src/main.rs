@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 mod cmd;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: berth_alloc::Mimalloc = berth_alloc::Mimalloc;
 
 /// Exit code: no finding at or above the failure threshold.
 pub const EXIT_OK: u8 = 0;

@@ -9,7 +9,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 /// The allocator the `berth` binary runs with (src/main.rs), so the figure is the
 /// parse speed `berth` gets rather than that of the system allocator.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: berth_alloc::Mimalloc = berth_alloc::Mimalloc;
 
 fn corpus_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("BERTH_SHARED") {
