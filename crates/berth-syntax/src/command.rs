@@ -241,7 +241,19 @@ struct Flags<'a> {
 
 impl<'a> Flags<'a> {
     /// `BFlags.Parse` against the allowed `defs`.
+    ///
+    /// Inlined for the common case of an instruction without flags, which then
+    /// costs a test instead of a call.
+    #[inline]
     fn parse(flags: &'a [Flag], defs: &[(&str, FlagType)]) -> CheckResult<Flags<'a>> {
+        if !flags.is_empty() {
+            Flags::check(flags, defs)?;
+        }
+        Ok(Flags { given: flags })
+    }
+
+    /// [`Flags::parse`] of one or more flags.
+    fn check(flags: &'a [Flag], defs: &[(&str, FlagType)]) -> CheckResult<()> {
         for (k, flag) in flags.iter().enumerate() {
             let err = |msg: String| (ErrorCode::Flag, msg, flag.span);
             if !flag.text.starts_with("--") {
@@ -277,36 +289,50 @@ impl<'a> Flags<'a> {
                 (_, Some(_)) => {}
             }
         }
-        Ok(Flags { given: flags })
+        Ok(())
     }
 
     /// The flags named `name`, in the order written.
+    #[inline]
     fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a Flag> + 's {
         self.given.iter().filter(move |f| f.name.as_str() == name)
     }
 
+    #[inline]
     fn flag(&self, name: &str) -> Option<&'a Flag> {
         self.named(name).next()
     }
 
     /// The value of a string flag (which [`Flags::parse`] made sure has one).
+    #[inline]
     fn string(&self, name: &str) -> Option<SharedStr> {
         self.flag(name)?.value.clone()
     }
 
     /// A boolean flag: a bare `--name` is true, else its value, which
     /// [`Flags::parse`] made sure is `true` or `false` in some case.
+    ///
+    /// ASCII case is ignored rather than the value lower-cased, which is the same
+    /// test: the only non-ASCII characters whose lower case holds ASCII are the
+    /// Kelvin sign (`k`) and `İ` (`i` and a combining dot), neither part of `true`.
+    #[inline]
     fn bool(&self, name: &str) -> Option<bool> {
         let flag = self.flag(name)?;
-        Some(flag.value.as_ref().is_none_or(|v| lower_case(v) == "true"))
+        Some(
+            flag.value
+                .as_ref()
+                .is_none_or(|v| v.eq_ignore_ascii_case("true")),
+        )
     }
 
     /// The values of a repeatable string flag.
+    #[inline]
     fn strings(&self, name: &str) -> Vec<SharedStr> {
         self.all(name).map(|(_, v)| v.clone()).collect()
     }
 
     /// The flags of a repeatable string flag with their values.
+    #[inline]
     fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = (&'a Flag, &'a SharedStr)> + 's {
         self.named(name)
             .filter_map(|f| f.value.as_ref().map(|v| (f, v)))
@@ -329,18 +355,33 @@ fn suggest<'o>(
     options: impl Iterator<Item = &'o str>,
     case_sensitive: bool,
 ) -> Option<String> {
-    suggest_among(value, options, case_sensitive, false)
+    suggest_among(value, options.map(|o| (o, None)), case_sensitive, false)
 }
 
 /// The instruction keyword closest to `word` within edit distance 2 ([`suggest`]).
 fn suggest_keyword(word: &str) -> Option<String> {
     const KEYWORDS_ARE_ASCII: bool = all_ascii(&Keyword::ALL);
+    const KEYWORD_SETS: [u128; Keyword::ALL.len()] = folded_byte_sets(&Keyword::ALL);
     suggest_among(
         word,
-        Keyword::ALL.iter().copied(),
+        Keyword::ALL
+            .iter()
+            .zip(&KEYWORD_SETS)
+            .map(|(&keyword, &set)| (keyword, Some(set))),
         false,
         KEYWORDS_ARE_ASCII,
     )
+}
+
+/// The [`byte_set`] of each word, folding case (a `const fn`, for [`Keyword::ALL`]).
+const fn folded_byte_sets<const N: usize>(words: &[&str; N]) -> [u128; N] {
+    let mut sets = [0; N];
+    let mut i = 0;
+    while i < N {
+        sets[i] = byte_set(words[i].as_bytes(), true);
+        i += 1;
+    }
+    sets
 }
 
 /// True when every word is ASCII (a `const fn`, for lists known when compiling).
@@ -357,44 +398,61 @@ const fn all_ascii(words: &[&str]) -> bool {
 
 /// [`suggest`]; `options_ascii` says that every option is known to be ASCII, which
 /// spares a look at each option's bytes before its length rules it out (it runs for
-/// every keyword against every unknown instruction).
+/// every keyword against every unknown instruction), and an option may come with its
+/// [`byte_set`] (folded as `case_sensitive` says), known when compiling.
 fn suggest_among<'o>(
     value: &str,
-    options: impl Iterator<Item = &'o str>,
+    options: impl Iterator<Item = (&'o str, Option<u128>)>,
     case_sensitive: bool,
     options_ascii: bool,
 ) -> Option<String> {
     let fold = !case_sensitive;
     // Unknown instructions and flags are nearly always ASCII words, like every option:
     // compare their bytes then. Otherwise compare the (lower-cased) characters.
-    let ascii_wanted = value
-        .is_ascii()
-        .then(|| AsciiWord::new(value.as_bytes(), fold));
-    let wanted_chars = ascii_wanted.is_none().then(|| SmallChars::new(value, fold));
+    let wanted_ascii = value.is_ascii();
+    let wanted_set = if wanted_ascii {
+        byte_set(value.as_bytes(), fold)
+    } else {
+        0
+    };
+    // Built when an option first needs the algorithm: most never do.
+    let mut ascii_wanted: Option<AsciiWord> = None;
+    let wanted_chars = (!wanted_ascii).then(|| SmallChars::new(value, fold));
     let wanted_len = wanted_chars
         .as_ref()
         .map_or(value.len(), |c| c.as_slice().len());
     let mut best: Option<(usize, &str)> = None;
-    for opt in options {
+    for (opt, opt_set) in options {
         // Options are ASCII words: a length more than 2 away cannot be close (the
         // length is compared first: it is the cheaper test and usually decides).
         let opt_ascii = || options_ascii || opt.is_ascii();
         if opt.len().abs_diff(wanted_len) > 2 && opt_ascii() {
             continue;
         }
-        let d = match &ascii_wanted {
-            Some(wanted) if opt_ascii() => wanted.distance(opt.as_bytes()),
-            _ => {
-                let wanted = match &wanted_chars {
-                    Some(chars) => chars,
-                    None => &SmallChars::new(value, fold),
-                };
-                edit_distance_of(
-                    wanted.as_slice(),
-                    SmallChars::new(opt, fold).as_slice(),
-                    |x, y| x == y,
-                )
+        let d = if wanted_ascii && opt_ascii() {
+            let opt_set = opt_set.unwrap_or_else(|| byte_set(opt.as_bytes(), fold));
+            if opt_set & wanted_set == 0 {
+                // Most unknown words share no byte with most keywords (`{{`, `&&`,
+                // `fi` against `ADD`): then every byte of the longer word is a
+                // substitution or an insertion, and the distance is its length.
+                opt.len().max(value.len()).min(DISTANCE_CAP)
+            } else if distinct_edits(wanted_set, opt_set) >= DISTANCE_CAP as u32 {
+                DISTANCE_CAP
+            } else {
+                ascii_wanted
+                    .get_or_insert_with(|| AsciiWord::new(value.as_bytes(), fold))
+                    .distance(opt.as_bytes())
             }
+        } else {
+            let wanted = match &wanted_chars {
+                Some(chars) => chars,
+                None => &SmallChars::new(value, fold),
+            };
+            edit_distance_of(
+                wanted.as_slice(),
+                SmallChars::new(opt, fold).as_slice(),
+                |x, y| x == y,
+            )
         };
         if d == 0 {
             return None;
@@ -404,13 +462,42 @@ fn suggest_among<'o>(
         }
     }
     let (_, m) = best?;
+    let all_upper = if wanted_ascii {
+        !value.bytes().any(|b| b.is_ascii_lowercase())
+    } else {
+        value == value.to_uppercase()
+    };
     Some(if case_sensitive {
         m.to_string()
-    } else if value == value.to_uppercase() {
+    } else if all_upper {
         m.to_uppercase()
     } else {
         m.to_lowercase()
     })
+}
+
+/// The set of byte values of an ASCII word (lower-cased when folding), one bit each.
+const fn byte_set(bytes: &[u8], fold: bool) -> u128 {
+    let mut set = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let key = if fold {
+            bytes[i].to_ascii_lowercase()
+        } else {
+            bytes[i]
+        };
+        set |= 1 << (key & 0x7f);
+        i += 1;
+    }
+    set
+}
+
+/// A lower bound of the edit distance of two ASCII words from their [`byte_set`]s:
+/// each byte value one word has and the other lacks takes an edit of its own (an
+/// insertion or substitution creates one byte, a deletion or substitution removes
+/// one), so there are at least as many edits as such values on either side.
+fn distinct_edits(a: u128, b: u128) -> u32 {
+    (a & !b).count_ones().max((b & !a).count_ones())
 }
 
 /// An ASCII word to compare with ASCII options. Bytes are compared ignoring ASCII
@@ -465,12 +552,6 @@ impl<'w> AsciiWord<'w> {
                 .copied()
                 .unwrap_or(0)
         };
-        // Most unknown words share no letter with most keywords (`{{`, `&&`, `fi`
-        // against `ADD`): then every letter of the longer word is a substitution or
-        // an insertion, and the distance is its length, known without the algorithm.
-        if other.iter().all(|&b| positions_of(b) == 0) {
-            return self.bytes.len().max(other.len()).min(DISTANCE_CAP);
-        }
         bit_parallel_edit_distance(self.bytes.len(), other, positions_of).min(DISTANCE_CAP)
     }
 }
@@ -999,7 +1080,17 @@ fn onbuild(ins: &Instruction) -> CheckResult<Command> {
 }
 
 /// Is `word` a heredoc marker (`MustParseHeredoc`)? Returns the name.
+#[inline]
 fn heredoc_name(word: &str) -> Option<String> {
+    // Nearly every word is a path: its first byte rules it out without a call.
+    match word.as_bytes().first() {
+        Some(b'<' | b'0'..=b'9') => heredoc_marker_name(word),
+        _ => None,
+    }
+}
+
+/// [`heredoc_name`] of a word starting with `<` or a digit.
+fn heredoc_marker_name(word: &str) -> Option<String> {
     let digits = word.bytes().take_while(u8::is_ascii_digit).count();
     let rest = word[digits..].strip_prefix("<<")?;
     let rest = rest.strip_prefix('-').unwrap_or(rest);
@@ -1051,7 +1142,8 @@ fn copy_or_add(ins: &Instruction, name: &str) -> CheckResult<Command> {
     let sources = srcs
         .iter()
         .map(|w| {
-            let heredoc = if ins.json {
+            // Without heredocs no marker can name one.
+            let heredoc = if ins.json || ins.heredocs.is_empty() {
                 None
             } else {
                 heredoc_name(&w.value).and_then(|n| ins.heredocs.iter().position(|h| h.name == n))
@@ -1234,8 +1326,9 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
     let mut ro_auto = true;
     let secret_or_ssh = |m: &Mount| matches!(m.kind, MountKind::Secret | MountKind::Ssh);
     for field in &fields {
-        let (key, val) = match field.split_once('=') {
-            Some((k, v)) => (lower_case(k), Some(v)),
+        // A byte search: `=` is ASCII, and the fields are short.
+        let (key, val) = match field.bytes().position(|b| b == b'=') {
+            Some(eq) => (lower_case(&field[..eq]), Some(&field[eq + 1..])),
             None => (lower_case(field), None),
         };
         let Some(val) = val else {
@@ -1379,15 +1472,15 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
         MountKind::Secret | MountKind::Ssh | MountKind::Cache
     );
     if !file_info_allowed {
-        let kind = go_quote(m.kind.as_str());
+        let kind = || go_quote(m.kind.as_str());
         if m.mode.is_some() {
-            return Err(format!("mode not allowed for {kind} type mounts"));
+            return Err(format!("mode not allowed for {} type mounts", kind()));
         }
         if m.uid.is_some() {
-            return Err(format!("uid not allowed for {kind} type mounts"));
+            return Err(format!("uid not allowed for {} type mounts", kind()));
         }
         if m.gid.is_some() {
-            return Err(format!("gid not allowed for {kind} type mounts"));
+            return Err(format!("gid not allowed for {} type mounts", kind()));
         }
     }
     if ro_auto {
@@ -1725,6 +1818,74 @@ mod tests {
             assert!(
                 got.starts_with(error) || error.is_empty() && got.is_empty(),
                 "{line}: {got}"
+            );
+        }
+    }
+
+    /// `suggest` the plain way: every option's full edit distance.
+    fn naive_suggest(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
+        let chars = |s: &str| -> Vec<char> {
+            if case_sensitive {
+                s.chars().collect()
+            } else {
+                s.to_lowercase().chars().collect()
+            }
+        };
+        let mut best: Option<(usize, &str)> = None;
+        for opt in options {
+            let d = full_edit_distance(&chars(value), &chars(opt));
+            if d == 0 {
+                return None;
+            }
+            if d < 3 && best.is_none_or(|b| d < b.0) {
+                best = Some((d, opt));
+            }
+        }
+        let (_, m) = best?;
+        Some(if case_sensitive {
+            m.to_string()
+        } else if value == value.to_uppercase() {
+            m.to_uppercase()
+        } else {
+            m.to_lowercase()
+        })
+    }
+
+    /// The byte-set shortcuts of `suggest_among` never change a suggestion: every
+    /// word of up to 4 bytes over an alphabet of keyword letters, other case and
+    /// symbols, and every keyword with a letter changed or dropped.
+    #[test]
+    fn suggestions_agree_with_full_distances() {
+        let alphabet = ['a', 'D', 'r', 'u', 'N', 'o', 'x', '&', '-'];
+        let mut words = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|w| alphabet.map(|c| format!("{w}{c}")))
+                .collect();
+            words.extend(last.iter().cloned());
+        }
+        for keyword in Keyword::ALL {
+            for i in 0..keyword.len() {
+                let mut dropped = keyword.to_string();
+                dropped.remove(i);
+                let mut changed = keyword.to_lowercase();
+                changed.replace_range(i..=i, "z");
+                words.extend([dropped, changed]);
+            }
+        }
+        let flags = ["chown", "from", "chmod", "link", "parents", "exclude"];
+        for word in &words {
+            assert_eq!(
+                suggest_keyword(word),
+                naive_suggest(word, &Keyword::ALL, false),
+                "{word}"
+            );
+            assert_eq!(
+                suggest(word, flags.into_iter(), true),
+                naive_suggest(word, &flags, true),
+                "{word}"
             );
         }
     }

@@ -2,6 +2,8 @@
 //! building the lossless node list, directives, comments and instructions.
 
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -53,8 +55,11 @@ impl Lines<'_> {
             self.too_long = Some(start);
             return None;
         }
+        // Go's `trimNewline` removes every trailing `\r` and `\n`; the text found
+        // here holds no `\n` (its own is at `next - 1`, outside it), so only `\r`s
+        // can be left at its end.
         let mut content_end = start + text_len;
-        while content_end > start && matches!(self.src[content_end - 1], b'\r' | b'\n') {
+        while content_end > start && self.src[content_end - 1] == b'\r' {
             content_end -= 1;
         }
         self.pos = end;
@@ -79,6 +84,11 @@ struct Logical<'s> {
     /// `(logical offset, source offset)` of each joined piece, in order (empty
     /// when the text is a single piece starting at `base`).
     segments: &'s [(usize, usize)],
+    /// The piece of the last offset mapped: tokens are mapped in order, so the next
+    /// one is usually in the same piece or the one after (see [`Logical::to_source`]).
+    /// Held by reference: a `Cell` inside the struct would make every method reload
+    /// the other fields after each call.
+    piece: &'s Cell<usize>,
 }
 
 impl Logical<'_> {
@@ -120,18 +130,32 @@ impl Logical<'_> {
             range: self.range.clone(),
             base: self.base,
             segments: self.segments,
+            piece: self.piece,
         }
     }
 
+    /// The source offset of a logical offset: in the last piece that starts at or
+    /// before it (the first piece starts at 0). Tokens are mapped in order, so the
+    /// piece of the previous lookup or the one after it is checked before a binary
+    /// search of the pieces on the side the offset lies.
     fn to_source(&self, offset: usize) -> usize {
-        if self.segments.is_empty() {
+        let segments = self.segments;
+        if segments.is_empty() {
             return self.base + offset;
         }
-        let i = self
-            .segments
-            .partition_point(|s| s.0 <= offset)
-            .saturating_sub(1);
-        let (l, s) = self.segments[i];
+        let last = self.piece.get().min(segments.len() - 1);
+        let at_or_before = |s: &(usize, usize)| s.0 <= offset;
+        let i = if !at_or_before(&segments[last]) {
+            segments[..last]
+                .partition_point(at_or_before)
+                .saturating_sub(1)
+        } else if last + 1 == segments.len() || !at_or_before(&segments[last + 1]) {
+            last
+        } else {
+            last + 1 + segments[last + 2..].partition_point(at_or_before)
+        };
+        self.piece.set(i);
+        let (l, s) = segments[i];
         s + (offset - l)
     }
 
@@ -422,12 +446,14 @@ impl<'s> Builder<'s> {
                 end_of_line = eol;
                 pieces.push((next.start, next.start + kept));
             }
+            let piece = Cell::new(0);
             let logical = if pieces.len() == 1 {
                 Logical {
                     buf: Cow::Borrowed(self.buf),
                     range: pieces[0].0..pieces[0].1,
                     base: t_start,
                     segments: &[],
+                    piece: &piece,
                 }
             } else {
                 joined.clear();
@@ -442,6 +468,7 @@ impl<'s> Builder<'s> {
                     range: 0..joined.len(),
                     base: t_start,
                     segments,
+                    piece: &piece,
                 }
             };
             let text = logical.text();
@@ -528,7 +555,13 @@ impl<'s> Builder<'s> {
             });
             let mut comments = Vec::with_capacity(prev_comment.len());
             comments.append(prev_comment);
-            self.file.instructions.push(instruction(
+            // The instruction is written straight into the vector's next slot: built
+            // elsewhere and pushed, its 288 bytes were copied once more.
+            let instructions = &mut self.file.instructions;
+            instructions.reserve(1);
+            let len = instructions.len();
+            instruction(
+                &mut instructions.spare_capacity_mut()[0],
                 logical,
                 node,
                 Extent {
@@ -539,7 +572,11 @@ impl<'s> Builder<'s> {
                 comments,
                 heredocs,
                 empty_continuation.is_some(),
-            ));
+            );
+            // SAFETY: `instruction` wrote slot `len` (the first spare one, which
+            // `reserve(1)` guarantees exists), so the first `len + 1` elements are
+            // initialised.
+            unsafe { instructions.set_len(len + 1) };
         }
         // Nothing of this file may stay behind (the comments hold its text).
         scratch.clear();
@@ -573,21 +610,22 @@ struct Extent {
     end: usize,
 }
 
-/// Build an [`Instruction`] from a parsed logical line, taking the line over for
-/// its `original` (see [`Logical::into_original`]).
+/// Build an [`Instruction`] from a parsed logical line into `out` (always written),
+/// taking the line over for its `original` (see [`Logical::into_original`]).
 ///
 /// `original` is set in the struct literal, once: the instruction is 288 bytes, and
 /// setting it afterwards on a local or in the vector cost copies of the whole struct
 /// and a load of the fresh slot (to drop the placeholder) that stalled on the
 /// pending stores of the copy (6% of the scan loop's cycles).
-fn instruction(
+fn instruction<'o>(
+    out: &'o mut MaybeUninit<Instruction>,
     logical: Logical<'_>,
     node: &mut LineNode,
     extent: Extent,
     prev_comment: Vec<SharedStr>,
     heredocs: Vec<Heredoc>,
     empty_continuation_line: bool,
-) -> Instruction {
+) -> &'o mut Instruction {
     let text = logical.text();
     let keyword = node
         .known
@@ -627,22 +665,25 @@ fn instruction(
                 end: span_end,
                 ..extent
             };
-            let mut inner = instruction(
+            let mut inner = MaybeUninit::uninit();
+            // Rare (ONBUILD), so a placeholder overwritten is fine here.
+            instruction(
+                &mut inner,
                 logical.borrowed(),
                 &mut sub,
                 inner_extent,
                 Vec::new(),
                 heredocs.clone(),
                 false,
-            );
-            // Rare (ONBUILD), so a placeholder overwritten is fine here.
-            inner.original = logical.shared(&node.rest);
-            Some(Box::new(inner))
+            )
+            .original = logical.shared(&node.rest);
+            // SAFETY: `instruction` always writes its `out` (its last statement).
+            Some(Box::new(unsafe { inner.assume_init() }))
         }
         _ => None,
     };
     let keyword_text = logical.shared(&node.keyword);
-    Instruction {
+    out.write(Instruction {
         keyword,
         keyword_text,
         keyword_span,
@@ -658,12 +699,41 @@ fn instruction(
         onbuild,
         command: None,
         empty_continuation_line,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_offsets_map_like_a_binary_search_in_any_order() {
+        // Pieces of a joined line, an empty one among them (two pieces starting at
+        // the same logical offset).
+        let segments = [(0, 10), (5, 40), (9, 60), (9, 70), (14, 90)];
+        let buf: Arc<str> = Arc::from("x".repeat(20));
+        let logical = Logical {
+            buf: Cow::Borrowed(&buf),
+            range: 0..20,
+            base: 10,
+            segments: &segments,
+            piece: &Cell::new(0),
+        };
+        let by_search = |offset: usize| {
+            let i = segments
+                .partition_point(|s| s.0 <= offset)
+                .saturating_sub(1);
+            segments[i].1 + (offset - segments[i].0)
+        };
+        // Forwards, backwards and jumping about.
+        let offsets: Vec<usize> = (0..20)
+            .chain((0..20).rev())
+            .chain([3, 17, 0, 9, 8, 19, 5, 4, 14, 13, 2])
+            .collect();
+        for offset in offsets {
+            assert_eq!(logical.to_source(offset), by_search(offset), "{offset}");
+        }
+    }
 
     #[test]
     fn comments_are_trimmed_like_str_trim() {

@@ -72,15 +72,29 @@ impl SharedStr {
     }
 
     /// The range `range` of `buf` (which must lie on character boundaries).
+    ///
+    /// Inlined: it runs for every token of the tree, and most tokens are short. A
+    /// short range with at least one byte of `buf` after it is settled by the byte at
+    /// each end: a range lies on character boundaries exactly when neither end byte
+    /// is a UTF-8 continuation byte (`0x80..0xC0`), and both bytes lie in the
+    /// 31-byte window read here, so no further bounds checks are needed. Everything
+    /// else (long ranges, short ones at the very end of `buf`) is
+    /// [`SharedStr::slice_rest`], out of line.
+    #[inline]
     pub(crate) fn slice(buf: &Arc<str>, range: Range<usize>) -> SharedStr {
-        let len = range.end.saturating_sub(range.start);
+        let len = range.end.wrapping_sub(range.start);
         if len <= INLINE_CAP {
-            // A fixed-size copy compiles to a few moves instead of a `memcpy` call;
-            // the bytes after `len` are never read.
-            if let Some(window) = buf.as_bytes().get(range.start..range.start + INLINE_CAP) {
-                if buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end) {
+            if let Some(window) = buf
+                .as_bytes()
+                .get(range.start..range.start + INLINE_CAP + 1)
+            {
+                // `is_char_boundary` for an index inside the text: not a continuation byte.
+                let boundary = |b: u8| (b as i8) >= -0x40;
+                if boundary(window[0]) & boundary(window[len]) {
                     let mut bytes = [0; INLINE_CAP];
-                    bytes.copy_from_slice(window);
+                    // A fixed-size copy compiles to a few moves instead of a `memcpy`
+                    // call; the bytes after `len` are never read.
+                    bytes.copy_from_slice(&window[..INLINE_CAP]);
                     return SharedStr(Repr::Inline {
                         len: len as u8,
                         bytes,
@@ -91,8 +105,16 @@ impl SharedStr {
         SharedStr::slice_rest(buf, range)
     }
 
-    /// [`SharedStr::slice`] for long strings and for short ones near the end of `buf`.
+    /// [`SharedStr::slice`] for long strings, for short ones near the end of `buf`
+    /// and for the rest (a reversed range is the empty string when both ends are
+    /// character boundaries, as it always was; any other bad range panics).
+    #[inline(never)]
     fn slice_rest(buf: &Arc<str>, range: Range<usize>) -> SharedStr {
+        let len = range.end.saturating_sub(range.start);
+        if len <= INLINE_CAP && buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end)
+        {
+            return SharedStr::inline(&buf[range.start..range.start + len]);
+        }
         let text = &buf[range.clone()];
         if text.len() <= INLINE_CAP {
             return SharedStr::inline(text);
@@ -143,11 +165,18 @@ impl SharedStr {
                 // are never mutated afterwards (the type is immutable).
                 unsafe { std::str::from_utf8_unchecked(text) }
             }
-            Repr::Shared { buf, start, end } => match buf.get(*start as usize..*end as usize) {
-                Some(text) => text,
-                // Only the `WHOLE` marker: every other range was checked when built.
-                None => buf,
-            },
+            Repr::Shared { buf, start, end } if start <= end => {
+                // Checking the range again on every read (bounds and both character
+                // boundaries) cost about ten instructions per read of a long token.
+                // SAFETY: a `Shared` with `start <= end` is only built by `slice_rest`,
+                // right after `&buf[range]` checked that `start..end` lies within
+                // `buf` on character boundaries, and by `from_buffer`, whose range is
+                // all of `buf`; `buf` is never mutated afterwards (it is shared and
+                // immutable), so the range stays valid for the life of the value.
+                unsafe { buf.get_unchecked(*start as usize..*end as usize) }
+            }
+            // Only the `WHOLE` marker (see [`WHOLE`]): all of `buf`.
+            Repr::Shared { buf, .. } => buf,
         }
     }
 
@@ -343,6 +372,25 @@ mod tests {
         assert_eq!(word.substr(7..13), "wörld");
         assert_eq!(SharedStr::from(""), SharedStr::default());
         assert_eq!(std::mem::size_of::<SharedStr>(), 32);
+    }
+
+    #[test]
+    fn every_range_on_character_boundaries_slices_like_str() {
+        // Short and long ranges, near the end of the buffer or not, with multi-byte
+        // characters at either end (the inlined short path reads the end bytes).
+        let text = "aé€😀 RUN --mount=type=cache,target=/x 😀€éa\u{80}z";
+        let buf: Arc<str> = Arc::from(text);
+        for start in 0..=text.len() {
+            for end in 0..=text.len() {
+                if !(text.is_char_boundary(start) && text.is_char_boundary(end)) {
+                    continue;
+                }
+                let got = SharedStr::slice(&buf, start..end);
+                let want = text.get(start..end).unwrap_or("");
+                assert_eq!(got, want, "{start}..{end}");
+                assert_eq!(got.len(), want.len(), "{start}..{end}");
+            }
+        }
     }
 
     #[test]
