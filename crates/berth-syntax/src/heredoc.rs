@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use crate::line::{char_at, find_word_stop, utf8_width};
+
 /// A heredoc marker found in a logical line.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Marker {
@@ -24,18 +26,102 @@ pub(crate) struct MarkerError {
 
 /// Find the heredoc markers of a logical line.
 pub(crate) fn markers(line: &str) -> Result<Vec<Marker>, MarkerError> {
-    // BuildKit ignores lexing errors of the whole line: no words, no heredocs. Only
-    // words that can be markers (`^\d*<<`) are kept as strings.
-    let Ok(words) = shell_words(line, true, could_be_marker) else {
+    // BuildKit ignores lexing errors of the whole line: no words, no heredocs.
+    let Some(candidates) = candidate_words(line) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for (word, range) in words {
+    for range in candidates {
+        // The word as the raw lexer spells it: the word alone lexes as it does
+        // within the line, since a word starts and ends outside quotes.
+        let raw = shell_words(&line[range.clone()], true, |_| true).unwrap_or_default();
+        let Some((word, _)) = raw.into_iter().next() else {
+            continue;
+        };
         if let Some(marker) = parse_marker(&word, range)? {
             out.push(marker);
         }
     }
     Ok(out)
+}
+
+/// The ranges of the words of `line` (split as [`shell_words`] does) that can be
+/// markers, or `None` when the line does not lex (an unclosed quote).
+///
+/// Only words that can be markers are wanted, so no word text is built here: the
+/// bytes are walked, runs of plain text skipped at once. A raw word (quotes and
+/// escapes kept) starts with `\d*<<` exactly when its written text does, as
+/// digits and `<` are always taken as written.
+#[inline(never)]
+fn candidate_words(line: &str) -> Option<Vec<Range<usize>>> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut word_start: Option<usize> = None;
+    let mut end_word = |start: &mut Option<usize>, at: usize| {
+        if let Some(start) = start.take() {
+            if could_be_marker(&line[start..at]) {
+                out.push(start..at);
+            }
+        }
+    };
+    let mut pos = 0;
+    while let Some(&c) = b.get(pos) {
+        match c {
+            b'\'' => {
+                word_start.get_or_insert(pos);
+                pos += 1;
+                pos += memchr::memchr(b'\'', &b[pos..])? + 1;
+            }
+            b'"' => {
+                word_start.get_or_insert(pos);
+                pos = after_double_quoted(b, pos + 1)?;
+            }
+            b'\\' => {
+                // The next character is taken as it is; a trailing escape ends the line.
+                word_start.get_or_insert(pos);
+                pos += 1;
+                match b.get(pos) {
+                    Some(&next) => pos += utf8_width(next),
+                    None => break,
+                }
+            }
+            b'\t'..=b'\r' | b' ' => {
+                end_word(&mut word_start, pos);
+                pos += 1;
+            }
+            0x80.. => {
+                let ch = char_at(line, pos);
+                if ch.is_whitespace() {
+                    end_word(&mut word_start, pos);
+                } else {
+                    word_start.get_or_insert(pos);
+                }
+                pos += ch.len_utf8();
+            }
+            _ => {
+                word_start.get_or_insert(pos);
+                pos = find_word_stop(b, pos + 1, b.len());
+            }
+        }
+    }
+    end_word(&mut word_start, b.len());
+    Some(out)
+}
+
+/// Where a double-quoted text whose opening quote ends before `pos` ends (after its
+/// closing quote), or `None` if it is not closed. Inside, `\` escapes only `"`, `$`
+/// and `\`.
+fn after_double_quoted(b: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        pos += memchr::memchr2(b'"', b'\\', &b[pos..])?;
+        if b[pos] == b'"' {
+            return Some(pos + 1);
+        }
+        pos += match b.get(pos + 1) {
+            Some(b'"' | b'$' | b'\\') => 2,
+            _ => 1,
+        };
+    }
 }
 
 /// Whether `word` starts like a marker (`^\d*<<`).
@@ -197,6 +283,31 @@ fn shell_words(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn candidate_words_match_the_lexer(parts in proptest::collection::vec(
+            proptest::sample::select(&[
+                "<<", "<", "-", "1", "a", "EOF", " ", "\t", "\n", "\x01", "'", "\"", "\\",
+                "$", "`", "\u{a0}", "\u{85}", "\u{e9}", "\u{3000}", "abcdefghij",
+            ][..]),
+            0..30,
+        )) {
+            let line = parts.concat();
+            let want = shell_words(&line, true, could_be_marker).ok();
+            let got = candidate_words(&line).map(|ranges| {
+                ranges
+                    .into_iter()
+                    .map(|r| {
+                        let words = shell_words(&line[r.clone()], true, |_| true);
+                        (words.unwrap_or_default().remove(0).0, r)
+                    })
+                    .collect::<Vec<_>>()
+            });
+            prop_assert_eq!(got, want);
+        }
+    }
 
     fn names(line: &str) -> Vec<(String, u32, bool, bool)> {
         markers(line)

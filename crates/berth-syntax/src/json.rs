@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use crate::line::{bytes_below, bytes_equal, find_byte, Value};
+use crate::line::{find_byte, ByteSet, Value};
 
 /// Outcome of reading a JSON array of strings.
 #[derive(Debug, PartialEq, Eq)]
@@ -262,13 +262,12 @@ impl Parser<'_> {
         self.pos += 1; // opening quote
         let run_start = self.pos;
         // The usual string has no escape: its end is found eight bytes at a time.
-        self.pos = find_byte(
-            self.b,
-            self.pos,
-            self.b.len(),
-            |x| bytes_equal(x, b'"') | bytes_equal(x, b'\\') | bytes_below(x, 0x20),
-            |c| c == b'"' || c == b'\\' || c < 0x20,
-        );
+        const STOPS: ByteSet<2> = ByteSet {
+            below: 0x20,
+            non_ascii: false,
+            equal: [b'"', b'\\'],
+        };
+        self.pos = find_byte(self.b, self.pos, self.b.len(), STOPS);
         if self.peek() == Some(b'"') {
             self.pos += 1;
             return Some(None);

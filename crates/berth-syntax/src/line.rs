@@ -107,74 +107,181 @@ static CLASS: [u8; 256] = {
     class
 };
 
-/// The first index in `i..to` whose byte `hit` accepts (or `to`), eight bytes at a
-/// time: `hits` must set the high bit of the first byte of a little-endian word
-/// that `hit` accepts and of no byte before it (bits after it do not matter).
+/// A set of bytes for [`find_byte`]: every byte below `below` (at most 0x80; 0 for
+/// none), every non-ASCII byte if `non_ascii`, and the bytes of `equal`. Built as a
+/// constant at each call site, so the tests below fold away.
+#[derive(Clone, Copy)]
+pub(crate) struct ByteSet<const N: usize> {
+    pub below: u8,
+    pub non_ascii: bool,
+    pub equal: [u8; N],
+}
+
+impl<const N: usize> ByteSet<N> {
+    #[inline(always)]
+    fn contains(&self, c: u8) -> bool {
+        c < self.below || (self.non_ascii && c >= 0x80) || self.equal.contains(&c)
+    }
+
+    /// The high bit of each byte of the little-endian word `x` in the set, exact up
+    /// to the first one (bits after it do not matter).
+    #[inline(always)]
+    fn word_hits(&self, x: u64) -> u64 {
+        let mut hits = if self.below > 0 {
+            bytes_below(x, self.below)
+        } else {
+            0
+        };
+        if self.non_ascii {
+            hits |= x & repeat(0x80);
+        }
+        for &byte in &self.equal {
+            hits |= bytes_equal(x, byte);
+        }
+        hits
+    }
+
+    /// Bit `k` set for each byte `k` of the 16 bytes `x` in the set.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn block_hits(&self, x: std::arch::x86_64::__m128i) -> u32 {
+        use std::arch::x86_64::*;
+        // SAFETY: these intrinsics only need SSE2, which this build's target has
+        // (the `cfg` above); none of them touches memory.
+        unsafe {
+            let mut hits = _mm_setzero_si128();
+            if self.below > 0 && self.non_ascii && self.below < 0x80 {
+                // As signed bytes, the non-ASCII ones are negative: one comparison.
+                hits = _mm_cmplt_epi8(x, _mm_set1_epi8(self.below as i8));
+            } else {
+                if self.below > 0 {
+                    // Unsigned `x < below` is `min(x, below - 1) == x`.
+                    let top = _mm_set1_epi8((self.below - 1) as i8);
+                    hits = _mm_cmpeq_epi8(_mm_min_epu8(x, top), x);
+                }
+                if self.non_ascii {
+                    hits = _mm_or_si128(hits, _mm_cmplt_epi8(x, _mm_setzero_si128()));
+                }
+            }
+            for &byte in &self.equal {
+                hits = _mm_or_si128(hits, _mm_cmpeq_epi8(x, _mm_set1_epi8(byte as i8)));
+            }
+            _mm_movemask_epi8(hits) as u32
+        }
+    }
+}
+
+/// The 16 bytes of `b` from `i` (`i + 16 <= b.len()`).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-pub(crate) fn find_byte(
+fn block_at(b: &[u8], i: usize) -> std::arch::x86_64::__m128i {
+    let block = &b[i..i + 16];
+    // SAFETY: `block` is 16 bytes long, so the load reads only its bytes, and
+    // `loadu` has no alignment requirement. SSE2 is part of this build's target.
+    unsafe { std::arch::x86_64::_mm_loadu_si128(block.as_ptr().cast()) }
+}
+
+/// The first index in `i..to` whose byte is in `set` (or `to`; `to <= b.len()`).
+///
+/// Sixteen bytes at a time with SSE2 (every x86-64 CPU has it), else eight at a
+/// time in a word; the last bytes with one block or word that ends at `to`, shifted
+/// so that byte `i` comes first (what is shifted in counts as no hit, and any hit
+/// found past `to` is capped at `to`). Byte by byte only below eight bytes.
+#[inline(always)]
+pub(crate) fn find_byte<const N: usize>(
     b: &[u8],
     mut i: usize,
     to: usize,
-    hits: impl Fn(u64) -> u64,
-    hit: impl Fn(u8) -> bool,
+    set: ByteSet<N>,
 ) -> usize {
-    while let Some(chunk) = b.get(i..i + 8).filter(|_| i + 8 <= to) {
-        let found = hits(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
+    let b = &b[..to];
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        while i + 16 <= b.len() {
+            let found = set.block_hits(block_at(b, i));
+            if found != 0 {
+                return i + found.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        if i < b.len() && b.len() >= 16 {
+            let from = b.len() - 16;
+            let found = set.block_hits(block_at(b, from)) >> (i - from);
+            return (i + found.trailing_zeros() as usize).min(b.len());
+        }
+    }
+    find_byte_in_words(b, i, set)
+}
+
+/// [`find_byte`] in `b[i..]` eight bytes at a time (without SSE2, or for the last
+/// bytes below sixteen).
+#[inline(always)]
+fn find_byte_in_words<const N: usize>(b: &[u8], mut i: usize, set: ByteSet<N>) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let found = set.word_hits(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while i < to && !hit(b[i]) {
+    if i < b.len() {
+        if let Some(chunk) = b.len().checked_sub(8).map(|from| &b[from..]) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            let found = set.word_hits(word >> ((8 - (b.len() - i)) * 8));
+            return (i + (found.trailing_zeros() / 8) as usize).min(b.len());
+        }
+    }
+    while i < b.len() && !set.contains(b[i]) {
         i += 1;
     }
     i
 }
 
-/// The high bit of each byte of `x` below `n` (at most 0x80), for [`find_byte`]: a
-/// borrow only comes from an earlier (lower) byte that is itself below `n`, so the
-/// first bit set is exact.
+/// The high bit of each byte of `x` below `n` (at most 0x80): a borrow only comes
+/// from an earlier (lower) byte that is itself below `n`, so the first bit set is
+/// exact.
 #[inline(always)]
-pub(crate) fn bytes_below(x: u64, n: u8) -> u64 {
+fn bytes_below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(repeat(n)) & !x & repeat(0x80)
 }
 
-/// The high bit of each byte of `x` equal to `byte`, for [`find_byte`] (exact up to
-/// the first one, like [`bytes_below`]).
+/// The high bit of each byte of `x` equal to `byte` (exact up to the first one,
+/// like [`bytes_below`]).
 #[inline(always)]
-pub(crate) fn bytes_equal(x: u64, byte: u8) -> u64 {
+fn bytes_equal(x: u64, byte: u8) -> u64 {
     bytes_below(x ^ repeat(byte), 1)
 }
+
+/// Bytes at most `b' '`.
+const SPACE_OR_CONTROL: ByteSet<0> = ByteSet {
+    below: 0x21,
+    non_ascii: false,
+    equal: [],
+};
+
+/// Bytes that may end a run of plain word text.
+const WORD_STOPS: ByteSet<4> = ByteSet {
+    below: 0x21,
+    non_ascii: true,
+    equal: [b'"', b'\'', b'\\', b'`'],
+};
 
 /// The first index in `i..to` whose byte is at most `b' '` (or `to`): the usual
 /// word has no such byte.
 #[inline]
 fn find_space_or_control(b: &[u8], i: usize, to: usize) -> usize {
-    find_byte(b, i, to, |x| bytes_below(x, 0x21), |c| c <= b' ')
+    find_byte(b, i, to, SPACE_OR_CONTROL)
 }
 
 /// The first index in `i..to` whose byte may end a run of plain word text (a
 /// [`WORD_STOP`] byte, or a control character, which the caller takes as text).
 #[inline]
-fn find_word_stop(b: &[u8], i: usize, to: usize) -> usize {
-    find_byte(
-        b,
-        i,
-        to,
-        |x| {
-            bytes_below(x, 0x21)
-                | (x & repeat(0x80))
-                | bytes_equal(x, b'"')
-                | bytes_equal(x, b'\'')
-                | bytes_equal(x, b'\\')
-                | bytes_equal(x, b'`')
-        },
-        |c| c <= b' ' || CLASS[c as usize] & WORD_STOP != 0,
-    )
+pub(crate) fn find_word_stop(b: &[u8], i: usize, to: usize) -> usize {
+    find_byte(b, i, to, WORD_STOPS)
 }
 
 /// The first index in `from..to` whose byte is in `reWhitespace` (or `to`).
-#[inline]
+#[inline(always)]
 fn find_re_ws(b: &[u8], mut i: usize, to: usize) -> usize {
     loop {
         i = find_space_or_control(b, i, to);
@@ -187,7 +294,7 @@ fn find_re_ws(b: &[u8], mut i: usize, to: usize) -> usize {
 
 /// The width of the UTF-8 character whose first byte is `lead`.
 #[inline]
-fn utf8_width(lead: u8) -> usize {
+pub(crate) fn utf8_width(lead: u8) -> usize {
     match lead {
         0..=0x7f => 1,
         0x80..=0xdf => 2,
@@ -198,7 +305,7 @@ fn utf8_width(lead: u8) -> usize {
 
 /// The character starting at byte `pos` of `s` (a character boundary).
 #[inline]
-fn char_at(s: &str, pos: usize) -> char {
+pub(crate) fn char_at(s: &str, pos: usize) -> char {
     s[pos..].chars().next().unwrap_or('\0')
 }
 
@@ -316,12 +423,17 @@ pub(crate) fn node_from_line(
             args_start += 1;
         }
         // Most instructions have no flags: skip the flag scanner unless the arguments
-        // start with what it would look at (a dash, or a space it skips).
-        let args = match b.get(args_start) {
-            Some(&c) if c != b'-' && !byte_is_space(c) => args_start..line.end,
-            _ => extract_flags(s, args_start..line.end, escape, &mut node.flags),
+        // start with what it would look at (a dash, or a space it skips). Without
+        // flags and with an ASCII first byte (not a space), the arguments are already
+        // trimmed: they end where the trimmed line does.
+        rest = match b.get(args_start) {
+            Some(&c) if c != b'-' && c < 0x80 && !byte_is_space(c) => args_start..line.end,
+            Some(&c) if c != b'-' && !byte_is_space(c) => trim_range(s, args_start..line.end),
+            _ => {
+                let args = extract_flags(s, args_start..line.end, escape, &mut node.flags);
+                trim_range(s, args)
+            }
         };
-        rest = trim_range(s, args);
     }
     node.rest = rest.clone();
     let Some(keyword) = Keyword::known(&s[node.keyword.clone()]) else {
@@ -582,13 +694,12 @@ fn parse_words_while(
                 // Inside quotes every character is word text; only the closing quote
                 // and (in double quotes) the escape character need a look.
                 loop {
-                    pos = find_byte(
-                        b,
-                        pos,
-                        end,
-                        |x| bytes_equal(x, c) | bytes_equal(x, esc),
-                        |byte| byte == c || byte == esc,
-                    );
+                    let stops = ByteSet {
+                        below: 0,
+                        non_ascii: false,
+                        equal: [c, esc],
+                    };
+                    pos = find_byte(b, pos, end, stops);
                     word_end = pos;
                     if pos == end {
                         break;
@@ -627,6 +738,7 @@ fn parse_words_while(
 }
 
 /// `parseStringsWhitespaceDelimited`: split on `[\t\v\f\r ]+`, pushing to `out`.
+#[inline(never)]
 fn whitespace_delimited(s: &str, range: Range<usize>, out: &mut Vec<(Value, Range<usize>)>) {
     if range.is_empty() {
         return;
@@ -725,6 +837,7 @@ fn health_config(s: &str, range: Range<usize>, node: &mut LineNode) -> Option<Li
 /// BuildKit collects every word first and then looks at them; here each word is
 /// settled as [`parse_words`] finds it, so nothing is collected, and the legacy
 /// form (decided by the first word alone) stops the word walk at that word.
+#[inline(never)]
 fn name_val(
     s: &str,
     range: Range<usize>,
@@ -735,13 +848,12 @@ fn name_val(
     let b = s.as_bytes();
     // The first `=` of a word, eight bytes at a time.
     let equals = |word: &Range<usize>| {
-        let i = find_byte(
-            b,
-            word.start,
-            word.end,
-            |x| bytes_equal(x, b'='),
-            |c| c == b'=',
-        );
+        let equals = ByteSet {
+            below: 0,
+            non_ascii: false,
+            equal: [b'='],
+        };
+        let i = find_byte(b, word.start, word.end, equals);
         (i < word.end).then_some(i)
     };
     let mut first = true;
@@ -1131,10 +1243,13 @@ mod tests {
         }
 
         #[test]
-        fn word_at_a_time_searches_match_byte_searches(
-            bytes in proptest::collection::vec(proptest::sample::select(&b" \t\n\x01a'\"\\`\x80\xa0"[..]), 0..40),
-            from in 0..40usize,
-            to in 0..40usize,
+        fn block_and_word_searches_match_byte_searches(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(&b" \t\n\x01\x1fa=<'\"\\`\x7f\x80\xa0\xff"[..]),
+                0..80,
+            ),
+            from in 0..80usize,
+            to in 0..80usize,
         ) {
             let to = to.min(bytes.len());
             let from = from.min(to);
@@ -1147,6 +1262,29 @@ mod tests {
                 first(&|c| c <= b' ' || CLASS[c as usize] & WORD_STOP != 0)
             );
             prop_assert_eq!(find_re_ws(&bytes, from, to), first(&is_re_ws));
+            let quote = ByteSet { below: 0, non_ascii: false, equal: [b'"', b'\\'] };
+            prop_assert_eq!(
+                find_byte(&bytes, from, to, quote),
+                first(&|c| c == b'"' || c == b'\\')
+            );
+            let json = ByteSet { below: 0x20, non_ascii: false, equal: [b'"', b'\\'] };
+            prop_assert_eq!(
+                find_byte(&bytes, from, to, json),
+                first(&|c| c < 0x20 || c == b'"' || c == b'\\')
+            );
+            let non_ascii = ByteSet { below: 0, non_ascii: true, equal: [b'='] };
+            prop_assert_eq!(
+                find_byte(&bytes, from, to, non_ascii),
+                first(&|c| c >= 0x80 || c == b'=')
+            );
+            let below_128 = ByteSet { below: 0x80, non_ascii: true, equal: [] };
+            prop_assert_eq!(find_byte(&bytes, from, to, below_128), first(&|_| true));
+            // The word-at-a-time search alone (what targets without SSE2 use).
+            prop_assert_eq!(
+                find_byte_in_words(&bytes[..to], from, WORD_STOPS),
+                first(&|c| c <= b' ' || CLASS[c as usize] & WORD_STOP != 0)
+            );
+            prop_assert_eq!(find_byte_in_words(&bytes[..to], from, json), first(&|c| c < 0x20 || c == b'"' || c == b'\\'));
         }
 
         #[test]
