@@ -61,6 +61,12 @@ const fn repeat(byte: u8) -> u64 {
     u64::from_ne_bytes([byte; 8])
 }
 
+/// An ASCII byte that is neither whitespace nor a control character (`!` to DEL).
+#[inline(always)]
+fn printable_ascii(b: u8) -> bool {
+    b.wrapping_sub(b'!') <= 0x7f - b'!'
+}
+
 /// `unicode.IsSpace(rune(b))` for a single byte, as Go's byte loops use it.
 #[inline]
 fn byte_is_space(b: u8) -> bool {
@@ -366,6 +372,10 @@ pub(crate) fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
     // byte is left at either end. This runs twice for every instruction, so it is
     // kept small enough to inline.
     let b = s.as_bytes();
+    // Usually both ends are printable ASCII: nothing to trim.
+    if r.start < r.end && printable_ascii(b[r.start]) && printable_ascii(b[r.end - 1]) {
+        return r;
+    }
     let mut start = r.start;
     while start < r.end && CLASS[b[start] as usize] & SPACE != 0 {
         start += 1;
@@ -424,10 +434,10 @@ pub(crate) fn node_from_line(
         }
         // Most instructions have no flags: skip the flag scanner unless the arguments
         // start with what it would look at (a dash, or a space it skips). Without
-        // flags and with an ASCII first byte (not a space), the arguments are already
+        // flags and with a printable ASCII first byte, the arguments are already
         // trimmed: they end where the trimmed line does.
         rest = match b.get(args_start) {
-            Some(&c) if c != b'-' && c < 0x80 && !byte_is_space(c) => args_start..line.end,
+            Some(&c) if c != b'-' && printable_ascii(c) => args_start..line.end,
             Some(&c) if c != b'-' && !byte_is_space(c) => trim_range(s, args_start..line.end),
             _ => {
                 let args = extract_flags(s, args_start..line.end, escape, &mut node.flags);
@@ -436,7 +446,7 @@ pub(crate) fn node_from_line(
         };
     }
     node.rest = rest.clone();
-    let Some(keyword) = Keyword::known(&s[node.keyword.clone()]) else {
+    let Some(keyword) = Keyword::known_bytes(&b[node.keyword.clone()]) else {
         // `parseIgnore`: an empty argument node.
         node.args.push(verbatim(rest.start..rest.start));
         return None;
