@@ -653,7 +653,7 @@ fn parse_words_while(
     let esc = escape as u8;
     let class = |c: u8| CLASS[c as usize];
     let mut pos = range.start;
-    'words: loop {
+    loop {
         // Between words: skip whitespace.
         loop {
             let Some(&c) = b.get(pos).filter(|_| pos < end) else {
@@ -686,18 +686,12 @@ fn parse_words_while(
                 let ch = char_at(s, pos);
                 pos += ch.len_utf8();
                 if is_space(ch) {
-                    if (blank_ok || word_end > start) && !push(start..word_end) {
-                        return;
-                    }
-                    continue 'words;
+                    break;
                 }
                 word_end = pos;
             } else if class(c) & SPACE != 0 {
-                if (blank_ok || word_end > start) && !push(start..word_end) {
-                    return;
-                }
                 pos += 1;
-                continue 'words;
+                break;
             } else if c == b'\'' || c == b'"' {
                 blank_ok = true;
                 pos += 1;
@@ -740,10 +734,11 @@ fn parse_words_while(
                 word_end = pos;
             }
         }
-        if blank_ok || word_end > start {
-            push(start..word_end);
+        // The word ends at a space (`pos` is past it) or at the end of the text
+        // (then the next round returns). One call of `push`, so it is inlined.
+        if (blank_ok || word_end > start) && !push(start..word_end) {
+            return;
         }
-        return;
     }
 }
 
