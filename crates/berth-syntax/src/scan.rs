@@ -161,12 +161,14 @@ impl Logical<'_> {
     /// before it (the first piece starts at 0). Tokens are mapped in order, so the
     /// piece of the previous lookup or the one after it is checked before a binary
     /// search of the pieces on the side the offset lies.
+    #[inline]
     fn to_source(&self, offset: usize) -> usize {
         let segments = self.segments;
         if segments.is_empty() {
             return self.base + offset;
         }
-        let last = self.piece.get().min(segments.len() - 1);
+        // Always a piece of this line (0, or set below).
+        let last = self.piece.get();
         let at_or_before = |s: &(usize, usize)| s.0 <= offset;
         let i = if !at_or_before(&segments[last]) {
             segments[..last]
@@ -194,12 +196,13 @@ impl Logical<'_> {
     }
 
     /// [`Logical::span`] for a line joined from several pieces.
+    #[inline(never)]
     fn joined_span(&self, r: &Range<usize>) -> Span {
+        let start = self.to_source(r.start);
         if r.start >= r.end {
-            let s = self.to_source(r.start);
-            return Span::new(s, s);
+            return Span::new(start, start);
         }
-        Span::new(self.to_source(r.start), self.to_source(r.end - 1) + 1)
+        Span::new(start, self.to_source(r.end - 1) + 1)
     }
 }
 
@@ -636,6 +639,27 @@ impl<'s> Builder<'s> {
     }
 }
 
+/// The flags of a parsed line, taken out of it.
+fn flags(logical: &Logical<'_>, node: &mut LineNode) -> Vec<Flag> {
+    node.flags
+        .drain(..)
+        .map(|(flag, range)| {
+            let flag = logical.value(flag);
+            let body = flag.strip_prefix("--").unwrap_or(&flag);
+            let (name, value) = match body.split_once('=') {
+                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
+                None => (flag.substr_of(body), None),
+            };
+            Flag {
+                name,
+                value,
+                text: flag,
+                span: logical.span(&range),
+            }
+        })
+        .collect()
+}
+
 /// The physical lines an instruction covers.
 #[derive(Clone, Copy)]
 struct Extent {
@@ -670,32 +694,19 @@ fn instruction<'o>(
         .take()
         .unwrap_or_else(|| Keyword::Unknown(text[node.keyword.clone()].to_string()));
     let keyword_span = logical.span(&node.keyword);
-    let flags = node
-        .flags
-        .drain(..)
-        .map(|(flag, range)| {
-            let flag = logical.value(flag);
-            let body = flag.strip_prefix("--").unwrap_or(&flag);
-            let (name, value) = match body.split_once('=') {
-                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
-                None => (flag.substr_of(body), None),
-            };
-            Flag {
-                name,
-                value,
-                text: flag,
-                span: logical.span(&range),
-            }
-        })
-        .collect();
-    let args = node
-        .args
-        .drain(..)
-        .map(|(value, range)| Word {
+    // Most instructions have no flags: no collecting (and its call) for those.
+    let flags = if node.flags.is_empty() {
+        Vec::new()
+    } else {
+        flags(&logical, node)
+    };
+    let mut args = Vec::with_capacity(node.args.len());
+    for (value, range) in node.args.drain(..) {
+        args.push(Word {
             value: logical.value(value),
             span: logical.span(&range),
-        })
-        .collect();
+        });
+    }
     let span_end = extent.end.max(keyword_span.start);
     let onbuild = match (&keyword, node.sub.take()) {
         (Keyword::Onbuild, Some(mut sub)) => {
