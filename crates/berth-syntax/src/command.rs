@@ -328,6 +328,10 @@ impl<'a> Flags<'a> {
     /// The values of a repeatable string flag.
     #[inline]
     fn strings(&self, name: &str) -> Vec<SharedStr> {
+        // Without flags, no call to the collecting loop (every RUN asks for devices).
+        if self.given.is_empty() {
+            return Vec::new();
+        }
         self.all(name).map(|(_, v)| v.clone()).collect()
     }
 
@@ -410,12 +414,9 @@ fn suggest_among<'o>(
     // Unknown instructions and flags are nearly always ASCII words, like every option:
     // compare their bytes then. Otherwise compare the (lower-cased) characters.
     let wanted_ascii = value.is_ascii();
-    let wanted_set = if wanted_ascii {
-        byte_set(value.as_bytes(), fold)
-    } else {
-        0
-    };
-    // Built when an option first needs the algorithm: most never do.
+    // Both made when an option of a close length first needs them: for most unknown
+    // words none does, and most of the others share no byte with any option.
+    let mut wanted_set: Option<u128> = None;
     let mut ascii_wanted: Option<AsciiWord> = None;
     let wanted_chars = (!wanted_ascii).then(|| SmallChars::new(value, fold));
     let wanted_len = wanted_chars
@@ -431,6 +432,7 @@ fn suggest_among<'o>(
         }
         let d = if wanted_ascii && opt_ascii() {
             let opt_set = opt_set.unwrap_or_else(|| byte_set(opt.as_bytes(), fold));
+            let wanted_set = *wanted_set.get_or_insert_with(|| byte_set(value.as_bytes(), fold));
             if opt_set & wanted_set == 0 {
                 // Most unknown words share no byte with most keywords (`{{`, `&&`,
                 // `fi` against `ADD`): then every byte of the longer word is a
@@ -742,7 +744,12 @@ pub(crate) fn check_file(file: &mut Dockerfile) {
     let mut seen_from = false;
     // Instructions the parser stage already rejected get no second, follow-on error.
     // (Taken before the loop, which appends this layer's errors after the parser's.)
-    let parser_failed: Vec<usize> = file.errors.iter().filter_map(|e| e.instruction).collect();
+    // (Most files have no error: no call to the collecting loop then.)
+    let parser_failed: Vec<usize> = if file.errors.is_empty() {
+        Vec::new()
+    } else {
+        file.errors.iter().filter_map(|e| e.instruction).collect()
+    };
     for (i, ins) in file.instructions.iter_mut().enumerate() {
         if parser_failed.contains(&i) {
             seen_from |= ins.keyword == Keyword::From;
@@ -1306,7 +1313,14 @@ fn parse_bool(v: &str) -> Option<bool> {
 
 /// `parseMount` (`commands_runmount.go`), values taken as written.
 fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
-    let fields = csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    let text = value.as_str();
+    // Nearly every mount is written without quotes: its fields are then the text
+    // between commas, read in place (no vector, no string per field).
+    let quoted_fields = if text.is_empty() || text.contains('"') {
+        Some(csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?)
+    } else {
+        None
+    };
     let mut m = Mount {
         kind: MountKind::Bind,
         from: None,
@@ -1324,146 +1338,15 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
         span,
     };
     let mut ro_auto = true;
-    let secret_or_ssh = |m: &Mount| matches!(m.kind, MountKind::Secret | MountKind::Ssh);
-    for field in &fields {
-        // A byte search: `=` is ASCII, and the fields are short.
-        let (key, val) = match field.bytes().position(|b| b == b'=') {
-            Some(eq) => (lower_case(&field[..eq]), Some(&field[eq + 1..])),
-            None => (lower_case(field), None),
-        };
-        let Some(val) = val else {
-            match &*key {
-                "readonly" | "ro" => m.readonly = true,
-                "readwrite" | "rw" => m.readonly = false,
-                "required" if secret_or_ssh(&m) => m.required = true,
-                "required" => {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{}'",
-                        m.kind.as_str()
-                    ))
-                }
-                _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
+    match &quoted_fields {
+        None => {
+            for field in text.split(',') {
+                mount_field(&mut m, &mut ro_auto, value, field)?;
             }
-            ro_auto = false;
-            continue;
-        };
-        match &*key {
-            "type" => {
-                m.kind = MountKind::from_text(&lower_case(val)).ok_or_else(|| {
-                    let mut msg = format!("unsupported mount type {}", go_quote(val));
-                    if let Some(s) = suggest(
-                        val,
-                        ["bind", "cache", "tmpfs", "secret", "ssh"].into_iter(),
-                        true,
-                    ) {
-                        msg.push_str(&format!(" (did you mean {s}?)"));
-                    }
-                    msg
-                })?;
-            }
-            "from" => {
-                if let Some(i) = val.find('$') {
-                    if i + 1 < val.len() {
-                        return Err(
-                            "'from' doesn't support variable expansion, define alias stage instead"
-                                .to_string(),
-                        );
-                    }
-                }
-                m.from = Some(field.substr_of(val));
-            }
-            "source" | "src" => m.source = Some(field.substr_of(val)),
-            "target" | "dst" | "destination" => m.target = Some(field.substr_of(val)),
-            "readonly" | "ro" => {
-                m.readonly =
-                    parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
-                ro_auto = false;
-            }
-            "readwrite" | "rw" => {
-                m.readonly =
-                    !parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
-                ro_auto = false;
-            }
-            "required" => {
-                if !secret_or_ssh(&m) {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{}'",
-                        m.kind.as_str()
-                    ));
-                }
-                m.required =
-                    parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
-            }
-            "id" => m.id = Some(field.substr_of(val)),
-            "sharing" => {
-                if m.kind != MountKind::Cache {
-                    return Err(format!(
-                        "invalid cache sharing set for {} mount",
-                        m.kind.as_str()
-                    ));
-                }
-                m.sharing = Some(match &*lower_case(val) {
-                    "shared" => Sharing::Shared,
-                    "private" => Sharing::Private,
-                    "locked" => Sharing::Locked,
-                    _ => return Err(format!("unsupported sharing value {}", go_quote(val))),
-                });
-            }
-            "mode" => {
-                m.mode = Some(
-                    u32::from_str_radix(val, 8)
-                        .map_err(|_| format!("invalid value {val} for mode"))?,
-                )
-            }
-            "uid" => {
-                m.uid = Some(
-                    val.parse()
-                        .map_err(|_| format!("invalid value {val} for uid"))?,
-                )
-            }
-            "gid" => {
-                m.gid = Some(
-                    val.parse()
-                        .map_err(|_| format!("invalid value {val} for gid"))?,
-                )
-            }
-            "env" => m.env = Some(field.substr_of(val)),
-            "size" => {
-                if m.kind != MountKind::Tmpfs {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{}'",
-                        m.kind.as_str()
-                    ));
-                }
-                m.size = Some(field.substr_of(val));
-            }
-            _ => {
-                let keys = [
-                    "type",
-                    "from",
-                    "source",
-                    "target",
-                    "readonly",
-                    "id",
-                    "sharing",
-                    "required",
-                    "size",
-                    "mode",
-                    "uid",
-                    "gid",
-                    "src",
-                    "dst",
-                    "destination",
-                    "ro",
-                    "rw",
-                    "readwrite",
-                    "env",
-                ];
-                let mut msg = format!("unexpected key '{key}' in '{field}'");
-                if let Some(s) = suggest(&key, keys.into_iter(), true) {
-                    msg.push_str(&format!(" (did you mean {s}?)"));
-                }
-                return Err(msg);
+        }
+        Some(fields) => {
+            for field in fields {
+                mount_field(&mut m, &mut ro_auto, field, field)?;
             }
         }
     }
@@ -1507,6 +1390,151 @@ fn parse_mount(value: &SharedStr, span: Span) -> Result<Mount, String> {
         return Err("invalid mount target \"/\"".to_string());
     }
     Ok(m)
+}
+
+/// The error of a mount option that its mount type does not take.
+fn unexpected_key(key: &str, kind: MountKind) -> String {
+    format!("unexpected key '{key}' for mount type '{}'", kind.as_str())
+}
+
+/// One `key[=value]` field of a mount: `field` is a part of `owner`'s text, which
+/// the values are taken from.
+fn mount_field(
+    m: &mut Mount,
+    ro_auto: &mut bool,
+    owner: &SharedStr,
+    field: &str,
+) -> Result<(), String> {
+    let secret_or_ssh = |m: &Mount| matches!(m.kind, MountKind::Secret | MountKind::Ssh);
+    // A byte search: `=` is ASCII, and the fields are short.
+    let (key, val) = match field.bytes().position(|b| b == b'=') {
+        Some(eq) => (lower_case(&field[..eq]), Some(&field[eq + 1..])),
+        None => (lower_case(field), None),
+    };
+    let Some(val) = val else {
+        match &*key {
+            "readonly" | "ro" => m.readonly = true,
+            "readwrite" | "rw" => m.readonly = false,
+            "required" if secret_or_ssh(m) => m.required = true,
+            "required" => return Err(unexpected_key(&key, m.kind)),
+            _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
+        }
+        *ro_auto = false;
+        return Ok(());
+    };
+    match &*key {
+        "type" => {
+            m.kind = MountKind::from_text(&lower_case(val)).ok_or_else(|| {
+                let mut msg = format!("unsupported mount type {}", go_quote(val));
+                if let Some(s) = suggest(
+                    val,
+                    ["bind", "cache", "tmpfs", "secret", "ssh"].into_iter(),
+                    true,
+                ) {
+                    msg.push_str(&format!(" (did you mean {s}?)"));
+                }
+                msg
+            })?;
+        }
+        "from" => {
+            if let Some(i) = val.find('$') {
+                if i + 1 < val.len() {
+                    return Err(
+                        "'from' doesn't support variable expansion, define alias stage instead"
+                            .to_string(),
+                    );
+                }
+            }
+            m.from = Some(owner.substr_of(val));
+        }
+        "source" | "src" => m.source = Some(owner.substr_of(val)),
+        "target" | "dst" | "destination" => m.target = Some(owner.substr_of(val)),
+        "readonly" | "ro" => {
+            m.readonly =
+                parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
+            *ro_auto = false;
+        }
+        "readwrite" | "rw" => {
+            m.readonly =
+                !parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
+            *ro_auto = false;
+        }
+        "required" => {
+            if !secret_or_ssh(m) {
+                return Err(unexpected_key(&key, m.kind));
+            }
+            m.required =
+                parse_bool(val).ok_or_else(|| format!("invalid value for {key}: {val}"))?;
+        }
+        "id" => m.id = Some(owner.substr_of(val)),
+        "sharing" => {
+            if m.kind != MountKind::Cache {
+                return Err(format!(
+                    "invalid cache sharing set for {} mount",
+                    m.kind.as_str()
+                ));
+            }
+            m.sharing = Some(match &*lower_case(val) {
+                "shared" => Sharing::Shared,
+                "private" => Sharing::Private,
+                "locked" => Sharing::Locked,
+                _ => return Err(format!("unsupported sharing value {}", go_quote(val))),
+            });
+        }
+        "mode" => {
+            m.mode = Some(
+                u32::from_str_radix(val, 8).map_err(|_| format!("invalid value {val} for mode"))?,
+            )
+        }
+        "uid" => {
+            m.uid = Some(
+                val.parse()
+                    .map_err(|_| format!("invalid value {val} for uid"))?,
+            )
+        }
+        "gid" => {
+            m.gid = Some(
+                val.parse()
+                    .map_err(|_| format!("invalid value {val} for gid"))?,
+            )
+        }
+        "env" => m.env = Some(owner.substr_of(val)),
+        "size" => {
+            if m.kind != MountKind::Tmpfs {
+                return Err(unexpected_key(&key, m.kind));
+            }
+            m.size = Some(owner.substr_of(val));
+        }
+        _ => {
+            let keys = [
+                "type",
+                "from",
+                "source",
+                "target",
+                "readonly",
+                "id",
+                "sharing",
+                "required",
+                "size",
+                "mode",
+                "uid",
+                "gid",
+                "src",
+                "dst",
+                "destination",
+                "ro",
+                "rw",
+                "readwrite",
+                "env",
+            ];
+            let mut msg = format!("unexpected key '{key}' in '{field}'");
+            if let Some(s) = suggest(&key, keys.into_iter(), true) {
+                msg.push_str(&format!(" (did you mean {s}?)"));
+            }
+            return Err(msg);
+        }
+    }
+    Ok(())
 }
 
 fn healthcheck(ins: &Instruction) -> CheckResult<Command> {
@@ -1721,6 +1749,33 @@ mod tests {
             ["type=cache", "target=/a,b"]
         );
         assert!(csv_fields(&r#"a"b"#.into()).is_err());
+    }
+
+    /// Mounts without quotes are read in place, quoted ones through the csv reader:
+    /// both give the same mount, and the same error.
+    #[test]
+    fn mounts_read_in_place_as_through_csv() {
+        let span = Span::new(0, 0);
+        for (plain, quoted) in [
+            (
+                "type=cache,target=/root/.cache/a-long-path-of-more-than-30-bytes,sharing=locked,ro",
+                "\"type=cache\",target=/root/.cache/a-long-path-of-more-than-30-bytes,sharing=locked,ro",
+            ),
+            ("type=secret,id=x,required", "type=secret,\"id=x\",required"),
+            ("type=cache,", "\"type=cache\","),
+            ("type=tmpfs,size=1g,uid=1", "type=tmpfs,\"size=1g\",uid=1"),
+            ("TYPE=Bind,Source=s,Target=t", "\"TYPE=Bind\",Source=s,Target=t"),
+        ] {
+            assert_eq!(
+                parse_mount(&plain.into(), span),
+                parse_mount(&quoted.into(), span),
+                "{plain}"
+            );
+        }
+        assert_eq!(
+            parse_mount(&"".into(), span),
+            Err("failed to parse csv mounts: EOF".to_string())
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ struct Line {
 
 /// Physical lines, stopping (like Go's scanner) at a line longer than the limit.
 struct Lines<'a> {
-    src: &'a [u8],
+    src: &'a str,
     pos: usize,
     /// Number of lines returned so far (= 1-based number of the last one).
     count: usize,
@@ -40,28 +40,32 @@ struct Lines<'a> {
     line_starts: Vec<usize>,
 }
 
-impl Lines<'_> {
+impl<'a> Lines<'a> {
     fn next(&mut self) -> Option<Line> {
-        if self.pos >= self.src.len() || self.too_long.is_some() {
+        // `pos` is at the end once every line was read or a too-long line was met.
+        let src = self.src.as_bytes();
+        if self.pos >= src.len() {
             return None;
         }
         // The current line is number `count` (0-based) and starts at `pos`.
         let start = self.pos;
-        let (text_len, end) = match self.line_starts.get(self.count + 1) {
-            Some(&next) => (next - 1 - start, next),
-            None => (self.src.len() - start, self.src.len()),
+        let (text_end, end) = match self.line_starts.get(self.count + 1) {
+            Some(&next) => (next - 1, next),
+            None => (src.len(), src.len()),
         };
-        if text_len > MAX_LINE_LEN {
+        if text_end - start > MAX_LINE_LEN {
             self.too_long = Some(start);
+            self.pos = src.len();
             return None;
         }
         // Go's `trimNewline` removes every trailing `\r` and `\n`; the text found
         // here holds no `\n` (its own is at `next - 1`, outside it), so only `\r`s
-        // can be left at its end.
-        let mut content_end = start + text_len;
-        while content_end > start && self.src[content_end - 1] == b'\r' {
-            content_end -= 1;
-        }
+        // can be left at its end, and most lines have none (one test).
+        let text = &src[start..text_end];
+        let content_end = match text {
+            [.., b'\r'] => start + text.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1),
+            _ => text_end,
+        };
         self.pos = end;
         self.count += 1;
         Some(Line {
@@ -69,6 +73,25 @@ impl Lines<'_> {
             content_end,
             end,
         })
+    }
+
+    /// `src[start..end]` for offsets of lines this scanner returned: a line's
+    /// `start` or `content_end`, or 3 (the end of a BOM at the start of the file).
+    ///
+    /// Runs for every physical line, and the character-boundary checks of `&str`
+    /// slicing were a tenth of the scan loop's own instructions.
+    fn text(&self, start: usize, end: usize) -> &'a str {
+        let src = self.src;
+        debug_assert!(src.is_char_boundary(start) && src.is_char_boundary(end));
+        let bytes = &src.as_bytes()[start..end];
+        // SAFETY: `bytes` lies within `src` (checked just above) and both of its ends
+        // are character boundaries of `src`, a `str`, so it is valid UTF-8. Each end
+        // is one of: 0 or `src.len()`; just after a `\n` (a line start); at a `\n`
+        // or `\r` byte (a `content_end`, where `next` stopped trimming); or 3, past
+        // a byte-order mark that `src` starts with (the caller checks). A character
+        // boundary lies before every ASCII byte (`\n`, `\r`) and after it, and the
+        // BOM is one 3-byte character.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 }
 
@@ -138,12 +161,14 @@ impl Logical<'_> {
     /// before it (the first piece starts at 0). Tokens are mapped in order, so the
     /// piece of the previous lookup or the one after it is checked before a binary
     /// search of the pieces on the side the offset lies.
+    #[inline]
     fn to_source(&self, offset: usize) -> usize {
         let segments = self.segments;
         if segments.is_empty() {
             return self.base + offset;
         }
-        let last = self.piece.get().min(segments.len() - 1);
+        // Always a piece of this line (0, or set below).
+        let last = self.piece.get();
         let at_or_before = |s: &(usize, usize)| s.0 <= offset;
         let i = if !at_or_before(&segments[last]) {
             segments[..last]
@@ -171,12 +196,13 @@ impl Logical<'_> {
     }
 
     /// [`Logical::span`] for a line joined from several pieces.
+    #[inline(never)]
     fn joined_span(&self, r: &Range<usize>) -> Span {
+        let start = self.to_source(r.start);
         if r.start >= r.end {
-            let s = self.to_source(r.start);
-            return Span::new(s, s);
+            return Span::new(start, start);
         }
-        Span::new(self.to_source(r.start), self.to_source(r.end - 1) + 1)
+        Span::new(start, self.to_source(r.end - 1) + 1)
     }
 }
 
@@ -200,12 +226,24 @@ fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
     // The escape character is `\\` or `` ` `` (ASCII), so bytes suffice.
     let b = text.as_bytes();
     let esc = escape as u8;
+    // Most lines end in their last word or in the escape character itself, which
+    // the last byte tells apart; only blanks at the end need a loop.
     let mut end = b.len();
-    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
-        end -= 1;
+    match b.last() {
+        Some(&last) if last == esc => {}
+        Some(b' ' | b'\t') => {
+            while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+                end -= 1;
+            }
+            if end == 0 || b[end - 1] != esc {
+                return (b.len(), true);
+            }
+        }
+        _ => return (b.len(), true),
     }
-    if end == 0 || b[end - 1] != esc || (end >= 2 && b[end - 2] == esc) {
-        return (text.len(), true);
+    // `b[end - 1]` is the escape character: it continues the line unless escaped.
+    if end >= 2 && b[end - 2] == esc {
+        return (b.len(), true);
     }
     (end - 1, false)
 }
@@ -286,7 +324,7 @@ impl<'s> Builder<'s> {
     fn run(&mut self, line_starts: Vec<usize>) {
         let src = self.src;
         let mut lines = Lines {
-            src: src.as_bytes(),
+            src,
             pos: 0,
             count: 0,
             too_long: None,
@@ -346,10 +384,9 @@ impl<'s> Builder<'s> {
                 });
                 start = 3;
             }
-            let content = &src[start..line.content_end.max(start)];
+            let content = lines.text(start, line.content_end.max(start));
             let trimmed = trim_start(content);
             let t_start = line.content_end.max(start) - trimmed.len();
-            let comment = trimmed.starts_with('#');
             let node_span = Span::new(start, line.end);
 
             let directive = if dirs.active() {
@@ -393,8 +430,8 @@ impl<'s> Builder<'s> {
                     continue;
                 }
             }
-            if comment {
-                let text = self.shared(trim_comment(&trimmed[1..]));
+            if let Some(comment) = trimmed.strip_prefix('#') {
+                let text = self.shared(trim_comment(comment));
                 if text.is_empty() {
                     prev_comment.clear();
                 } else {
@@ -421,14 +458,15 @@ impl<'s> Builder<'s> {
             }
             // An instruction: gather its continuation lines.
             let start_line = lines.count;
+            // The first piece stays here unless continuation lines add others.
+            let first = (t_start, t_start + kept);
             pieces.clear();
-            pieces.push((t_start, t_start + kept));
             let mut last = line;
             let mut empty_continuation: Option<Span> = None;
             while !end_of_line {
                 let Some(next) = lines.next() else { break };
                 last = next;
-                let text = &src[next.start..next.content_end];
+                let text = lines.text(next.start, next.content_end);
                 let trimmed = trim_start(text);
                 if let Some(comment) = trimmed.strip_prefix('#') {
                     self.file.comments.push(Comment {
@@ -444,13 +482,16 @@ impl<'s> Builder<'s> {
                 }
                 let (kept, eol) = trim_continuation(text, self.file.escape);
                 end_of_line = eol;
+                if pieces.is_empty() {
+                    pieces.push(first);
+                }
                 pieces.push((next.start, next.start + kept));
             }
             let piece = Cell::new(0);
-            let logical = if pieces.len() == 1 {
+            let logical = if pieces.is_empty() {
                 Logical {
                     buf: Cow::Borrowed(self.buf),
-                    range: pieces[0].0..pieces[0].1,
+                    range: first.0..first.1,
                     base: t_start,
                     segments: &[],
                     piece: &piece,
@@ -507,7 +548,7 @@ impl<'s> Builder<'s> {
                             let mut content_end = body_start;
                             while let Some(next) = lines.next() {
                                 last = next;
-                                let mut text = &src[next.start..next.content_end];
+                                let mut text = lines.text(next.start, next.content_end);
                                 if m.chomp {
                                     text = text.trim_start_matches('\t');
                                 }
@@ -598,6 +639,27 @@ impl<'s> Builder<'s> {
     }
 }
 
+/// The flags of a parsed line, taken out of it.
+fn flags(logical: &Logical<'_>, node: &mut LineNode) -> Vec<Flag> {
+    node.flags
+        .drain(..)
+        .map(|(flag, range)| {
+            let flag = logical.value(flag);
+            let body = flag.strip_prefix("--").unwrap_or(&flag);
+            let (name, value) = match body.split_once('=') {
+                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
+                None => (flag.substr_of(body), None),
+            };
+            Flag {
+                name,
+                value,
+                text: flag,
+                span: logical.span(&range),
+            }
+        })
+        .collect()
+}
+
 /// The physical lines an instruction covers.
 #[derive(Clone, Copy)]
 struct Extent {
@@ -632,32 +694,19 @@ fn instruction<'o>(
         .take()
         .unwrap_or_else(|| Keyword::Unknown(text[node.keyword.clone()].to_string()));
     let keyword_span = logical.span(&node.keyword);
-    let flags = node
-        .flags
-        .drain(..)
-        .map(|(flag, range)| {
-            let flag = logical.value(flag);
-            let body = flag.strip_prefix("--").unwrap_or(&flag);
-            let (name, value) = match body.split_once('=') {
-                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
-                None => (flag.substr_of(body), None),
-            };
-            Flag {
-                name,
-                value,
-                text: flag,
-                span: logical.span(&range),
-            }
-        })
-        .collect();
-    let args = node
-        .args
-        .drain(..)
-        .map(|(value, range)| Word {
+    // Most instructions have no flags: no collecting (and its call) for those.
+    let flags = if node.flags.is_empty() {
+        Vec::new()
+    } else {
+        flags(&logical, node)
+    };
+    let mut args = Vec::with_capacity(node.args.len());
+    for (value, range) in node.args.drain(..) {
+        args.push(Word {
             value: logical.value(value),
             span: logical.span(&range),
-        })
-        .collect();
+        });
+    }
     let span_end = extent.end.max(keyword_span.start);
     let onbuild = match (&keyword, node.sub.take()) {
         (Keyword::Onbuild, Some(mut sub)) => {
@@ -732,6 +781,46 @@ mod tests {
             .collect();
         for offset in offsets {
             assert_eq!(logical.to_source(offset), by_search(offset), "{offset}");
+        }
+    }
+
+    /// `trimContinuationCharacter` as first written here: blanks trimmed, then the
+    /// escape character looked at.
+    fn trim_continuation_by_loop(text: &str, escape: char) -> (usize, bool) {
+        let b = text.as_bytes();
+        let esc = escape as u8;
+        let mut end = b.len();
+        while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end == 0 || b[end - 1] != esc || (end >= 2 && b[end - 2] == esc) {
+            return (text.len(), true);
+        }
+        (end - 1, false)
+    }
+
+    #[test]
+    fn continuation_is_found_like_the_plain_loop() {
+        // Every text of up to five bytes from blanks, both escape characters and
+        // another byte.
+        let alphabet = [' ', '\t', '\\', '`', 'a'];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.len() == texts.last().map_or(0, String::len))
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            for escape in ['\\', '`'] {
+                assert_eq!(
+                    trim_continuation(text, escape),
+                    trim_continuation_by_loop(text, escape),
+                    "{text:?} {escape:?}"
+                );
+            }
         }
     }
 

@@ -105,29 +105,30 @@ impl SharedStr {
         SharedStr::slice_rest(buf, range)
     }
 
-    /// [`SharedStr::slice`] for long strings, for short ones near the end of `buf`
-    /// and for the rest (a reversed range is the empty string when both ends are
-    /// character boundaries, as it always was; any other bad range panics).
+    /// [`SharedStr::slice`] for long strings (tested first: the usual case here),
+    /// for short ones near the end of `buf` and for the rest (a reversed range is
+    /// the empty string when both ends are character boundaries, as it always was;
+    /// any other bad range panics like slicing a `str`).
     #[inline(never)]
     fn slice_rest(buf: &Arc<str>, range: Range<usize>) -> SharedStr {
-        let len = range.end.saturating_sub(range.start);
-        if len <= INLINE_CAP && buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end)
-        {
-            return SharedStr::inline(&buf[range.start..range.start + len]);
-        }
-        let text = &buf[range.clone()];
-        if text.len() <= INLINE_CAP {
-            return SharedStr::inline(text);
-        }
-        match (u32::try_from(range.start), u32::try_from(range.end)) {
-            (Ok(start), Ok(end)) => SharedStr(Repr::Shared {
-                buf: Arc::clone(buf),
-                start,
-                end,
-            }),
-            // Beyond 4 GiB: the string gets a buffer of its own, held whole.
-            _ if text.len() == buf.len() => SharedStr::whole(Arc::clone(buf)),
-            _ => SharedStr::whole(Arc::from(text)),
+        match buf.get(range.clone()) {
+            Some(text) if text.len() > INLINE_CAP => {
+                match (u32::try_from(range.start), u32::try_from(range.end)) {
+                    (Ok(start), Ok(end)) => SharedStr(Repr::Shared {
+                        buf: Arc::clone(buf),
+                        start,
+                        end,
+                    }),
+                    // Beyond 4 GiB: the string gets a buffer of its own, held whole.
+                    _ if text.len() == buf.len() => SharedStr::whole(Arc::clone(buf)),
+                    _ => SharedStr::whole(Arc::from(text)),
+                }
+            }
+            Some(text) => SharedStr::inline(text),
+            None if buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end) => {
+                SharedStr::default()
+            }
+            None => SharedStr::from(&buf[range]),
         }
     }
 
