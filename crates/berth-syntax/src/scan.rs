@@ -159,24 +159,40 @@ impl Logical<'_> {
 
     /// The source offset of a logical offset: in the last piece that starts at or
     /// before it (the first piece starts at 0). Tokens are mapped in order, so the
-    /// piece of the previous lookup or the one after it is checked before a binary
-    /// search of the pieces on the side the offset lies.
-    #[inline]
+    /// piece of the previous lookup is tried first, inline; the others are found by
+    /// [`Logical::to_source_elsewhere`].
+    #[inline(always)]
     fn to_source(&self, offset: usize) -> usize {
         let segments = self.segments;
         if segments.is_empty() {
             return self.base + offset;
         }
-        // Always a piece of this line (0, or set below).
+        // Always a piece of this line (0, or one set by `to_source_elsewhere`).
         let last = self.piece.get();
+        let (l, s) = segments[last];
+        let before_next = match segments.get(last + 1) {
+            Some(next) => offset < next.0,
+            None => true,
+        };
+        if l <= offset && before_next {
+            return s + (offset - l);
+        }
+        self.to_source_elsewhere(offset, last)
+    }
+
+    /// [`Logical::to_source`] for an offset outside the piece `last`: a binary
+    /// search of the pieces on the side the offset lies (usually just the next one).
+    #[inline(never)]
+    fn to_source_elsewhere(&self, offset: usize, last: usize) -> usize {
+        let segments = self.segments;
         let at_or_before = |s: &(usize, usize)| s.0 <= offset;
         let i = if !at_or_before(&segments[last]) {
             segments[..last]
                 .partition_point(at_or_before)
                 .saturating_sub(1)
-        } else if last + 1 == segments.len() || !at_or_before(&segments[last + 1]) {
-            last
         } else {
+            // The piece after `last` starts at or before `offset` (else it would be in
+            // `last`).
             last + 1 + segments[last + 2..].partition_point(at_or_before)
         };
         self.piece.set(i);
