@@ -159,22 +159,40 @@ impl Logical<'_> {
 
     /// The source offset of a logical offset: in the last piece that starts at or
     /// before it (the first piece starts at 0). Tokens are mapped in order, so the
-    /// piece of the previous lookup or the one after it is checked before a binary
-    /// search of the pieces on the side the offset lies.
+    /// piece of the previous lookup is tried first, inline; the others are found by
+    /// [`Logical::to_source_elsewhere`].
+    #[inline(always)]
     fn to_source(&self, offset: usize) -> usize {
         let segments = self.segments;
         if segments.is_empty() {
             return self.base + offset;
         }
-        let last = self.piece.get().min(segments.len() - 1);
+        // Always a piece of this line (0, or one set by `to_source_elsewhere`).
+        let last = self.piece.get();
+        let (l, s) = segments[last];
+        let before_next = match segments.get(last + 1) {
+            Some(next) => offset < next.0,
+            None => true,
+        };
+        if l <= offset && before_next {
+            return s + (offset - l);
+        }
+        self.to_source_elsewhere(offset, last)
+    }
+
+    /// [`Logical::to_source`] for an offset outside the piece `last`: a binary
+    /// search of the pieces on the side the offset lies (usually just the next one).
+    #[inline(never)]
+    fn to_source_elsewhere(&self, offset: usize, last: usize) -> usize {
+        let segments = self.segments;
         let at_or_before = |s: &(usize, usize)| s.0 <= offset;
         let i = if !at_or_before(&segments[last]) {
             segments[..last]
                 .partition_point(at_or_before)
                 .saturating_sub(1)
-        } else if last + 1 == segments.len() || !at_or_before(&segments[last + 1]) {
-            last
         } else {
+            // The piece after `last` starts at or before `offset` (else it would be in
+            // `last`).
             last + 1 + segments[last + 2..].partition_point(at_or_before)
         };
         self.piece.set(i);
@@ -194,12 +212,13 @@ impl Logical<'_> {
     }
 
     /// [`Logical::span`] for a line joined from several pieces.
+    #[inline(never)]
     fn joined_span(&self, r: &Range<usize>) -> Span {
+        let start = self.to_source(r.start);
         if r.start >= r.end {
-            let s = self.to_source(r.start);
-            return Span::new(s, s);
+            return Span::new(start, start);
         }
-        Span::new(self.to_source(r.start), self.to_source(r.end - 1) + 1)
+        Span::new(start, self.to_source(r.end - 1) + 1)
     }
 }
 
@@ -636,6 +655,27 @@ impl<'s> Builder<'s> {
     }
 }
 
+/// The flags of a parsed line, taken out of it.
+fn flags(logical: &Logical<'_>, node: &mut LineNode) -> Vec<Flag> {
+    node.flags
+        .drain(..)
+        .map(|(flag, range)| {
+            let flag = logical.value(flag);
+            let body = flag.strip_prefix("--").unwrap_or(&flag);
+            let (name, value) = match body.split_once('=') {
+                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
+                None => (flag.substr_of(body), None),
+            };
+            Flag {
+                name,
+                value,
+                text: flag,
+                span: logical.span(&range),
+            }
+        })
+        .collect()
+}
+
 /// The physical lines an instruction covers.
 #[derive(Clone, Copy)]
 struct Extent {
@@ -670,32 +710,19 @@ fn instruction<'o>(
         .take()
         .unwrap_or_else(|| Keyword::Unknown(text[node.keyword.clone()].to_string()));
     let keyword_span = logical.span(&node.keyword);
-    let flags = node
-        .flags
-        .drain(..)
-        .map(|(flag, range)| {
-            let flag = logical.value(flag);
-            let body = flag.strip_prefix("--").unwrap_or(&flag);
-            let (name, value) = match body.split_once('=') {
-                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
-                None => (flag.substr_of(body), None),
-            };
-            Flag {
-                name,
-                value,
-                text: flag,
-                span: logical.span(&range),
-            }
-        })
-        .collect();
-    let args = node
-        .args
-        .drain(..)
-        .map(|(value, range)| Word {
+    // Most instructions have no flags: no collecting (and its call) for those.
+    let flags = if node.flags.is_empty() {
+        Vec::new()
+    } else {
+        flags(&logical, node)
+    };
+    let mut args = Vec::with_capacity(node.args.len());
+    for (value, range) in node.args.drain(..) {
+        args.push(Word {
             value: logical.value(value),
             span: logical.span(&range),
-        })
-        .collect();
+        });
+    }
     let span_end = extent.end.max(keyword_span.start);
     let onbuild = match (&keyword, node.sub.take()) {
         (Keyword::Onbuild, Some(mut sub)) => {
