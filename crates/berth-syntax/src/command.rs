@@ -498,8 +498,10 @@ fn suggest_among<'o>(
 }
 
 /// The set of byte values of an ASCII word (lower-cased when folding), one bit each.
+///
+/// Built as two 64-bit halves: a shift of a 128-bit number is several instructions.
 const fn byte_set(bytes: &[u8], fold: bool) -> u128 {
-    let mut set = 0;
+    let (mut low, mut high) = (0u64, 0u64);
     let mut i = 0;
     while i < bytes.len() {
         let key = if fold {
@@ -507,10 +509,15 @@ const fn byte_set(bytes: &[u8], fold: bool) -> u128 {
         } else {
             bytes[i]
         };
-        set |= 1 << (key & 0x7f);
+        let bit = 1 << (key & 0x3f);
+        if key & 0x40 == 0 {
+            low |= bit;
+        } else {
+            high |= bit;
+        }
         i += 1;
     }
-    set
+    (high as u128) << 64 | low as u128
 }
 
 /// True when two ASCII words are at least [`DISTANCE_CAP`] edits apart by their
