@@ -150,7 +150,13 @@ impl Keyword {
     /// text, folded into one number, is compared with each in a single test.
     #[inline]
     pub(crate) fn known(text: &str) -> Option<Keyword> {
-        let w = text.as_bytes();
+        Keyword::known_bytes(text.as_bytes())
+    }
+
+    /// [`Keyword::known`] for the bytes of a keyword (the line parser has bytes at
+    /// hand: slicing its text would check character boundaries for nothing).
+    #[inline]
+    pub(crate) fn known_bytes(w: &[u8]) -> Option<Keyword> {
         if !(3..=11).contains(&w.len()) {
             return None;
         }
