@@ -1306,6 +1306,12 @@ mod tests {
         }
 
         #[test]
+        fn range_trimming_matches_unicode_trimming(text in tricky_text()) {
+            let got = &text[trim_range(&text, 0..text.len())];
+            prop_assert_eq!(got, text.trim_matches(is_space));
+        }
+
+        #[test]
         fn left_trimming_matches_unicode_trimming(text in tricky_text()) {
             let trimmed = trim_start(&text);
             prop_assert_eq!(trimmed, text.trim_start_matches(is_space));
