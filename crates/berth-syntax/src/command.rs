@@ -365,6 +365,12 @@ fn suggest<'o>(
 /// The instruction keyword closest to `word` within edit distance 2 ([`suggest`]).
 fn suggest_keyword(word: &str) -> Option<String> {
     const KEYWORDS_ARE_ASCII: bool = all_ascii(&Keyword::ALL);
+    const LONGEST_KEYWORD: usize = longest(&Keyword::ALL);
+    // An ASCII word more than 2 bytes longer than every keyword is more than 2
+    // edits from each (many unknown words are package names and long options).
+    if word.len() > LONGEST_KEYWORD + 2 && word.is_ascii() {
+        return None;
+    }
     const KEYWORD_SETS: [u128; Keyword::ALL.len()] = folded_byte_sets(&Keyword::ALL);
     suggest_among(
         word,
@@ -386,6 +392,19 @@ const fn folded_byte_sets<const N: usize>(words: &[&str; N]) -> [u128; N] {
         i += 1;
     }
     sets
+}
+
+/// The length of the longest word (a `const fn`, for lists known when compiling).
+const fn longest(words: &[&str]) -> usize {
+    let mut max = 0;
+    let mut i = 0;
+    while i < words.len() {
+        if words[i].len() > max {
+            max = words[i].len();
+        }
+        i += 1;
+    }
+    max
 }
 
 /// True when every word is ASCII (a `const fn`, for lists known when compiling).
@@ -438,7 +457,7 @@ fn suggest_among<'o>(
                 // `fi` against `ADD`): then every byte of the longer word is a
                 // substitution or an insertion, and the distance is its length.
                 opt.len().max(value.len()).min(DISTANCE_CAP)
-            } else if distinct_edits(wanted_set, opt_set) >= DISTANCE_CAP as u32 {
+            } else if far_apart_by_bytes(wanted_set, opt_set) {
                 DISTANCE_CAP
             } else {
                 ascii_wanted
@@ -494,12 +513,20 @@ const fn byte_set(bytes: &[u8], fold: bool) -> u128 {
     set
 }
 
-/// A lower bound of the edit distance of two ASCII words from their [`byte_set`]s:
-/// each byte value one word has and the other lacks takes an edit of its own (an
-/// insertion or substitution creates one byte, a deletion or substitution removes
-/// one), so there are at least as many edits as such values on either side.
-fn distinct_edits(a: u128, b: u128) -> u32 {
-    (a & !b).count_ones().max((b & !a).count_ones())
+/// True when two ASCII words are at least [`DISTANCE_CAP`] edits apart by their
+/// [`byte_set`]s: each byte value one word has and the other lacks takes an edit of
+/// its own (an insertion or substitution creates one byte, a deletion or
+/// substitution removes one), so there are at least as many edits as such values on
+/// either side.
+fn far_apart_by_bytes(a: u128, b: u128) -> bool {
+    // Three or more bits: clearing the lowest set bit twice leaves one (a bit count
+    // is a long sequence on CPUs without `popcnt`).
+    let at_least_three = |x: u128| {
+        let x = x & x.wrapping_sub(1);
+        x & x.wrapping_sub(1) != 0
+    };
+    const _: () = assert!(DISTANCE_CAP == 3);
+    at_least_three(a & !b) || at_least_three(b & !a)
 }
 
 /// An ASCII word to compare with ASCII options. Bytes are compared ignoring ASCII
@@ -1930,6 +1957,16 @@ mod tests {
                 words.extend([dropped, changed]);
             }
         }
+        // Around the longest keyword's length plus 2, where long words are cut short.
+        words.extend(
+            [
+                "HEALTHCHECKXX",
+                "healthcheckxxx",
+                "--no-install-recommends",
+                "ENTRYPOINTxx",
+            ]
+            .map(String::from),
+        );
         let flags = ["chown", "from", "chmod", "link", "parents", "exclude"];
         for word in &words {
             assert_eq!(

@@ -61,10 +61,11 @@ impl<'a> Lines<'a> {
         // Go's `trimNewline` removes every trailing `\r` and `\n`; the text found
         // here holds no `\n` (its own is at `next - 1`, outside it), so only `\r`s
         // can be left at its end, and most lines have none (one test).
-        let text = &src[start..text_end];
-        let content_end = match text {
-            [.., b'\r'] => start + text.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1),
-            _ => text_end,
+        let content_end = if text_end > start && src[text_end - 1] == b'\r' {
+            let text = &src[start..text_end];
+            start + text.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1)
+        } else {
+            text_end
         };
         self.pos = end;
         self.count += 1;
@@ -82,16 +83,17 @@ impl<'a> Lines<'a> {
     /// slicing were a tenth of the scan loop's own instructions.
     fn text(&self, start: usize, end: usize) -> &'a str {
         let src = self.src;
-        debug_assert!(src.is_char_boundary(start) && src.is_char_boundary(end));
-        let bytes = &src.as_bytes()[start..end];
-        // SAFETY: `bytes` lies within `src` (checked just above) and both of its ends
-        // are character boundaries of `src`, a `str`, so it is valid UTF-8. Each end
-        // is one of: 0 or `src.len()`; just after a `\n` (a line start); at a `\n`
-        // or `\r` byte (a `content_end`, where `next` stopped trimming); or 3, past
-        // a byte-order mark that `src` starts with (the caller checks). A character
-        // boundary lies before every ASCII byte (`\n`, `\r`) and after it, and the
-        // BOM is one 3-byte character.
-        unsafe { std::str::from_utf8_unchecked(bytes) }
+        debug_assert!(start <= end && src.is_char_boundary(start) && src.is_char_boundary(end));
+        // SAFETY: `start..end` lies within `src` and both ends are character
+        // boundaries of `src`, as `str::get_unchecked` requires. Each end is one of:
+        // 0 or `src.len()`; just after a `\n` (a line start); at a `\n` or `\r` byte
+        // (a `content_end`, where `next` stopped trimming); or 3, past a byte-order
+        // mark that `src` starts with (the caller checks). A character boundary lies
+        // before every ASCII byte (`\n`, `\r`) and after it, and the BOM is one
+        // 3-byte character. `next` keeps `start <= content_end <= end <= src.len()`
+        // for every line, and a caller passing 3 passes `content_end.max(3)`, which
+        // is at most `src.len()` as `src` starts with the BOM.
+        unsafe { src.get_unchecked(start..end) }
     }
 }
 
