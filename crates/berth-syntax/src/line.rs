@@ -372,9 +372,20 @@ pub(crate) fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
     // byte is left at either end. This runs twice for every instruction, so it is
     // kept small enough to inline.
     let b = s.as_bytes();
-    // Usually both ends are printable ASCII: nothing to trim.
-    if r.start < r.end && printable_ascii(b[r.start]) && printable_ascii(b[r.end - 1]) {
-        return r;
+    // Usually the end is printable ASCII (nothing to trim there) and the start has
+    // no whitespace (a line) or a space or two (a comment's text). The printable
+    // last byte ends the walk over the leading whitespace.
+    if r.start < r.end && printable_ascii(b[r.end - 1]) {
+        if printable_ascii(b[r.start]) {
+            return r;
+        }
+        let mut start = r.start;
+        while CLASS[b[start] as usize] & SPACE != 0 {
+            start += 1;
+        }
+        if b[start] < 0x80 {
+            return start..r.end;
+        }
     }
     let mut start = r.start;
     while start < r.end && CLASS[b[start] as usize] & SPACE != 0 {
@@ -1292,6 +1303,12 @@ mod tests {
                 first(&|c| c <= b' ' || CLASS[c as usize] & WORD_STOP != 0)
             );
             prop_assert_eq!(find_byte_in_words(&bytes[..to], from, json), first(&|c| c < 0x20 || c == b'"' || c == b'\\'));
+        }
+
+        #[test]
+        fn range_trimming_matches_unicode_trimming(text in tricky_text()) {
+            let got = &text[trim_range(&text, 0..text.len())];
+            prop_assert_eq!(got, text.trim_matches(is_space));
         }
 
         #[test]
