@@ -178,7 +178,6 @@ fn write_block_starts(starts: &mut Vec<usize>, next: usize, mut mask: u64) {
 /// The last bytes of `text` (fewer than a block), one at a time.
 #[inline(always)]
 fn newlines_tail(tail: &[u8], starts: &mut Vec<usize>, next: usize) {
-    reserve_block(starts, tail.len());
     for (i, &b) in tail.iter().enumerate() {
         if b == b'\n' {
             starts.push(next + i);
