@@ -118,7 +118,7 @@ impl<'s> Linter<'s> {
             .enabled
             .iter()
             .copied()
-            .filter(|e| e.meta.family != Family::BuildKit || !checks.skips(e.meta.code))
+            .filter(|e| !is_build_check(e.meta) || !checks.skips(e.meta.code))
             .collect();
         // BuildKit's experimental checks (off by default) run when `experimental=` names them.
         let experimental: Vec<&'static RuleEntry> = registry::all()
@@ -147,8 +147,7 @@ impl<'s> Linter<'s> {
             .filter(|(glob, _)| glob.is_match(path))
             .flat_map(|(_, codes)| codes)
             .collect();
-        let is_buildkit =
-            |code: &str| registry::find(code).is_some_and(|e| e.meta.family == Family::BuildKit);
+        let is_buildkit = |code: &str| registry::find(code).is_some_and(|e| is_build_check(e.meta));
 
         diagnostics.append(&mut pragma_findings);
         diagnostics.extend(syntax_findings(dockerfile));
@@ -225,6 +224,12 @@ impl<'s> Linter<'s> {
             }
         }
     }
+}
+
+/// Whether `# check=` (skip lists, `error=true`) applies to the rule: BuildKit's build
+/// checks do; its build errors (BuildError, BuildArgRequired) and berth's other rules do not.
+fn is_build_check(meta: &Meta) -> bool {
+    meta.family == Family::BuildKit && !rules::buildkit::BUILD_ERRORS.contains(&meta.code)
 }
 
 /// A `# check=...` comment right above an instruction (BuildKit merges its skip list for that
@@ -493,7 +498,9 @@ fn check_codes(codes: &[String]) -> CodeCheck {
 }
 
 /// DL1000 findings for what BuildKit rejects: the parser's first error (BuildKit stops there)
-/// and every instructions-layer error.
+/// and every instructions-layer error, in BuildKit's words: its instructions layer prefixes
+/// the errors of one instruction with `dockerfile parse error on line N:`, and an empty file
+/// is `the Dockerfile cannot be empty`.
 fn syntax_findings(dockerfile: &Dockerfile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut parser_error_seen = false;
@@ -504,11 +511,22 @@ fn syntax_findings(dockerfile: &Dockerfile) -> Vec<Diagnostic> {
             }
             parser_error_seen = true;
         }
+        let message = if dockerfile.source.is_empty() {
+            "the Dockerfile cannot be empty".to_string()
+        } else if error.code.is_instruction_error() {
+            let line = error
+                .instruction
+                .map(|i| dockerfile.instructions[i].start_line)
+                .unwrap_or_else(|| dockerfile.line_col(error.span.start).0);
+            format!("dockerfile parse error on line {line}: {}", error.message)
+        } else {
+            error.message.clone()
+        };
         out.push(Diagnostic::new(
             rules::meta::DL1000.code,
             Severity::Error,
             error.span,
-            error.message.clone(),
+            message,
         ));
     }
     out

@@ -47,6 +47,7 @@ pub mod expand;
 mod heredoc;
 mod json;
 mod line;
+pub mod reference;
 mod scan;
 pub mod scope;
 mod shared;

@@ -5,9 +5,16 @@
 
 #[cfg(test)]
 mod conformance;
+mod dispatch;
 mod phase;
 
+/// BuildKit's build errors, which `# check=` (skip, error) does not apply to, unlike its
+/// build checks.
+pub(crate) const BUILD_ERRORS: [&str; 2] = ["BuildArgRequired", "BuildError"];
+
 crate::rule_family! {
+    build_arg_required => BuildArgRequired,
+    build_error => BuildError,
     consistent_instruction_casing => ConsistentInstructionCasing,
     copy_ignored_file => CopyIgnoredFile,
     duplicate_stage_name => DuplicateStageName,
