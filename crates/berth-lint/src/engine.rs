@@ -2,7 +2,7 @@
 //! sees the instruction kinds it declared), then apply pragmas, per-file ignores, severity
 //! overrides and BuildKit's `# check=` configuration, and sort.
 
-use berth_syntax::{Dockerfile, Instruction, Keyword};
+use berth_syntax::{Dockerfile, Instruction, Keyword, Span};
 use globset::{Glob, GlobMatcher};
 
 use crate::context::{FileFacts, LintContext, StageInfo};
@@ -188,6 +188,30 @@ impl<'s> Linter<'s> {
                 None => continue,
             }
             kept.push(d);
+        }
+        if checks.error && !self.settings.drops_code(rules::buildkit::BUILD_ERROR) {
+            // `error=true`: once its checks ran, BuildKit fails the build naming the checks
+            // that fired (in Go map order; berth names them in order of appearance).
+            let mut fired: Vec<&str> = Vec::new();
+            for d in &kept {
+                if is_buildkit(&d.code) && !fired.contains(&d.code.as_ref()) {
+                    fired.push(&d.code);
+                }
+            }
+            if !fired.is_empty() {
+                let message = format!("lint violation found for rules: {}", fired.join(", "));
+                let span = dockerfile
+                    .directives
+                    .iter()
+                    .find(|d| d.name == "check")
+                    .map_or(Span::new(0, 0), |d| d.value_span);
+                kept.push(Diagnostic::new(
+                    rules::buildkit::BUILD_ERROR,
+                    Severity::Error,
+                    span,
+                    message,
+                ));
+            }
         }
         let index = &dockerfile.line_index;
         kept.sort_by(|a, b| {
@@ -633,6 +657,23 @@ mod tests {
         assert_eq!(
             codes("# check=skip=all;frobnicate=1\nFROM a:1\n", &s),
             ["1:DL1000:error"]
+        );
+        // `error=true`: the checks that fired become errors and the build fails naming them.
+        let result =
+            Linter::new(&s).lint("# check=error=true\nFROM a:1 as b\n", "Dockerfile", None);
+        let found: Vec<(&str, &str)> = result
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_ref(), d.message.as_str()))
+            .collect();
+        assert!(
+            found.contains(&("BuildError", "lint violation found for rules: FromAsCasing")),
+            "{found:?}"
+        );
+        // Skipping a check does not skip the build errors.
+        assert_eq!(
+            codes("# check=skip=all\nARG base\nFROM ${base}:1\n", &s),
+            ["3:BuildArgRequired:style"]
         );
     }
 

@@ -354,7 +354,9 @@ impl<'s> Builder<'s> {
             Err(_) => self.scan(&mut lines, &mut Scratch::default()),
         });
         if self.file.instructions.is_empty() {
-            let at = lines.too_long.unwrap_or(src.len());
+            // BuildKit names the last line it read: the one a final newline ends.
+            let last_line = src.len() - usize::from(src.ends_with('\n'));
+            let at = lines.too_long.unwrap_or(last_line);
             self.error(
                 ErrorCode::NoInstructions,
                 "file with no instructions".to_string(),

@@ -581,6 +581,7 @@ impl<'a> Resolver<'a> {
                 out.value
             }
             Err(err) => {
+                from_unmatched.extend(err.unmatched().iter().cloned());
                 self.error(from, err.to_string());
                 String::new()
             }
@@ -596,6 +597,7 @@ impl<'a> Resolver<'a> {
                     Some(out.value)
                 }
                 Err(err) => {
+                    from_unmatched.extend(err.unmatched().iter().cloned());
                     self.error(from, err.to_string());
                     None
                 }
@@ -745,6 +747,7 @@ impl StepExpander<'_> {
                 Some(out)
             }
             Err(err) => {
+                self.record(&BTreeSet::new(), err.unmatched());
                 self.step.error = Some(err);
                 None
             }
@@ -846,6 +849,7 @@ impl StepExpander<'_> {
                             Some(out.value)
                         }
                         Err(err) => {
+                            self.record(&BTreeSet::new(), err.unmatched());
                             self.step.error = Some(err);
                             None
                         }

@@ -57,6 +57,22 @@ fn sent_files(dockerignore: &str) -> Vec<String> {
         .collect()
 }
 
+/// Build errors agree word for word, except that BuildKit names the checks of `lint
+/// violation found for rules: A, B` in Go map order: there the names must agree as a set.
+fn same_error(wanted: &str, got: &str) -> bool {
+    let prefix = "lint violation found for rules: ";
+    match (wanted.strip_prefix(prefix), got.strip_prefix(prefix)) {
+        (Some(a), Some(b)) => {
+            let mut a: Vec<&str> = a.split(", ").collect();
+            let mut b: Vec<&str> = b.split(", ").collect();
+            a.sort();
+            b.sort();
+            a == b
+        }
+        _ => wanted == got,
+    }
+}
+
 #[test]
 fn buildkit_lint_cases() {
     let Some(path) = cases_file() else {
@@ -97,9 +113,7 @@ fn buildkit_lint_cases() {
         let built_with_args = case["args"]
             .as_object()
             .is_some_and(|args| args.keys().any(|k| k != "BUILDKIT_DOCKERFILE_CHECK"));
-        let wanted_error = case["build_error"]
-            .as_str()
-            .filter(|e| !e.starts_with("lint violation found"));
+        let wanted_error = case["build_error"].as_str();
         let errors: Vec<&str> = result
             .diagnostics
             .iter()
@@ -111,7 +125,7 @@ fn buildkit_lint_cases() {
         if !built_with_args && case["build_error_regexp"].is_null() {
             error_cases += 1;
             match wanted_error {
-                Some(wanted) if errors.contains(&wanted) => error_agree += 1,
+                Some(wanted) if errors.iter().any(|e| same_error(wanted, e)) => error_agree += 1,
                 None if errors.is_empty() => error_agree += 1,
                 _ => error_misses.push(format!(
                     "{name}: expected build error {wanted_error:?}, got {errors:?}"

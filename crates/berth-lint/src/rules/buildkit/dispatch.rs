@@ -44,49 +44,56 @@ pub(crate) fn engine_errors(file: &Dockerfile) -> Vec<EngineError> {
     if !file.errors.is_empty() {
         return Vec::new();
     }
+    let resolve_with = |args: &[String]| {
+        let options = args.iter().fold(ScopeOptions::default(), |o, name| {
+            o.build_arg(name, PLACEHOLDER)
+        });
+        resolve(file, &options)
+    };
     let mut given: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for _ in 0..MAX_ROUNDS {
-        let options = given.iter().fold(ScopeOptions::default(), |o, name| {
-            o.build_arg(name, PLACEHOLDER)
-        });
-        let scope = resolve(file, &options);
-        let Some(error) = first_error(file, &scope) else {
+        let scope = resolve_with(&given);
+        let errors = first_errors(file, &scope);
+        if errors.is_empty() {
             break;
-        };
-        let missing: Vec<String> = error
-            .args
-            .iter()
-            .filter(|name| !given.contains(name) && declared_without_value(file, &scope, name))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            let mut with_args = given.clone();
-            with_args.extend(missing.iter().cloned());
-            let options = with_args.iter().fold(ScopeOptions::default(), |o, name| {
-                o.build_arg(name, PLACEHOLDER)
-            });
-            // Avoided: with the args, the instruction no longer fails (another may).
-            let retried = first_error(file, &resolve(file, &options));
-            let avoided = retried.as_ref().is_none_or(|e| e.at != error.at);
+        }
+        let mut avoided_with: Vec<String> = Vec::new();
+        let mut stop = false;
+        for error in errors {
+            let missing: Vec<String> = error
+                .args
+                .iter()
+                .filter(|name| !given.contains(name) && declared_without_value(file, &scope, name))
+                .cloned()
+                .collect();
+            // Avoided: with the args, this instruction no longer fails (another may).
+            let avoided = !missing.is_empty() && {
+                let with_args: Vec<String> = given.iter().chain(&missing).cloned().collect();
+                first_errors(file, &resolve_with(&with_args))
+                    .iter()
+                    .all(|e| e.at != error.at)
+            };
             if avoided {
-                out.push(EngineError {
-                    instruction: error.instruction,
-                    at: error.at,
-                    message: error.message,
-                    build_args: missing,
-                });
-                given = with_args;
-                continue;
+                avoided_with.extend(missing.iter().cloned());
+            } else {
+                stop = true;
+            }
+            out.push(EngineError {
+                instruction: error.instruction,
+                at: error.at,
+                message: error.message,
+                build_args: if avoided { missing } else { Vec::new() },
+            });
+        }
+        if stop || avoided_with.is_empty() {
+            break;
+        }
+        for name in avoided_with {
+            if !given.contains(&name) {
+                given.push(name);
             }
         }
-        out.push(EngineError {
-            instruction: error.instruction,
-            at: error.at,
-            message: error.message,
-            build_args: Vec::new(),
-        });
-        break;
     }
     out
 }
@@ -132,41 +139,63 @@ impl Found {
     }
 }
 
-/// The first error of BuildKit's converter, in its order: meta ARG defaults, each stage's
-/// FROM (base name, then platform), `COPY --from` values, dependency cycles, base image
-/// references, then each instruction as it is dispatched.
-fn first_error(file: &Dockerfile, scope: &Scope) -> Option<Found> {
+/// The errors BuildKit's converter may stop at first, in its order: `COPY --parents` (an
+/// unknown flag in Docker 28), meta ARG defaults, each stage's FROM (base name, then
+/// platform), `COPY --from` values, dependency cycles, base image references, then each
+/// instruction as it is dispatched. One error, except for base image references, which
+/// BuildKit checks in parallel: it stops at whichever fails first, so every failing one
+/// is returned.
+fn first_errors(file: &Dockerfile, scope: &Scope) -> Vec<Found> {
+    if let Some(found) = parents_flag_error(file) {
+        return vec![found];
+    }
     let stages = file.stages();
     if stages.is_empty() {
         let at = file.instructions.len().saturating_sub(1);
-        return Some(Found {
+        return vec![Found {
             instruction: None,
             at,
             message: "dockerfile contains no stages to build".into(),
             args: BTreeSet::new(),
-        });
+        }];
     }
     let lexer = Lexer::new(file.escape);
     // Meta ARG defaults that do not expand (their messages are the expansion's own).
     let first_from = stages[0].from;
     if let Some(e) = scope.errors.iter().find(|e| e.instruction < first_from) {
-        return Some(Found::at(e.instruction, e.message.clone()));
+        return vec![Found::at(e.instruction, e.message.clone())];
     }
-    for stage in &stages {
-        if let Some(found) = from_error(file, scope, &lexer, stage) {
-            return Some(found);
-        }
+    let single = stages
+        .iter()
+        .find_map(|stage| from_error(file, scope, &lexer, stage))
+        .or_else(|| copy_from_error(file, &lexer, &stages))
+        .or_else(|| cycle_error(file, &stages));
+    if let Some(found) = single {
+        return vec![found];
     }
-    if let Some(found) = copy_from_error(file, &lexer, &stages) {
-        return Some(found);
+    let references = reference_errors(file, scope, &stages);
+    if !references.is_empty() {
+        return references;
     }
-    if let Some(found) = cycle_error(file, &stages) {
-        return Some(found);
-    }
-    if let Some(found) = reference_error(file, scope, &stages) {
-        return Some(found);
-    }
-    dispatch_error(file, scope, &stages)
+    dispatch_error(file, scope, &stages).into_iter().collect()
+}
+
+/// `COPY --parents` is a labs-only flag in Docker 28's frontend: its instructions layer
+/// rejects it as unknown.
+fn parents_flag_error(file: &Dockerfile) -> Option<Found> {
+    file.instructions
+        .iter()
+        .enumerate()
+        .find_map(|(index, instruction)| match &instruction.command {
+            Some(Command::Copy(copy)) if copy.parents => Some(Found::at(
+                index,
+                format!(
+                    "dockerfile parse error on line {}: unknown flag: --parents",
+                    instruction.start_line
+                ),
+            )),
+            _ => None,
+        })
 }
 
 /// The checks of one FROM line against the global scope.
@@ -299,7 +328,7 @@ fn implicit_sources(file: &Dockerfile, stages: &[Stage], index: usize) -> usize 
             .mounts
             .iter()
             .filter(|m| {
-                let from = m.from.as_deref().unwrap_or("scratch");
+                let from = mount_from(m).unwrap_or("scratch");
                 stage_named(stages, from).is_none()
             })
             .count(),
@@ -316,6 +345,11 @@ fn stage_named(stages: &[Stage], name: &str) -> Option<usize> {
         .rev()
         .find(|s| s.name.as_deref().map(str::to_lowercase) == Some(wanted.clone()))
         .map(|s| s.index)
+}
+
+/// A mount's `from=`, when it names something (BuildKit treats `from=` as no `from`).
+fn mount_from(mount: &berth_syntax::Mount) -> Option<&str> {
+    mount.from.as_deref().filter(|f| !f.is_empty())
 }
 
 /// BuildKit's name for a stage in messages: its name as written, else `stage-N`.
@@ -336,7 +370,7 @@ fn stage_deps(file: &Dockerfile, stages: &[Stage], stage: &Stage) -> Vec<(usize,
             Some(Command::Run(run)) => run
                 .mounts
                 .iter()
-                .filter_map(|m| m.from.as_deref().map(str::to_string))
+                .filter_map(|m| mount_from(m).map(str::to_string))
                 .collect(),
             _ => Vec::new(),
         };
@@ -404,7 +438,8 @@ fn visit(
 
 /// Base images that are not valid references: `failed to parse stage name "...": ...`,
 /// for FROM lines and for `COPY --from` / mount `from=` values that name no stage.
-fn reference_error(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Option<Found> {
+fn reference_errors(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Vec<Found> {
+    let mut out = Vec::new();
     for stage in &scope.stages {
         let Base::Image(name) = &stage.base else {
             continue;
@@ -415,7 +450,7 @@ fn reference_error(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Option
                 .union(&stage.from_unmatched)
                 .cloned()
                 .collect();
-            return Some(Found {
+            out.push(Found {
                 args,
                 ..Found::at(
                     stage.from,
@@ -436,7 +471,7 @@ fn reference_error(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Option
                 Some(Command::Run(run)) => run
                     .mounts
                     .iter()
-                    .filter_map(|m| m.from.as_deref().map(str::to_string))
+                    .filter_map(|m| mount_from(m).map(str::to_string))
                     .collect(),
                 _ => Vec::new(),
             };
@@ -445,7 +480,7 @@ fn reference_error(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Option
                     continue;
                 }
                 if let Err(e) = parse_normalized_named(&name) {
-                    return Some(Found::at(
+                    out.push(Found::at(
                         index,
                         format!("failed to parse stage name {}: {e}", go_quote(&name)),
                     ));
@@ -453,7 +488,7 @@ fn reference_error(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Option
             }
         }
     }
-    None
+    out
 }
 
 /// Errors raised while each stage's instructions are dispatched, stage by stage: variable
@@ -591,6 +626,7 @@ mod tests {
             ("FROM alpine\nCOPY https://example.com/a /a\n", Some(2), "source can't be a URL for COPY"),
             ("FROM alpine\nADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 a /a\n", Some(2), "checksum requires HTTP(S) or Git sources"),
             ("FROM alpine\nENV A=${B:i}\n", Some(2), "failed to process \"${B:i}\": unsupported modifier (:i) in substitution"),
+            ("FROM alpine\nRUN true\nCOPY --parents a/b /c/\n", Some(3), "dockerfile parse error on line 3: unknown flag: --parents"),
         ];
         for (text, line, message) in cases {
             assert_eq!(
@@ -599,6 +635,23 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn every_invalid_base_image_reference() {
+        // BuildKit checks base image references in parallel and stops at whichever fails
+        // first: each one may be the error.
+        assert_eq!(
+            errors("FROM Alpine\nFROM alpine AS ok\nFROM Debian\n"),
+            vec![
+                (Some(1), "failed to parse stage name \"Alpine\": invalid reference format: repository name (library/Alpine) must be lowercase".to_string(), vec![]),
+                (Some(3), "failed to parse stage name \"Debian\": invalid reference format: repository name (library/Debian) must be lowercase".to_string(), vec![]),
+            ]
+        );
+        assert_eq!(
+            errors("FROM alpine\nRUN --mount=type=bind,from=,target=/m true\n"),
+            vec![]
+        );
     }
 
     #[test]
