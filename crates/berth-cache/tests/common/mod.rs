@@ -496,6 +496,8 @@ pub fn engine_step_names(dockerfile: &str, lines: &[usize]) -> BTreeMap<usize, (
 /// One vertex of the engine's progress output.
 #[derive(Debug, Clone)]
 pub struct EngineVertex {
+    /// The number the engine gave the vertex (`#7`): later vertices have higher numbers.
+    pub id: u64,
     pub name: StepName,
     pub text: String,
     pub cached: bool,
@@ -504,7 +506,7 @@ pub struct EngineVertex {
 /// Reads `--progress=plain` output: vertices named `[stage i/n] TEXT` and whether a
 /// `#id CACHED` line followed.
 pub fn parse_progress(output: &str) -> Vec<EngineVertex> {
-    let mut by_id: BTreeMap<String, EngineVertex> = BTreeMap::new();
+    let mut by_id: BTreeMap<u64, EngineVertex> = BTreeMap::new();
     for line in output.lines() {
         let Some(rest) = line.strip_prefix('#') else {
             continue;
@@ -512,8 +514,11 @@ pub fn parse_progress(output: &str) -> Vec<EngineVertex> {
         let Some((id, body)) = rest.split_once(' ') else {
             continue;
         };
+        let Ok(id) = id.parse::<u64>() else {
+            continue;
+        };
         if body.trim() == "CACHED" {
-            if let Some(v) = by_id.get_mut(id) {
+            if let Some(v) = by_id.get_mut(&id) {
                 v.cached = true;
             }
             continue;
@@ -534,7 +539,8 @@ pub fn parse_progress(output: &str) -> Vec<EngineVertex> {
         let Ok(index) = index.trim().parse() else {
             continue;
         };
-        by_id.entry(id.to_string()).or_insert(EngineVertex {
+        by_id.entry(id).or_insert(EngineVertex {
+            id,
             name: StepName { stage, index },
             text: text.to_string(),
             cached: false,
@@ -568,9 +574,9 @@ pub fn engine_outcome(
                         && v.name.index == name.index)
             })
             .collect();
-        // An `ADD <url>` shows twice under one name: the download (never cached: the
-        // engine asks the server again, or checks the checksum) and the copy. The step was
-        // taken from the cache when one of them was.
+        // An `ADD <url>` shows twice under one name: the download and then the copy. The
+        // copy decides: the download is re-done for a URL without a checksum, and one with
+        // a checksum can be found in the cache from any earlier build of that checksum.
         if found.is_empty() {
             out.insert(*line, "absent".to_string());
             continue;
@@ -586,11 +592,8 @@ pub fn engine_outcome(
                 ));
             }
         }
-        let status = if found.iter().any(|v| v.cached) {
-            "cached"
-        } else {
-            "rebuild"
-        };
+        let last = found.iter().max_by_key(|v| v.id).expect("not empty");
+        let status = if last.cached { "cached" } else { "rebuild" };
         out.insert(*line, status.to_string());
     }
     Ok(out)
