@@ -281,3 +281,43 @@ fn cache_plan_per_service_json_and_remote_contexts() {
     let x: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(x["services"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn one_services_missing_context_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "compose.yaml",
+                "services:\n  gone:\n    build: ../elsewhere\n  web:\n    build: web\n",
+            ),
+            ("web/Dockerfile", "FROM alpine:3.20\nMAINTAINER web\n"),
+        ],
+    );
+    let out = berth(
+        dir.path(),
+        &[
+            "lint",
+            "compose.yaml",
+            "--format",
+            "json",
+            "--select",
+            "DL4000",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("compose.yaml:3:12: services.gone.build.context"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(findings(&out).len(), 1);
+    let out = berth(
+        dir.path(),
+        &["cache", "plan", "--compose", ".", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(plan["services"][0]["service"], "web");
+}

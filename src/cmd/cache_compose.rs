@@ -116,6 +116,20 @@ pub fn run(command: CacheCommand) -> CmdResult {
         return Err("the compose project has no service with a `build:` section to simulate (services with only `image:` are skipped; check `profiles`)".into());
     }
     let overrides = build_arg_values(&build_args)?;
+    for build in &builds {
+        if !build.additional_contexts.is_empty() {
+            let names: Vec<&str> = build
+                .additional_contexts
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect();
+            eprintln!(
+                "berth: note: service `{}`: additional contexts ({}) are not simulated: a step reading one is predicted as if it never changed",
+                build.service,
+                names.join(", ")
+            );
+        }
+    }
     let mut exit = EXIT_OK;
     let mut fail = |code: u8, service: &str, message: String| {
         eprintln!("berth: error: service `{service}`: {message}");
@@ -131,7 +145,14 @@ pub fn run(command: CacheCommand) -> CmdResult {
     match command {
         CacheCommand::Record { .. } => {
             for build in &builds {
-                let Some(inputs) = inputs_for(&project, build, &build_args, &overrides)? else {
+                let inputs = match inputs_for(&project, build, &build_args, &overrides) {
+                    Ok(inputs) => inputs,
+                    Err(e) => {
+                        fail(EXIT_ERROR, &build.service, e);
+                        continue;
+                    }
+                };
+                let Some(inputs) = inputs else {
                     eprintln!(
                         "berth: note: service `{}`: {}",
                         build.service,
@@ -160,7 +181,14 @@ pub fn run(command: CacheCommand) -> CmdResult {
             let mut tables = String::new();
             for build in &builds {
                 let mut entry = service_entry(build);
-                let Some(inputs) = inputs_for(&project, build, &build_args, &overrides)? else {
+                let inputs = match inputs_for(&project, build, &build_args, &overrides) {
+                    Ok(inputs) => inputs,
+                    Err(e) => {
+                        fail(EXIT_ERROR, &build.service, e);
+                        continue;
+                    }
+                };
+                let Some(inputs) = inputs else {
                     entry["predictable"] = json!(false);
                     entry["note"] = json!(not_predictable(build));
                     tables.push_str(&format!(
@@ -198,7 +226,14 @@ pub fn run(command: CacheCommand) -> CmdResult {
             let mut tables = String::new();
             for build in &builds {
                 let mut entry = service_entry(build);
-                let Some(inputs) = inputs_for(&project, build, &build_args, &overrides)? else {
+                let inputs = match inputs_for(&project, build, &build_args, &overrides) {
+                    Ok(inputs) => inputs,
+                    Err(e) => {
+                        fail(EXIT_ERROR, &build.service, e);
+                        continue;
+                    }
+                };
+                let Some(inputs) = inputs else {
                     entry["predictable"] = json!(false);
                     entry["note"] = json!(not_predictable(build));
                     tables.push_str(&format!(
@@ -242,6 +277,7 @@ fn inputs_for(
     let Context::Local(context) = &build.context else {
         return Ok(None);
     };
+    build.check_context().map_err(|e| error_text(&e))?;
     let state = state_path(project, build, args.state.as_deref(), context);
     let dockerfile = match &build.dockerfile {
         Dockerfile::File(path) => path.clone(),

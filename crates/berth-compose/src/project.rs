@@ -88,6 +88,22 @@ pub enum Dockerfile {
 }
 
 impl Build {
+    /// An error naming the compose file, line and key when the local context folder does
+    /// not exist (`docker compose build` fails on it; `config` does not).
+    pub fn check_context(&self) -> Result<(), Error> {
+        match &self.context {
+            Context::Local(dir) if !dir.is_dir() => Err(Error::at(
+                &self.context_pos,
+                &format!("services.{}.build.context", self.service),
+                format!(
+                    "build context folder {} does not exist (create it, or fix the path: a relative one is relative to the compose file's directory)",
+                    dir.display()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The Dockerfile path, when it is a file.
     pub fn dockerfile_path(&self) -> Option<&Path> {
         match &self.dockerfile {
@@ -143,8 +159,9 @@ impl Project {
 
     /// The builds of the named services (every enabled service when `names` is empty), as
     /// `docker compose build [SERVICE...]` picks them: services with only `image:` are
-    /// skipped; a named service is built even when its profiles are inactive. Checks that
-    /// local contexts exist.
+    /// skipped; a named service is built even when its profiles are inactive. Whether each
+    /// local context exists is [`Build::check_context`]'s to say, so one service's missing
+    /// folder does not hide the others.
     pub fn builds(&self, names: &[String]) -> Result<Vec<Build>, Error> {
         for name in names {
             if !self.services.iter().any(|s| &s.name == name) {
@@ -175,19 +192,6 @@ impl Project {
             let Some(build) = service.build.as_ref().filter(|_| wanted) else {
                 continue;
             };
-            if let Context::Local(dir) = &build.context {
-                if !dir.is_dir() {
-                    return Err(Error::at(
-                        &build.context_pos,
-                        &format!("services.{}.build.context", service.name),
-                        format!(
-                            "build context folder {} does not exist (create it, or fix the path: it is relative to {})",
-                            dir.display(),
-                            self.working_dir.display()
-                        ),
-                    ));
-                }
-            }
             out.push(build.clone());
         }
         Ok(out)

@@ -350,7 +350,8 @@ fn errors_name_file_line_and_key() {
         let opts = LoadOptions::new(vec![root.join("compose.yaml")], env(&[]));
         let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
         let err = load(&opts)
-            .and_then(|p| p.builds(&names).map(|_| ()))
+            .and_then(|p| p.builds(&names))
+            .and_then(|builds| builds.iter().try_for_each(|b| b.check_context()))
             .expect_err(want);
         let text = err.to_string().replace(&format!("{}/", root.display()), "");
         assert!(text.contains(want), "got {text:?}, want {want:?}");

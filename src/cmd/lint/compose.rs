@@ -62,6 +62,7 @@ fn berth_compose_builds(files: &[PathBuf]) -> Result<Vec<Build>, String> {
 }
 
 fn lint_build(build: &Build, setup: &Setup, out: &mut Outcome) -> Result<(), String> {
+    build.check_context().map_err(|e| error_text(&e))?;
     let service = &build.service;
     let key = format!("services.{service}.build");
     let at =
