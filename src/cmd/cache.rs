@@ -22,6 +22,9 @@ pub struct BuildArgs {
     /// (repeat to merge several files, as `docker compose -f a -f b`).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "target"])]
     pub compose: Vec<PathBuf>,
+    /// With --compose: a profile to enable (repeatable; default: COMPOSE_PROFILES).
+    #[arg(long, value_name = "NAME", requires = "compose")]
+    pub profile: Vec<String>,
     /// The Dockerfile (default: CONTEXT/Dockerfile).
     #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
     pub file: Option<PathBuf>,

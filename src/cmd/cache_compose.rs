@@ -103,7 +103,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
     for path in &build_args.compose {
         files.extend(files_for(path)?);
     }
-    let project = super::compose::load(files).map_err(|e| error_text(&e))?;
+    let project = super::compose::load(files, &build_args.profile).map_err(|e| error_text(&e))?;
     // `berth cache plan --compose c.yaml web api`: clap puts `web` in CONTEXT.
     let mut names: Vec<String> = build_args
         .context

@@ -54,9 +54,12 @@ pub fn process_environment() -> HashMap<String, String> {
         .collect()
 }
 
-/// Loads a project from its compose files, with the process environment.
-pub fn load(files: Vec<PathBuf>) -> Result<Project, berth_compose::Error> {
-    berth_compose::load(&LoadOptions::new(files, process_environment()))
+/// Loads a project from its compose files, with the process environment and the active
+/// profiles (none: `COMPOSE_PROFILES`).
+pub fn load(files: Vec<PathBuf>, profiles: &[String]) -> Result<Project, berth_compose::Error> {
+    let mut options = LoadOptions::new(files, process_environment());
+    options.profiles = profiles.to_vec();
+    berth_compose::load(&options)
 }
 
 /// A path as the user would type it: relative to the current directory when inside it.

@@ -20,6 +20,8 @@ pub struct Project {
     pub profiles: Vec<String>,
     /// The environment interpolation used (process environment over `.env`).
     pub environment: HashMap<String, String>,
+    /// Where the `services` key is (for errors about service names).
+    services_pos: Option<Pos>,
 }
 
 /// One service of the project.
@@ -141,6 +143,7 @@ impl Project {
         }
         services.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Project {
+            services_pos: model.key("services").map(|k| k.pos.clone()),
             files,
             working_dir,
             services,
@@ -166,10 +169,18 @@ impl Project {
         for name in names {
             if !self.services.iter().any(|s| &s.name == name) {
                 let known: Vec<&str> = self.services.iter().map(|s| s.name.as_str()).collect();
+                let (line, column) = self
+                    .services_pos
+                    .as_ref()
+                    .map_or((0, 0), |p| (p.line, p.column));
+                let file = match &self.services_pos {
+                    Some(p) => Some(p.file.as_ref().clone()),
+                    None => self.files.first().cloned(),
+                };
                 return Err(Error {
-                    file: self.files.first().cloned(),
-                    line: 0,
-                    column: 0,
+                    file,
+                    line,
+                    column,
                     key: "services".into(),
                     message: format!(
                         "no such service: `{name}` (services: {})",

@@ -308,7 +308,7 @@ fn errors_name_file_line_and_key() {
         (
             &[("compose.yaml", "services:\n  web:\n    build: .\n")],
             &["nope"],
-            "compose.yaml: services: no such service: `nope` (services: web)",
+            "compose.yaml:1:1: services: no such service: `nope` (services: web)",
         ),
         (
             &[("compose.yaml", "services:\n  web:\n    build:\n      context: .\n      args:\n        V: ${V:?set V in .env}\n")],

@@ -57,7 +57,7 @@ pub(super) fn lint_projects(projects: &[Vec<PathBuf>], setup: &Setup) -> Outcome
 }
 
 fn berth_compose_builds(files: &[PathBuf]) -> Result<Vec<Build>, String> {
-    let project = crate::cmd::compose::load(files.to_vec()).map_err(|e| error_text(&e))?;
+    let project = crate::cmd::compose::load(files.to_vec(), &[]).map_err(|e| error_text(&e))?;
     project.builds(&[]).map_err(|e| error_text(&e))
 }
 
