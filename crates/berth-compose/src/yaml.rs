@@ -112,6 +112,7 @@ pub(crate) fn parse(text: &str, file: &Path) -> Result<Vec<Node>, Error> {
         file: file.clone(),
         stack: vec![],
         anchors: HashMap::new(),
+        aliased: 0,
         documents: vec![],
         error: None,
     };
@@ -159,10 +160,25 @@ enum Frame {
     },
 }
 
+/// At most this many nodes may be copied by aliases in one file: a few nested anchors can
+/// otherwise expand to billions of nodes ("billion laughs"). go-yaml refuses such files too.
+const MAX_ALIASED_NODES: usize = 1_000_000;
+
+fn size(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(size).sum(),
+        Value::Map(entries) => entries.iter().map(|(_, v)| 1 + size(v)).sum(),
+        _ => 0,
+    }
+}
+
 struct Builder {
     file: Arc<PathBuf>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes and their sizes.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes copied by aliases so far.
+    aliased: usize,
     documents: Vec<Node>,
     error: Option<Error>,
 }
@@ -185,7 +201,8 @@ impl Builder {
     /// Hands a finished node to its parent (or to the document list).
     fn push(&mut self, node: Node, anchor: usize, is_merge_key: bool) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let n = size(&node);
+            self.anchors.insert(anchor, (node.clone(), n));
         }
         let mut problem = None;
         match self.stack.last_mut() {
@@ -301,9 +318,18 @@ impl MarkedEventReceiver for Builder {
                 self.push(node, anchor, is_merge_key);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
-                Some(node) => {
+                Some((_, n)) if self.aliased + n > MAX_ALIASED_NODES => {
+                    self.fail(
+                        &pos,
+                        "the aliases in this file expand to too many nodes (more than 1,000,000)"
+                            .into(),
+                    );
+                    self.push(Node::new(Value::Null, pos), 0, false);
+                }
+                Some((node, n)) => {
                     let mut node = node.clone();
                     node.pos = pos;
+                    self.aliased += n;
                     self.push(node, 0, false);
                 }
                 None => self.fail(&pos, "alias of an unknown anchor".into()),
@@ -635,6 +661,17 @@ mod tests {
         );
         let err = parse("a: *nope\n", Path::new("alias.yaml")).unwrap_err();
         assert!(err.to_string().contains("alias.yaml:1:"), "{err}");
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse(&text, Path::new("bomb.yaml")).unwrap_err();
+        assert!(err.to_string().contains("too many nodes"), "{err}");
     }
 
     #[test]
