@@ -6,7 +6,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let env = |name: &str| name.starts_with(|c: char| c.is_ascii_uppercase()).then(|| format!("<{name}>"));
+    let env = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_uppercase())
+            .then(|| format!("<{name}>"))
+    };
     let _ = berth_compose::interpolate::interpolate(&text, &env);
     let _ = berth_compose::dotenv::parse(&text, &env);
     let dir = std::env::temp_dir().join(format!("berth-fuzz-compose-{}", std::process::id()));
