@@ -51,7 +51,10 @@ crate::declare_rule! {
 impl Rule for BuildError {
     fn finish(&mut self, ctx: &mut LintContext) {
         let file = ctx.dockerfile();
-        for error in super::dispatch::engine_errors(file) {
+        let Some(scope) = super::phase::scope(ctx) else {
+            return;
+        };
+        for error in super::dispatch::engine_errors(file, scope) {
             if !error.build_args.is_empty() {
                 continue;
             }

@@ -39,8 +39,9 @@ const MAX_ROUNDS: usize = 8;
 /// The errors of a file without build args: those that build args avoid (each with its
 /// args), then at most one that none does. Empty when BuildKit's converter accepts the file
 /// or when its parser or instructions layer already rejected it (berth reports those as
-/// DL1000).
-pub(crate) fn engine_errors(file: &Dockerfile) -> Vec<EngineError> {
+/// DL1000). `scope` is the file's scope without build args (the one the checks share): the
+/// file is resolved again only to look past an error.
+pub(crate) fn engine_errors(file: &Dockerfile, scope: &Scope) -> Vec<EngineError> {
     if !file.errors.is_empty() {
         return Vec::new();
     }
@@ -52,9 +53,13 @@ pub(crate) fn engine_errors(file: &Dockerfile) -> Vec<EngineError> {
     };
     let mut given: Vec<String> = Vec::new();
     let mut out = Vec::new();
+    let mut resolved = None;
     for _ in 0..MAX_ROUNDS {
-        let scope = resolve_with(&given);
-        let errors = first_errors(file, &scope);
+        let scope = match &resolved {
+            None => scope,
+            Some(scope) => scope,
+        };
+        let errors = first_errors(file, scope);
         if errors.is_empty() {
             break;
         }
@@ -64,7 +69,7 @@ pub(crate) fn engine_errors(file: &Dockerfile) -> Vec<EngineError> {
             let missing: Vec<String> = error
                 .args
                 .iter()
-                .filter(|name| !given.contains(name) && declared_without_value(file, &scope, name))
+                .filter(|name| !given.contains(name) && declared_without_value(file, scope, name))
                 .cloned()
                 .collect();
             // Avoided: with the args, this instruction no longer fails (another may).
@@ -94,6 +99,7 @@ pub(crate) fn engine_errors(file: &Dockerfile) -> Vec<EngineError> {
                 given.push(name);
             }
         }
+        resolved = Some(resolve_with(&given));
     }
     out
 }
@@ -590,7 +596,8 @@ mod tests {
 
     fn errors(text: &str) -> Vec<(Option<usize>, String, Vec<String>)> {
         let file = berth_syntax::parse(text);
-        engine_errors(&file)
+        let scope = resolve(&file, &ScopeOptions::default());
+        engine_errors(&file, &scope)
             .into_iter()
             .map(|e| {
                 let line = e.instruction.map(|i| file.instructions[i].start_line);
