@@ -190,7 +190,8 @@ impl CheckConfig {
 }
 
 /// Everything that configures a lint run. Build it with [`Settings::default`] and adjust fields,
-/// or load it with [`crate::config::ConfigBuilder`].
+/// or load it from the configuration files with [`crate::config::load`] (its
+/// [`Config::settings`](crate::config::Config::settings)).
 ///
 /// Code lists (`select`, `ignore`, override keys, per-file ignores) take full codes (`DL3008`),
 /// prefixes (`DL30`, `BR1`, `DL`) or `ALL`; a BuildKit check is named in full
