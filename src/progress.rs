@@ -102,16 +102,21 @@ impl Progress {
                 .ok()
                 .and_then(|mut t| t.take())
                 .unwrap_or_else(ProgressDrawTarget::hidden);
-            let bar = ProgressBar::with_draw_target(None, target);
+            // Styled and sized before it gets its target, so its first frame has the counts.
+            let bar = ProgressBar::hidden();
             if let Ok(style) = ProgressStyle::with_template(&self.template()) {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_prefix(self.label);
+            bar.set_length(self.total.load(Ordering::Relaxed));
+            bar.set_position(self.done.load(Ordering::Relaxed));
+            bar.set_draw_target(target);
             bar
         });
         if bar.is_hidden() {
             return;
         }
+        // Both may have moved while another thread made the bar.
         bar.set_length(self.total.load(Ordering::Relaxed));
         bar.set_position(self.done.load(Ordering::Relaxed));
     }
@@ -205,6 +210,10 @@ mod tests {
         let drawn = screen.text();
         assert!(drawn.contains("linting ["), "{drawn:?}");
         assert!(drawn.contains("/3,281 files"), "{drawn:?}");
+        assert!(
+            !drawn.contains("0/0"),
+            "a frame before the total was known: {drawn:?}"
+        );
         progress.finish();
         assert!(screen.text().ends_with("<clear>"), "{:?}", screen.text());
     }

@@ -184,5 +184,20 @@ else
     fail "berth man --dir"
 fi
 
+echo "== the engines berth version names"
+# `berth version` says which engines berth is checked against; the engine checks run on what
+# .ci/setup.sh installs (Debian's packages, whose versions move). A difference is printed, not
+# failed: the engine checks themselves say whether berth still agrees with the new engine.
+for version in ${BERTH_ENGINES:-}; do
+    running="$(scripts/engine.sh status "$version" 2>/dev/null | sed -n 's/.*Docker \([0-9][0-9.]*\).*/\1/p')"
+    if [ -z "$running" ]; then
+        echo "SKIPPED: engine $version is not running"
+    elif "$BERTH_BIN" version --format json | grep -q "\"version\": \"$running\""; then
+        pass "berth version names Docker $running, the engine $version CI runs"
+    else
+        echo "NOTE: engine $version runs Docker $running, which berth version does not name (src/cmd/version.rs)"
+    fi
+done
+
 echo "package checks: $((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]
