@@ -55,6 +55,8 @@ step "cargo doc --workspace --no-deps" env RUSTDOCFLAGS="-D warnings" cargo doc 
 echo "== crates.io packages"
 # Each crate is packaged and its tarball built against the others' tarballs (cargo overlays the
 # unpublished workspace crates), as `cargo publish` would; nothing is uploaded.
+# Unpacked crates of an earlier run are reused by version, whatever their content: start clean.
+rm -rf target/package
 step "cargo package --workspace (every crate packaged and built)" \
     cargo package --workspace --exclude berth-benches --locked
 for crate in berth berth-syntax berth-shell berth-context berth-cache berth-lint berth-alloc; do
