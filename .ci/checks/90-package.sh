@@ -55,8 +55,14 @@ step "cargo doc --workspace --no-deps" env RUSTDOCFLAGS="-D warnings" cargo doc 
 echo "== crates.io packages"
 # Each crate is packaged and its tarball built against the others' tarballs (cargo overlays the
 # unpublished workspace crates), as `cargo publish` would; nothing is uploaded.
-# Unpacked crates of an earlier run are reused by version, whatever their content: start clean.
-rm -rf target/package
+# When one packaged crate depends on another, cargo builds the dependency as a registry crate
+# (from a local overlay of the new tarballs, unpacked under CARGO_HOME's registry/src/-<hash>/),
+# and a registry crate of the same version is never rebuilt nor unpacked again, whatever its
+# content: a second run on one machine would verify against the first run's build. Start clean
+# (only the berth crates' debug artifacts go; their dependencies stay built).
+rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/berth-*-"$VERSION"
+cargo clean -q --profile dev -p berth -p berth-syntax -p berth-shell -p berth-context \
+    -p berth-cache -p berth-lint -p berth-alloc
 step "cargo package --workspace (every crate packaged and built)" \
     cargo package --workspace --exclude berth-benches --locked
 for crate in berth berth-syntax berth-shell berth-context berth-cache berth-lint berth-alloc; do
