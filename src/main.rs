@@ -42,6 +42,8 @@ enum Command {
     Cache(cmd::cache::CacheCommand),
     /// List rules, or explain one.
     Rule(cmd::rule::RuleArgs),
+    /// Format Dockerfiles (keyword case, continuation indentation), or check they are.
+    Fmt(cmd::fmt::FmtArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Context(command) => cmd::context::run(command),
         Command::Cache(command) => cmd::cache::run(command),
         Command::Rule(args) => cmd::rule::run(args),
+        Command::Fmt(args) => cmd::fmt::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use super::CmdResult;
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
-mod discover;
+pub(crate) mod discover;
 mod evidence;
-mod fix;
+pub(crate) mod fix;
 
 /// When to colour the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

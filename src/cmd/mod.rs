@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod context;
+pub mod fmt;
 pub mod lint;
 pub mod parse;
 pub mod rule;
