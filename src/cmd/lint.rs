@@ -13,7 +13,6 @@ use super::CmdResult;
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 pub(crate) mod discover;
-mod evidence;
 pub(crate) mod fix;
 
 /// When to colour the output.
@@ -205,14 +204,7 @@ struct Linted {
 pub fn run(args: LintArgs) -> CmdResult {
     let env = Environment::from_process()?;
     let cli_layer = args.layer()?;
-    let loaded = if args.isolated {
-        config::Loaded {
-            config: config::resolve(&[config::env_layer(&env)?, cli_layer]),
-            ..config::Loaded::default()
-        }
-    } else {
-        config::load(&env, args.config.as_deref(), cli_layer)?
-    };
+    let loaded = config::discover(&env, args.config.as_deref(), args.isolated, cli_layer)?;
     for warning in &loaded.warnings {
         eprintln!("berth: warning: {warning}");
     }
@@ -243,7 +235,7 @@ pub fn run(args: LintArgs) -> CmdResult {
     let settings = &config.settings;
     let linter = Linter::new(settings);
     let wants_context = !args.no_context && settings_enable_cache_rules(settings);
-    let contexts = evidence::Cache::default();
+    let contexts = berth_lint::evidence::ContextCache::default();
     let stdin_name = args.stdin_filename.clone();
 
     let results: Vec<Result<Linted, String>> = inputs
