@@ -44,6 +44,8 @@ enum Command {
     Rule(cmd::rule::RuleArgs),
     /// Format Dockerfiles (keyword case, continuation indentation), or check they are.
     Fmt(cmd::fmt::FmtArgs),
+    /// Run the Dockerfile language server over standard input and output.
+    Lsp(cmd::lsp::LspArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Cache(command) => cmd::cache::run(command),
         Command::Rule(args) => cmd::rule::run(args),
         Command::Fmt(args) => cmd::fmt::run(args),
+        Command::Lsp(args) => cmd::lsp::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

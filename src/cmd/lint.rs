@@ -234,7 +234,7 @@ pub fn run(args: LintArgs) -> CmdResult {
 
     let settings = &config.settings;
     let linter = Linter::new(settings);
-    let wants_context = !args.no_context && settings_enable_cache_rules(settings);
+    let wants_context = !args.no_context && settings.reads_build_context();
     let contexts = berth_lint::evidence::ContextCache::default();
     let stdin_name = args.stdin_filename.clone();
 
@@ -355,11 +355,6 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         EXIT_OK
     })
-}
-
-/// Whether any BR1xx cache rule is on (only then is the build context read).
-fn settings_enable_cache_rules(settings: &berth_lint::Settings) -> bool {
-    berth_lint::registry::all().any(|e| e.meta.code.starts_with("BR1") && settings.enables(e.meta))
 }
 
 /// BuildKit reads bytes; invalid UTF-8 is replaced, a UTF-8 BOM kept for the parser.

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod context;
 pub mod fmt;
 pub mod lint;
+pub mod lsp;
 pub mod parse;
 pub mod rule;
 
