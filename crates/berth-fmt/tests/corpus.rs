@@ -163,7 +163,7 @@ fn buildkit_reads_formatted_files_as_the_originals() {
         .collect();
     let dir = tempfile_dir();
     let input = dir.join("pairs.json");
-    std::fs::write(&input, serde_json_string(&pairs)).unwrap();
+    std::fs::write(&input, serde_json::to_string(&pairs).unwrap()).unwrap();
     let out = Command::new(&python)
         .arg("-c")
         .arg(COMPARE)
@@ -188,30 +188,4 @@ fn tempfile_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("berth-fmt-oracle-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// JSON for a list of string triples (no serde dependency for one test).
-fn serde_json_string(pairs: &[(String, String, String)]) -> String {
-    fn quote(s: &str) -> String {
-        let mut out = String::with_capacity(s.len() + 2);
-        out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        out
-    }
-    let items: Vec<String> = pairs
-        .iter()
-        .map(|(a, b, c)| format!("[{},{},{}]", quote(a), quote(b), quote(c)))
-        .collect();
-    format!("[{}]", items.join(","))
 }

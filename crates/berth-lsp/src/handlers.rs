@@ -362,37 +362,29 @@ fn symbol_hover(ctx: &Ctx, symbol: &Symbol) -> Option<String> {
 /// The value of `name` BuildKit has in effect before instruction `index`, as Markdown.
 fn value_before(a: &Analysis, name: &str, index: usize) -> Option<String> {
     let show = |v: &str| format!("`{}`", v.replace('`', "'"));
-    if index >= a.file.instructions.len() {
-        let stage = a.stage_of.last().copied().flatten()?;
-        let scope = a.scope.stages.get(stage)?;
-        if let Some(v) = scope.final_env.get(name) {
+    // The environment first (ENV, and ARGs with a value), then ARGs declared without one.
+    let in_stage = |env: &berth_syntax::scope::Env, args: &[berth_syntax::scope::DeclaredArg]| {
+        if let Some(v) = env.get(name) {
             return Some(show(v));
         }
-        return scope
-            .final_args
-            .iter()
+        args.iter()
             .rev()
             .find(|d| d.name == name)
             .map(|d| match &d.value {
                 Some(v) => show(v),
                 None => "unset (declared without a value)".into(),
-            });
+            })
+    };
+    if index >= a.file.instructions.len() {
+        let stage = a.stage_of.last().copied().flatten()?;
+        let scope = a.scope.stages.get(stage)?;
+        return in_stage(&scope.final_env, &scope.final_args);
     }
     let ins = &a.file.instructions[index];
     match a.stage_of[index] {
         Some(_) if ins.keyword != Keyword::From => {
             let (_, step) = a.scope.step(index)?;
-            if let Some(v) = step.env.get(name) {
-                return Some(show(v));
-            }
-            step.args
-                .iter()
-                .rev()
-                .find(|d| d.name == name)
-                .map(|d| match &d.value {
-                    Some(v) => show(v),
-                    None => "unset (declared without a value)".into(),
-                })
+            in_stage(&step.env, &step.args)
         }
         _ => {
             // FROM lines and meta ARGs: the global scope (meta ARGs up to this point).

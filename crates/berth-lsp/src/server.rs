@@ -139,6 +139,8 @@ struct Doc {
     pending_since: Option<Instant>,
     /// A lint of this document is running.
     linting: bool,
+    /// When the last change arrived.
+    last_change: Option<Instant>,
 }
 
 enum Event {
@@ -398,6 +400,7 @@ impl Server {
                     due: Some(Instant::now()),
                     pending_since: Some(Instant::now()),
                     linting: false,
+                    last_change: None,
                 };
                 self.docs.insert(uri, doc);
             }
@@ -436,10 +439,21 @@ impl Server {
                 if let Some(v) = version {
                     doc.snapshot.version = v as i32;
                 }
+                // An edit after a quiet spell is linted at once; edits in a burst (a paste, a
+                // multi-cursor edit) wait for the burst to end, but never for more than a few
+                // debounce periods. Edits that arrive while a lint runs are linted together
+                // when it is done.
                 let now = Instant::now();
+                let quiet = doc
+                    .last_change
+                    .is_none_or(|t| now.duration_since(t) >= debounce);
+                doc.last_change = Some(now);
                 let since = *doc.pending_since.get_or_insert(now);
-                // Trailing debounce, but never more than a few debounce periods behind.
-                doc.due = Some((now + debounce).min(since + debounce * 8));
+                doc.due = Some(if quiet {
+                    now
+                } else {
+                    (now + debounce).min(since + debounce * 8)
+                });
             }
             "textDocument/didClose" => {
                 let uri = params
