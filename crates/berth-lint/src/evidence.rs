@@ -26,18 +26,21 @@ impl ContextCache {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        self.get(&dir, dockerfile)
+        self.get(&dir, Some(dockerfile))
     }
 
-    /// The context `dir` for a build of `dockerfile`, if it can be read.
-    pub fn get(&self, dir: &Path, dockerfile: &Path) -> Option<Arc<BuildContext>> {
-        let mut specific = dockerfile.as_os_str().to_owned();
-        specific.push(".dockerignore");
-        let key = if Path::new(&specific).is_file() {
-            dockerfile.to_path_buf()
-        } else {
-            dir.to_path_buf()
-        };
+    /// The context `dir` as a build with `dockerfile` sends it (a compose service's, or the
+    /// language server's configured context); an inline Dockerfile (`None`) uses
+    /// `dir/.dockerignore`.
+    pub fn get(&self, dir: &Path, dockerfile: Option<&Path>) -> Option<Arc<BuildContext>> {
+        let mut key = dir.to_path_buf();
+        if let Some(df) = dockerfile {
+            let mut specific = df.as_os_str().to_owned();
+            specific.push(".dockerignore");
+            if Path::new(&specific).is_file() {
+                key = df.to_path_buf();
+            }
+        }
         if let Some(hit) = self.by_key.lock().ok()?.get(&key) {
             return hit.clone();
         }
@@ -96,9 +99,8 @@ impl BuildContext {
     /// The files a build of `dir` with `dockerfile` would send: berth-context's walk, which
     /// applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's matcher. `None`
     /// when the directory cannot be read.
-    pub fn load(dir: &Path, dockerfile: &Path) -> Option<BuildContext> {
-        let context =
-            berth_context::Context::open(dir, Some(dockerfile), Default::default()).ok()?;
+    pub fn load(dir: &Path, dockerfile: Option<&Path>) -> Option<BuildContext> {
+        let context = berth_context::Context::open(dir, dockerfile, Default::default()).ok()?;
         let has_dockerignore = context.ignore_file().is_some();
         let entries = context.walk().ok()?;
         let files: Vec<String> = entries

@@ -89,7 +89,9 @@ pub fn setup(shared: &Shared, snapshot: &Snapshot) -> LintSetup {
         })
     };
     let context = match (&context_dir, &snapshot.path) {
-        (Some(ctx), Some(file)) if settings.reads_build_context() => shared.contexts.get(ctx, file),
+        (Some(ctx), Some(file)) if settings.reads_build_context() => {
+            shared.contexts.get(ctx, Some(file))
+        }
         _ => None,
     };
     LintSetup {
