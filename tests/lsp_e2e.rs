@@ -518,3 +518,54 @@ fn exit_without_shutdown_is_status_1_and_a_vanished_client_ends_the_server() {
     drop(c.stdin);
     assert_eq!(c.child.wait().unwrap().code(), Some(1));
 }
+
+#[test]
+fn configuration_is_discovered_from_the_documents_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let app = root.join("project/app");
+    std::fs::create_dir_all(&app).unwrap();
+    // hadolint's file is read from the Dockerfile's folder, berth.toml from it or a parent.
+    std::fs::write(app.join(".hadolint.yaml"), "ignored: [DL4000]\n").unwrap();
+    std::fs::write(
+        root.join("project/berth.toml"),
+        "[lint]\nignore = [\"DL3059\"]\n",
+    )
+    .unwrap();
+    let text = "FROM alpine:3.20\nMAINTAINER me\nRUN true\nRUN false\n";
+    std::fs::write(app.join("Dockerfile"), text).unwrap();
+    let uri = format!("file://{}/Dockerfile", app.display());
+    let codes = |c: &mut Client, version: i64| -> Vec<String> {
+        let mut codes: Vec<String> = c
+            .diagnostics(&uri, version)
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect();
+        codes.sort();
+        codes
+    };
+
+    // The server runs elsewhere (its own folder has no configuration).
+    let mut c = Client::spawn(&root);
+    c.request("initialize", json!({"processId": null, "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}));
+    assert_eq!(codes(&mut c, 1), ["MaintainerDeprecated"]);
+
+    // `isolated` (berth lint --isolated) ignores the files; a changed setting re-lints.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"berth": {"isolated": true}}}),
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    assert_eq!(
+        codes(&mut c, 2),
+        ["DL3059", "DL4000", "MaintainerDeprecated"]
+    );
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
