@@ -1,6 +1,6 @@
-//! The server loop: one thread reads frames, one writes them, the main thread keeps the open
-//! documents and schedules work, a lint thread re-lints changed documents (debounced), and a
-//! small pool answers requests. Nothing slow runs on the main thread, so the editor is never
+//! The server loop: one thread reads frames, the main thread keeps the open documents and
+//! schedules work, a lint thread re-lints changed documents (debounced), and a small pool
+//! answers requests; each writes its own frames to the client. Nothing slow runs on the main thread, so the editor is never
 //! kept waiting by a lint or a cache explanation; a panicking handler is caught, logged and
 //! answered with an error, and the server keeps serving.
 
@@ -63,14 +63,14 @@ pub struct Shared {
     pub roots: RwLock<Vec<PathBuf>>,
     pub contexts: berth_lint::evidence::ContextCache,
     pub explanations: crate::cache_adapter::ExplanationCache,
-    out: Sender<Outgoing>,
+    out: Output,
     /// Configuration errors already shown to the user.
     reported: Mutex<HashSet<String>>,
     cancelled: Mutex<HashSet<RequestId>>,
 }
 
 impl Shared {
-    fn new(out: Sender<Outgoing>) -> Shared {
+    fn new(out: Box<dyn Write + Send>) -> Shared {
         Shared {
             caps: RwLock::new(ClientCaps::default()),
             settings: RwLock::new(ServerSettings::default()),
@@ -78,7 +78,7 @@ impl Shared {
             roots: RwLock::new(Vec::new()),
             contexts: Default::default(),
             explanations: Default::default(),
-            out,
+            out: Output(Mutex::new(out)),
             reported: Mutex::new(HashSet::new()),
             cancelled: Mutex::new(HashSet::new()),
         }
@@ -158,20 +158,24 @@ pub fn run_stdio() -> i32 {
     )
 }
 
+/// The client's end of the connection. Whichever thread has something to say writes its
+/// frame whole under the lock (no hand-off to a writer thread: diagnostics reach the client
+/// straight from the lint thread).
+pub struct Output(Mutex<Box<dyn Write + Send>>);
+
+impl Output {
+    /// Writes one frame; false when the client is gone.
+    pub fn send(&self, message: Outgoing) -> bool {
+        match self.0.lock() {
+            Ok(mut out) => transport::write(&mut *out, &message).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
 /// Serves one client over any byte streams (tests use pipes).
-pub fn serve(mut input: Box<dyn BufRead + Send>, mut output: Box<dyn Write + Send>) -> i32 {
-    let (out_tx, out_rx) = unbounded::<Outgoing>();
+pub fn serve(mut input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i32 {
     let (in_tx, in_rx) = unbounded::<Incoming>();
-    let writer = thread::Builder::new()
-        .name("berth-lsp-writer".into())
-        .spawn(move || {
-            for message in out_rx {
-                if transport::write(&mut output, &message).is_err() {
-                    break;
-                }
-            }
-        })
-        .expect("spawn the writer thread");
     thread::Builder::new()
         .name("berth-lsp-reader".into())
         .spawn(move || loop {
@@ -190,7 +194,7 @@ pub fn serve(mut input: Box<dyn BufRead + Send>, mut output: Box<dyn Write + Sen
         })
         .expect("spawn the reader thread");
 
-    let shared = Arc::new(Shared::new(out_tx.clone()));
+    let shared = Arc::new(Shared::new(output));
     let (events_tx, events_rx) = unbounded::<Event>();
     let lint_jobs = spawn_pool("berth-lsp-lint", 1);
     let request_jobs = spawn_pool("berth-lsp-worker", 2);
@@ -204,11 +208,7 @@ pub fn serve(mut input: Box<dyn BufRead + Send>, mut output: Box<dyn Write + Sen
         shutdown: false,
         next_id: 0,
     };
-    let code = server.run(&in_rx, &events_rx);
-    drop(server);
-    drop(out_tx);
-    let _ = writer.join();
-    code
+    server.run(&in_rx, &events_rx)
 }
 
 fn spawn_pool(name: &str, threads: usize) -> Sender<Job> {
@@ -780,18 +780,33 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 mod tests {
     use super::*;
 
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn a_panicking_handler_is_answered_with_an_error_and_logged() {
-        let (tx, rx) = unbounded();
-        let shared = Shared::new(tx);
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let shared = Shared::new(Box::new(Sink(Arc::clone(&written))));
         let response = answer(&shared, RequestId::from(7), "textDocument/hover", || {
             panic!("boom")
         });
         let error = response.error.unwrap();
         assert_eq!(error.code, ErrorCode::InternalError as i32);
         assert!(error.message.contains("boom"), "{}", error.message);
-        let logged = rx.try_iter().any(|m| matches!(m, Outgoing::Message(Message::Notification(n)) if n.method == "window/logMessage"));
-        assert!(logged);
+        let logged = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        assert!(
+            logged.contains("window/logMessage") && logged.contains("boom"),
+            "{logged}"
+        );
         // The next request on the same thread is answered normally.
         let ok = answer(&shared, RequestId::from(8), "x", || Ok(json!(1)));
         assert_eq!(ok.result, Some(json!(1)));
