@@ -1,6 +1,6 @@
-//! The server loop: one thread reads frames, the main thread keeps the open documents and
-//! schedules work, a lint thread re-lints changed documents (debounced), and a small pool
-//! answers requests; each writes its own frames to the client. Nothing slow runs on the main thread, so the editor is never
+//! The server loop: the main thread reads frames and keeps the open documents, a lint thread
+//! re-lints changed documents (debounced, coalesced), and a small pool answers requests; each
+//! writes its own frames to the client. Nothing slow runs on the main thread, so the editor is never
 //! kept waiting by a lint or a cache explanation; a panicking handler is caught, logged and
 //! answered with an error, and the server keeps serving.
 
@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{select, unbounded, Receiver, Sender};
+use crossbeam_channel::{unbounded, Receiver, Sender};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
 use serde_json::{json, Value};
@@ -133,18 +133,18 @@ impl Shared {
 
 struct Doc {
     snapshot: Snapshot,
-    /// When the next lint is due (debounced).
-    due: Option<Instant>,
-    /// When the first change not yet linted arrived (caps the debounce).
-    pending_since: Option<Instant>,
-    /// A lint of this document is running.
-    linting: bool,
     /// When the last change arrived.
     last_change: Option<Instant>,
+    /// When the current burst of changes began (caps the debounce).
+    burst_start: Instant,
 }
 
-enum Event {
-    Linted { uri: Uri, version: i32 },
+/// What the main thread tells the lint thread.
+enum LintOrder {
+    /// Lint this version at `due` (a newer order for the document replaces it).
+    Lint(Snapshot, Instant),
+    /// The document was closed: forget it and clear its diagnostics.
+    Close(Uri),
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -175,40 +175,88 @@ impl Output {
 
 /// Serves one client over any byte streams (tests use pipes).
 pub fn serve(mut input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i32 {
-    let (in_tx, in_rx) = unbounded::<Incoming>();
-    thread::Builder::new()
-        .name("berth-lsp-reader".into())
-        .spawn(move || loop {
-            match transport::read(&mut input) {
-                Ok(Some(incoming)) => {
-                    let is_exit = matches!(&incoming, Incoming::Message(Message::Notification(n)) if n.method == "exit");
-                    if in_tx.send(incoming).is_err() || is_exit {
-                        break;
-                    }
-                }
-                Ok(None) | Err(_) => {
-                    let _ = in_tx.send(Incoming::Closed);
-                    break;
-                }
-            }
-        })
-        .expect("spawn the reader thread");
-
     let shared = Arc::new(Shared::new(output));
-    let (events_tx, events_rx) = unbounded::<Event>();
-    let lint_jobs = spawn_pool("berth-lsp-lint", 1);
+    let lint = spawn_linter(Arc::clone(&shared));
     let request_jobs = spawn_pool("berth-lsp-worker", 2);
     let mut server = Server {
         shared,
         docs: HashMap::new(),
-        events: events_tx,
-        lint_jobs,
+        lint,
         request_jobs,
         initialized: false,
         shutdown: false,
         next_id: 0,
     };
-    server.run(&in_rx, &events_rx)
+    server.run(&mut *input)
+}
+
+/// The lint thread: it keeps the pending lints (one per document, the newest version) with
+/// their due times, lints each when due and publishes its diagnostics. Orders that arrive
+/// while a lint runs are taken together afterwards, so a fast typist's edits coalesce.
+fn spawn_linter(shared: Arc<Shared>) -> Sender<LintOrder> {
+    let (tx, rx) = unbounded::<LintOrder>();
+    thread::Builder::new()
+        .name("berth-lsp-lint".into())
+        .spawn(move || {
+            // Keyed by the URI's text (lsp-types' `Uri` caches its parts inside).
+            let mut pending: HashMap<String, (Snapshot, Instant)> = HashMap::new();
+            let take = |order: LintOrder, pending: &mut HashMap<String, (Snapshot, Instant)>| {
+                match order {
+                    LintOrder::Lint(snapshot, due) => {
+                        pending.insert(snapshot.uri.as_str().to_string(), (snapshot, due));
+                    }
+                    LintOrder::Close(uri) => {
+                        pending.remove(uri.as_str());
+                        shared.notify(
+                            "textDocument/publishDiagnostics",
+                            json!({"uri": uri, "diagnostics": []}),
+                        );
+                    }
+                }
+            };
+            loop {
+                let next = pending.values().map(|(_, due)| *due).min();
+                let order = match next {
+                    Some(due) => match rx.recv_deadline(due) {
+                        Ok(order) => Some(order),
+                        Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+                        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+                    },
+                    None => match rx.recv() {
+                        Ok(order) => Some(order),
+                        Err(_) => return,
+                    },
+                };
+                if let Some(order) = order {
+                    take(order, &mut pending);
+                }
+                while let Ok(order) = rx.try_recv() {
+                    take(order, &mut pending);
+                }
+                let now = Instant::now();
+                let due: Vec<String> = pending
+                    .iter()
+                    .filter(|(_, (_, due))| *due <= now)
+                    .map(|(uri, _)| uri.clone())
+                    .collect();
+                for uri in due {
+                    let Some((snapshot, _)) = pending.remove(&uri) else {
+                        continue;
+                    };
+                    let outcome = catch_unwind(AssertUnwindSafe(|| {
+                        diagnostics::publish(&shared, &snapshot)
+                    }));
+                    if let Err(panic) = outcome {
+                        shared.log(
+                            1,
+                            &format!("internal error while linting: {}", panic_message(&panic)),
+                        );
+                    }
+                }
+            }
+        })
+        .expect("spawn the lint thread");
+    tx
 }
 
 fn spawn_pool(name: &str, threads: usize) -> Sender<Job> {
@@ -230,8 +278,7 @@ fn spawn_pool(name: &str, threads: usize) -> Sender<Job> {
 struct Server {
     shared: Arc<Shared>,
     docs: HashMap<Uri, Doc>,
-    events: Sender<Event>,
-    lint_jobs: Sender<Job>,
+    lint: Sender<LintOrder>,
     request_jobs: Sender<Job>,
     initialized: bool,
     shutdown: bool,
@@ -239,33 +286,23 @@ struct Server {
 }
 
 impl Server {
-    fn run(&mut self, incoming: &Receiver<Incoming>, events: &Receiver<Event>) -> i32 {
+    /// Reads and handles messages until `exit` (or the end of input).
+    fn run(&mut self, input: &mut dyn BufRead) -> i32 {
         loop {
-            let now = Instant::now();
-            let next_due = self.docs.values().filter_map(|d| d.due).min();
-            let wait = next_due.map_or(Duration::from_secs(3600), |d| {
-                d.saturating_duration_since(now)
-            });
-            select! {
-                recv(incoming) -> message => match message {
-                    Ok(Incoming::Message(Message::Notification(n))) if n.method == "exit" => {
-                        return if self.shutdown { 0 } else { 1 };
-                    }
-                    Ok(Incoming::Message(message)) => self.handle(message),
-                    Ok(Incoming::Malformed(error)) => {
-                        self.shared.log(1, &format!("malformed message: {}", error["error"]["message"]));
-                        let _ = self.shared.out.send(Outgoing::Raw(error));
-                    }
-                    Ok(Incoming::Closed) | Err(_) => return 1,
-                },
-                recv(events) -> event => {
-                    if let Ok(Event::Linted { uri, version }) = event {
-                        self.linted(&uri, version);
-                    }
-                },
-                default(wait) => {}
+            match transport::read(input) {
+                Ok(Some(Incoming::Message(Message::Notification(n)))) if n.method == "exit" => {
+                    return if self.shutdown { 0 } else { 1 };
+                }
+                Ok(Some(Incoming::Message(message))) => self.handle(message),
+                Ok(Some(Incoming::Malformed(error))) => {
+                    self.shared.log(
+                        1,
+                        &format!("malformed message: {}", error["error"]["message"]),
+                    );
+                    let _ = self.shared.out.send(Outgoing::Raw(error));
+                }
+                Ok(None) | Err(_) => return 1,
             }
-            self.start_due_lints();
         }
     }
 
@@ -397,11 +434,12 @@ impl Server {
                         text,
                         path,
                     },
-                    due: Some(Instant::now()),
-                    pending_since: Some(Instant::now()),
-                    linting: false,
                     last_change: None,
+                    burst_start: Instant::now(),
                 };
+                let _ = self
+                    .lint
+                    .send(LintOrder::Lint(doc.snapshot.clone(), Instant::now()));
                 self.docs.insert(uri, doc);
             }
             "textDocument/didChange" => {
@@ -448,12 +486,15 @@ impl Server {
                     .last_change
                     .is_none_or(|t| now.duration_since(t) >= debounce);
                 doc.last_change = Some(now);
-                let since = *doc.pending_since.get_or_insert(now);
-                doc.due = Some(if quiet {
+                if quiet {
+                    doc.burst_start = now;
+                }
+                let due = if quiet {
                     now
                 } else {
-                    (now + debounce).min(since + debounce * 8)
-                });
+                    (now + debounce).min(doc.burst_start + debounce * 8)
+                };
+                let _ = self.lint.send(LintOrder::Lint(doc.snapshot.clone(), due));
             }
             "textDocument/didClose" => {
                 let uri = params
@@ -461,10 +502,8 @@ impl Server {
                     .and_then(|u| serde_json::from_value::<Uri>(u.clone()).ok());
                 if let Some(uri) = uri {
                     if self.docs.remove(&uri).is_some() {
-                        self.shared.notify(
-                            "textDocument/publishDiagnostics",
-                            json!({"uri": uri, "diagnostics": []}),
-                        );
+                        // The lint thread clears the diagnostics, after any lint it runs.
+                        let _ = self.lint.send(LintOrder::Close(uri));
                     }
                 }
                 self.shared.explanations.retain_open(self.docs.len());
@@ -525,45 +564,8 @@ impl Server {
 
     fn relint_all(&mut self) {
         let now = Instant::now();
-        for doc in self.docs.values_mut() {
-            doc.due = Some(now);
-            doc.pending_since.get_or_insert(now);
-        }
-    }
-
-    fn start_due_lints(&mut self) {
-        let now = Instant::now();
-        for doc in self.docs.values_mut() {
-            if doc.linting || doc.due.is_none_or(|d| d > now) {
-                continue;
-            }
-            doc.due = None;
-            doc.pending_since = None;
-            doc.linting = true;
-            let snapshot = doc.snapshot.clone();
-            let shared = Arc::clone(&self.shared);
-            let events = self.events.clone();
-            let _ = self.lint_jobs.send(Box::new(move || {
-                let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    diagnostics::publish(&shared, &snapshot)
-                }));
-                if let Err(panic) = outcome {
-                    shared.log(
-                        1,
-                        &format!("internal error while linting: {}", panic_message(&panic)),
-                    );
-                }
-                let _ = events.send(Event::Linted {
-                    uri: snapshot.uri,
-                    version: snapshot.version,
-                });
-            }));
-        }
-    }
-
-    fn linted(&mut self, uri: &Uri, _version: i32) {
-        if let Some(doc) = self.docs.get_mut(uri) {
-            doc.linting = false;
+        for doc in self.docs.values() {
+            let _ = self.lint.send(LintOrder::Lint(doc.snapshot.clone(), now));
         }
     }
 

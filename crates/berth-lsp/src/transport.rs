@@ -17,8 +17,6 @@ pub enum Incoming {
     /// A frame that could not be read as a message: the error response to send (its `id` is
     /// `null` when the request's id could not be read).
     Malformed(Value),
-    /// The input ended (or failed): the client is gone.
-    Closed,
 }
 
 /// What the writer sends.
