@@ -444,6 +444,11 @@ def main():
         print(f"{n}: didChange -> publishDiagnostics on {results[n]['lines']} lines: median {med:.1f} ms, "
               f"p90 {p90:.1f} ms over {len(t)} edits; RSS {results[n]['rss_kib'] / 1024:.1f} MiB "
               f"(peak {results[n]['peak_rss_kib'] / 1024:.1f} MiB); initialize {results[n]['init_ms']:.0f} ms")
+    try:
+        load = Path("/proc/loadavg").read_text().split()[:3]
+        print(f"machine: {os.cpu_count()} cores, load average {' '.join(load)} (1, 5, 15 min) during the run")
+    except OSError:
+        pass
     b = results["berth"]
     print(f"berth: after opening and closing 1,000 documents: RSS {b['after_1000_docs_rss_kib'] / 1024:.1f} MiB "
           f"(peak {b['after_1000_docs_peak_kib'] / 1024:.1f} MiB), server status {json.dumps(b['status_after_1000_docs'])}")
