@@ -56,6 +56,10 @@ enum Command {
     Cache(cmd::cache::CacheCommand),
     /// List rules, or explain one.
     Rule(cmd::rule::RuleArgs),
+    /// Format Dockerfiles (keyword case, continuation indentation), or check they are.
+    Fmt(cmd::fmt::FmtArgs),
+    /// Run the Dockerfile language server over standard input and output.
+    Lsp(cmd::lsp::LspArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(cmd::completions::CompletionsArgs),
     /// Print a manual page (roff), or write them all into a directory.
@@ -86,6 +90,8 @@ fn main() -> ExitCode {
         Command::Context(command) => cmd::context::run(command),
         Command::Cache(command) => cmd::cache::run(command),
         Command::Rule(args) => cmd::rule::run(args),
+        Command::Fmt(args) => cmd::fmt::run(args),
+        Command::Lsp(args) => cmd::lsp::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man(args) => cmd::man::run(args),
         Command::Version(args) => cmd::version::run(args),

@@ -22,6 +22,10 @@ checks=0
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 MSRV="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 MATURIN_VERSION=1.16.0
+# Every package of the workspace that is meant for crates.io (all but `publish = false`).
+CRATES="$(cargo metadata --no-deps --format-version 1 | python3 -c '
+import json, sys
+print(" ".join(p["name"] for p in json.load(sys.stdin)["packages"] if p.get("publish") != []))')"
 
 pass() { checks=$((checks + 1)); echo "ok:   $1"; }
 fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $1"; }
@@ -61,11 +65,11 @@ echo "== crates.io packages"
 # content: a second run on one machine would verify against the first run's build. Start clean
 # (only the berth crates' debug artifacts go; their dependencies stay built).
 rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/berth-*-"$VERSION"
-cargo clean -q --profile dev -p berth -p berth-syntax -p berth-shell -p berth-context \
-    -p berth-cache -p berth-lint -p berth-alloc
+# shellcheck disable=SC2046 # one -p per crate
+cargo clean -q --profile dev $(printf -- '-p %s ' $CRATES)
 step "cargo package --workspace (every crate packaged and built)" \
     cargo package --workspace --exclude berth-benches --locked
-for crate in berth berth-syntax berth-shell berth-context berth-cache berth-lint berth-alloc; do
+for crate in $CRATES; do
     if [ -f "target/package/$crate-$VERSION.crate" ]; then
         pass "$crate-$VERSION.crate ($(du -k "target/package/$crate-$VERSION.crate" | cut -f1) KiB)"
     else

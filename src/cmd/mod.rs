@@ -2,9 +2,13 @@
 //! the process exit code (`0`, `1`) or an error (reported by `main`, exit `2`).
 
 pub mod cache;
+pub mod cache_compose;
 pub mod completions;
+pub mod compose;
 pub mod context;
+pub mod fmt;
 pub mod lint;
+pub mod lsp;
 pub mod man;
 pub mod parse;
 pub mod rule;

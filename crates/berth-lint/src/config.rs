@@ -249,6 +249,26 @@ pub fn load(env: &Environment, explicit: Option<&Path>, cli: Layer) -> Result<Lo
     Ok(loaded)
 }
 
+/// The configuration of a `berth lint` run in `env.cwd`, as the command line discovers it:
+/// the environment layer and the discovered (or `explicit`) files, or with `isolated` the
+/// environment and `cli` layers alone. `berth lsp` calls it with `cwd` set to the document's
+/// folder, so the editor sees what the command line would there.
+pub fn discover(
+    env: &Environment,
+    explicit: Option<&Path>,
+    isolated: bool,
+    cli: Layer,
+) -> Result<Loaded, ConfigError> {
+    if isolated {
+        Ok(Loaded {
+            config: resolve(&[env_layer(env)?, cli]),
+            ..Loaded::default()
+        })
+    } else {
+        load(env, explicit, cli)
+    }
+}
+
 fn require(path: &Path) -> Result<PathBuf, ConfigError> {
     if path.is_file() {
         Ok(path.to_path_buf())

@@ -307,6 +307,12 @@ impl Settings {
 
     /// Whether a finding with `code` is dropped by `ignore`/`select` (used for codes without a
     /// registry entry, such as ShellCheck's SC codes).
+    /// Whether any BR1xx cache rule is on: only then is the build context worth reading for
+    /// evidence.
+    pub fn reads_build_context(&self) -> bool {
+        crate::registry::all().any(|e| e.meta.code.starts_with("BR1") && self.enables(e.meta))
+    }
+
     pub fn drops_code(&self, code: &str) -> bool {
         (!self.select.is_empty() && !matches_any(&self.select, code))
             || matches_any(&self.ignore, code)
