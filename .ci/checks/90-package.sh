@@ -69,6 +69,10 @@ rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/berth-*-"$VE
 cargo clean -q --profile dev $(printf -- '-p %s ' $CRATES)
 step "cargo package --workspace (every crate packaged and built)" \
     cargo package --workspace --exclude berth-benches --locked
+# The verification builds share target/debug with the workspace and, for the root package, the
+# same artifact names: clean them again so the next workspace build is not the tarball's.
+# shellcheck disable=SC2046
+cargo clean -q --profile dev $(printf -- '-p %s ' $CRATES)
 for crate in $CRATES; do
     if [ -f "target/package/$crate-$VERSION.crate" ]; then
         pass "$crate-$VERSION.crate ($(du -k "target/package/$crate-$VERSION.crate" | cut -f1) KiB)"
