@@ -105,7 +105,7 @@ impl Logical {
                 pieces: vec![(0, piece.start)],
             };
         }
-        let mut joined = String::new();
+        let mut joined = String::with_capacity(pieces.iter().map(Range::len).sum());
         let mut starts = Vec::with_capacity(pieces.len());
         for piece in pieces {
             starts.push((joined.len(), piece.start));
@@ -171,6 +171,9 @@ struct Extent {
 /// Parse `source` (valid UTF-8).
 pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
     let line_index = LineIndex::new(&source);
+    // Sized from the line count: a node per line at most (and the BOM and unparsed
+    // text), an instruction or comment per line at most but usually far fewer.
+    let lines = line_index.line_count();
     let mut scanner = Scanner {
         src: &source,
         buf: &source,
@@ -178,15 +181,16 @@ pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
             source: SharedStr::from(Arc::clone(&source)),
             escape: '\\',
             directives: Vec::new(),
-            instructions: Vec::new(),
-            comments: Vec::new(),
-            nodes: Vec::new(),
+            instructions: Vec::with_capacity(lines / 2 + 1),
+            comments: Vec::with_capacity(lines / 4 + 1),
+            nodes: Vec::with_capacity(lines + 2),
             errors: Vec::new(),
             warnings: Vec::new(),
             line_index: LineIndex::new(""),
         },
         directives: DirectiveParser::default(),
         prev_comment: Vec::new(),
+        pieces: Vec::new(),
     };
     let mut lines = Lines {
         src: &source,
@@ -238,6 +242,9 @@ struct Scanner<'s> {
     directives: DirectiveParser,
     /// Comments since the last instruction (BuildKit's `PrevComment`).
     prev_comment: Vec<SharedStr>,
+    /// The pieces of the current instruction's logical line (kept between
+    /// instructions for its capacity).
+    pieces: Vec<Range<usize>>,
 }
 
 impl Scanner<'_> {
@@ -350,7 +357,9 @@ impl Scanner<'_> {
         lines: &mut Lines<'_>,
     ) {
         let start_line = lines.count;
-        let mut pieces = vec![first_piece];
+        let mut pieces = std::mem::take(&mut self.pieces);
+        pieces.clear();
+        pieces.push(first_piece);
         let mut last = first;
         let mut empty_continuation: Option<Span> = None;
         while !end_of_line {
@@ -376,6 +385,7 @@ impl Scanner<'_> {
             pieces.push(next.start..next.start + kept);
         }
         let logical = Logical::new(self.buf, &pieces);
+        self.pieces = pieces;
         let text = logical.text();
         let index = self.file.instructions.len();
         let (node, error) = grammar::node_from_line(text, text, self.file.escape);

@@ -22,11 +22,27 @@ pub const MAX_DISTANCE: usize = 2;
 /// insertions, deletions and substitutions that turn one into the other.
 pub fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
-    // Two rows of the distance table: `previous` for the characters of `b` before the
-    // current one, `current` being filled in.
-    let mut previous: Vec<usize> = (0..=a.len()).collect();
-    let mut current = vec![0; a.len() + 1];
-    for (j, cb) in b.chars().enumerate() {
+    let b: Vec<char> = b.chars().collect();
+    levenshtein(&a, &b, &mut Rows::default())
+}
+
+/// The two rows of the distance table [`levenshtein`] fills in: `previous` for the
+/// characters of `b` before the current one, `current` for the current one. Kept
+/// between the candidates of one search.
+#[derive(Default)]
+struct Rows {
+    previous: Vec<usize>,
+    current: Vec<usize>,
+}
+
+/// [`distance`] of two words as characters.
+fn levenshtein(a: &[char], b: &[char], rows: &mut Rows) -> usize {
+    let Rows { previous, current } = rows;
+    previous.clear();
+    previous.extend(0..=a.len());
+    current.clear();
+    current.resize(a.len() + 1, 0);
+    for (j, &cb) in b.iter().enumerate() {
         current[0] = j + 1;
         for (i, &ca) in a.iter().enumerate() {
             let substitution = previous[i] + usize::from(ca != cb);
@@ -34,7 +50,7 @@ pub fn distance(a: &str, b: &str) -> usize {
             let insertion = current[i] + 1;
             current[i + 1] = substitution.min(deletion).min(insertion);
         }
-        std::mem::swap(&mut previous, &mut current);
+        std::mem::swap(previous, current);
     }
     previous[a.len()]
 }
@@ -42,15 +58,43 @@ pub fn distance(a: &str, b: &str) -> usize {
 /// The candidate closest to `word`, if it is at most [`MAX_DISTANCE`] edits away
 /// (the first of equally close ones); `None` when a candidate equals `word`.
 pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let length = word.chars().count();
+    closest_by(word, candidates, |text, chars| chars.extend(text.chars()))
+}
+
+/// [`closest`], comparing lower-cased characters; returns the candidate as given.
+pub fn closest_ignoring_case<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    closest_by(word, candidates, |text, chars| {
+        if text.is_ascii() {
+            chars.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            chars.extend(text.chars().flat_map(char::to_lowercase));
+        }
+    })
+}
+
+/// [`closest`] of the characters `chars_of` gives for the word and each candidate.
+fn closest_by<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+    chars_of: impl Fn(&str, &mut Vec<char>),
+) -> Option<&'c str> {
+    let mut wanted = Vec::new();
+    chars_of(word, &mut wanted);
+    let mut candidate_chars = Vec::new();
+    let mut rows = Rows::default();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
-        // A length more than the limit away is more edits away than that: skip the
-        // table (an unknown word can be a whole broken line).
-        if candidate.chars().count().abs_diff(length) > MAX_DISTANCE {
+        candidate_chars.clear();
+        chars_of(candidate, &mut candidate_chars);
+        // A length more than the limit away is more edits away than that: no table
+        // (an unknown word can be a whole broken line).
+        if candidate_chars.len().abs_diff(wanted.len()) > MAX_DISTANCE {
             continue;
         }
-        let d = distance(word, candidate);
+        let d = levenshtein(&wanted, &candidate_chars, &mut rows);
         if d == 0 {
             return None;
         }
@@ -59,23 +103,6 @@ pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         }
     }
     best.map(|(_, candidate)| candidate)
-}
-
-/// [`closest`], comparing lower-cased characters; returns the candidate as given.
-pub fn closest_ignoring_case<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let lower = |s: &str| -> String { s.chars().flat_map(char::to_lowercase).collect() };
-    let candidates: Vec<(String, &str)> = candidates.into_iter().map(|c| (lower(c), c)).collect();
-    let found = closest(
-        &lower(word),
-        candidates.iter().map(|(lowered, _)| lowered.as_str()),
-    )?;
-    candidates
-        .iter()
-        .find(|(lowered, _)| lowered == found)
-        .map(|&(_, candidate)| candidate)
 }
 
 /// A suggestion spelt in the case of the word it replaces, as BuildKit's

@@ -6,7 +6,7 @@ use nom::branch::alt;
 use nom::bytes::complete::{take_till, take_till1, take_while, take_while1};
 use nom::character::complete::{anychar, char};
 use nom::combinator::{opt, recognize, rest as remaining};
-use nom::multi::{many0, many0_count, many1_count, separated_list0};
+use nom::multi::{many0_count, many1_count, separated_list0};
 use nom::sequence::{pair, preceded, tuple};
 use nom::IResult;
 
@@ -19,10 +19,14 @@ use crate::go::go_quote;
 /// `parseWords`: the words of `rest` split on whitespace outside quotes, each as
 /// written (quotes and escapes kept). A lone escape character at the very end is
 /// dropped, so it never makes a word of its own.
-pub(crate) fn words(rest: &str, escape: char) -> Vec<&str> {
-    let words: PResult<Vec<&str>> =
-        many0(preceded(take_while(is_space), |i| word(i, escape)))(rest);
-    words.map(|(_, words)| words).unwrap_or_default()
+pub(crate) fn words(rest: &str, escape: char) -> impl Iterator<Item = &str> {
+    let mut input = rest;
+    std::iter::from_fn(move || {
+        let next: PResult<&str> = preceded(take_while(is_space), |i| word(i, escape))(input);
+        let (after, word) = next.ok()?;
+        input = after;
+        Some(word)
+    })
 }
 
 /// One word of [`words`]: quoted parts, escaped characters and other text up to
@@ -181,8 +185,8 @@ pub(crate) fn name_val<'a>(
     escape: char,
     node: &mut LineNode<'a>,
 ) -> Option<LineError> {
-    let words = words(rest, escape);
-    let first = words.first()?;
+    let mut words = words(rest, escape);
+    let first = words.next()?;
     if !first.contains('=') {
         let Ok((_, (name, value))) = legacy_name_value(rest) else {
             return Some(LineError {
@@ -197,7 +201,7 @@ pub(crate) fn name_val<'a>(
         }
         return None;
     }
-    for word in words {
+    for word in std::iter::once(first).chain(words) {
         let Ok((_, (name, equals, value))) = name_equals_value(word) else {
             node.args.clear();
             return Some(LineError {
@@ -265,6 +269,7 @@ mod tests {
 
     #[test]
     fn quote_aware_words_keep_quotes() {
+        let words = |rest, escape| words(rest, escape).collect::<Vec<_>>();
         assert_eq!(
             words(r#"a="b c" d\ e f\"#, '\\'),
             [r#"a="b c""#, r"d\ e", "f"]
@@ -343,7 +348,7 @@ mod tests {
         #[test]
         fn words_match_the_character_loop(text in tricky_text()) {
             for escape in ['\\', '`'] {
-                let got: Vec<_> = words(&text, escape).into_iter().map(|w| range_in(&text, w)).collect();
+                let got: Vec<_> = words(&text, escape).map(|w| range_in(&text, w)).collect();
                 prop_assert_eq!(got, words_one_char_at_a_time(&text, escape));
             }
         }

@@ -148,7 +148,6 @@ pub(crate) fn node_from_line<'a>(
         Keyword::Label => error = args::name_val(line, rest, "LABEL", escape, &mut node),
         Keyword::Arg => {
             node.args = args::words(rest, escape)
-                .into_iter()
                 .map(|word| Token::verbatim(line, word))
                 .collect()
         }
