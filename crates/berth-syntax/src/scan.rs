@@ -276,21 +276,13 @@ impl Scanner<'_> {
             }
         }
         if let Some(text) = trimmed.strip_prefix('#') {
-            let text = self.shared(trim(text));
+            let text = self.comment(text, trimmed_at, line, node_span);
+            // BuildKit's `PrevComment`: a bare `#` drops the comments gathered so far.
             if text.is_empty() {
                 self.prev_comment.clear();
             } else {
-                self.prev_comment.push(text.clone());
+                self.prev_comment.push(text);
             }
-            self.file.nodes.push(Node {
-                kind: NodeKind::Comment(self.file.comments.len()),
-                span: node_span,
-            });
-            self.file.comments.push(Comment {
-                text,
-                span: Span::new(trimmed_at, line.content_end),
-                in_continuation: false,
-            });
             return;
         }
         let (kept, end_of_line) = trim_continuation(trimmed, self.file.escape);
@@ -331,18 +323,20 @@ impl Scanner<'_> {
         self.file.directives.push(directive);
     }
 
-    /// A comment line that a repeated directive turned out to be (`text` after `#`).
-    fn comment(&mut self, text: &str, trimmed_at: usize, line: Line, node_span: Span) {
+    /// A comment line between instructions (`text` after its `#`, which is at
+    /// `trimmed_at`): its node, and its text (trimmed).
+    fn comment(&mut self, text: &str, trimmed_at: usize, line: Line, node_span: Span) -> SharedStr {
         self.file.nodes.push(Node {
             kind: NodeKind::Comment(self.file.comments.len()),
             span: node_span,
         });
         let text = self.shared(trim(text));
         self.file.comments.push(Comment {
-            text,
+            text: text.clone(),
             span: Span::new(trimmed_at, line.content_end),
             in_continuation: false,
         });
+        text
     }
 
     /// An instruction whose node starts at `node_start` and whose first line is
@@ -377,6 +371,7 @@ impl Scanner<'_> {
                 continue;
             }
             if trimmed.is_empty() {
+                // Whitespace-only lines are dropped too, with BuildKit's warning.
                 empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
                 continue;
             }
@@ -389,15 +384,14 @@ impl Scanner<'_> {
         let text = logical.text();
         let index = self.file.instructions.len();
         let (node, error) = grammar::node_from_line(text, text, self.file.escape);
-        let failed = error.is_some();
-        if let Some(error) = error {
-            let span = logical.span(&error.range);
-            self.error(error.code, error.message, span, Some(index));
-        }
-        let heredocs = if failed {
-            Vec::new()
-        } else {
-            self.heredocs(&logical, &node, lines, &mut last, index)
+        let heredocs = match error {
+            // BuildKit stops at the error: no heredoc bodies are read.
+            Some(error) => {
+                let span = logical.span(&error.range);
+                self.error(error.code, error.message, span, Some(index));
+                Vec::new()
+            }
+            None => self.heredocs(&logical, &node, lines, &mut last, index),
         };
         if let Some(span) = empty_continuation {
             self.file.warnings.push(SyntaxWarning {

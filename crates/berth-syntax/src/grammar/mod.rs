@@ -93,18 +93,21 @@ pub(crate) struct LineNode<'a> {
     pub rest: &'a str,
 }
 
-/// A parser-stage error of one line, with the range of the logical line to blame.
+/// A parser-stage error of one line.
 #[derive(Debug)]
 pub(crate) struct LineError {
+    /// Which check failed.
     pub code: ErrorCode,
+    /// BuildKit's message.
     pub message: String,
+    /// The range of the logical line to blame.
     pub range: Range<usize>,
 }
 
-/// `newNodeFromLine`: parse the logical line `line` (`text` is `line` itself or a part
-/// of it, for ONBUILD's trigger) into a node. On an error the node holds what was read
-/// before it, as BuildKit's builder would see nothing at all; the scanner keeps the
-/// node for the tree and reports the error.
+/// `newNodeFromLine`: parse the logical line `line` (`text` is `line` itself, or the
+/// part of it that is ONBUILD's trigger) into a node. On an error the node holds what
+/// was read before it (BuildKit stops there); the scanner keeps the node for the
+/// tree and reports the error.
 pub(crate) fn node_from_line<'a>(
     line: &'a str,
     text: &'a str,
@@ -124,52 +127,56 @@ pub(crate) fn node_from_line<'a>(
         rest: command.rest,
         ..LineNode::default()
     };
+    let rest = node.rest;
+    // BuildKit's dispatch table: the argument parser of each keyword.
     let Some(keyword) = Keyword::known(node.keyword) else {
         // `parseIgnore`: one empty argument node.
-        node.args.push(Token::verbatim(line, &node.rest[..0]));
+        node.args = as_written(line, [&rest[..0]]);
         return (node, None);
     };
-    let rest = node.rest;
-    let mut error = None;
-    match keyword {
+    let error = match keyword {
         Keyword::Add | Keyword::Copy | Keyword::Volume => {
-            error = args::maybe_json_to_list(line, rest, &mut node)
+            args::maybe_json_to_list(line, rest, &mut node)
         }
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
-            error = args::maybe_json(line, rest, &mut node)
+            args::maybe_json(line, rest, &mut node)
         }
         Keyword::From | Keyword::Expose => {
-            node.args = args::strings_whitespace_delimited(rest)
-                .into_iter()
-                .map(|word| Token::verbatim(line, word))
-                .collect()
+            node.args = as_written(line, args::strings_whitespace_delimited(rest));
+            None
         }
-        Keyword::Env => error = args::name_val(line, rest, "ENV", escape, &mut node),
-        Keyword::Label => error = args::name_val(line, rest, "LABEL", escape, &mut node),
+        Keyword::Env => args::name_val(line, rest, "ENV", escape, &mut node),
+        Keyword::Label => args::name_val(line, rest, "LABEL", escape, &mut node),
         Keyword::Arg => {
-            node.args = args::words(rest, escape)
-                .map(|word| Token::verbatim(line, word))
-                .collect()
+            // `parseNameOrNameVal`: the words as written.
+            node.args = as_written(line, args::words(rest, escape));
+            None
         }
         Keyword::User | Keyword::Workdir | Keyword::Maintainer | Keyword::Stopsignal => {
-            node.args = args::string(rest)
-                .map(|text| Token::verbatim(line, text))
-                .into_iter()
-                .collect()
+            node.args = as_written(line, args::string(rest));
+            None
         }
-        Keyword::Healthcheck => error = args::health_config(line, rest, &mut node),
+        Keyword::Healthcheck => args::health_config(line, rest, &mut node),
+        Keyword::Onbuild if rest.is_empty() => None,
         Keyword::Onbuild => {
             // `parseSubCommand`: the rest is an instruction line of its own.
-            if !rest.is_empty() {
-                let (sub, sub_error) = node_from_line(line, rest, escape);
-                node.sub = Some(Box::new(sub));
-                error = sub_error;
-            }
+            let (sub, error) = node_from_line(line, rest, escape);
+            node.sub = Some(Box::new(sub));
+            error
         }
-        Keyword::Unknown(_) => {}
-    }
+        // `Keyword::known` gives known keywords only.
+        Keyword::Unknown(_) => None,
+    };
     node.known = Some(keyword);
     (node, error)
+}
+
+/// Tokens of words of `line` whose values are the words as written.
+fn as_written<'a>(line: &'a str, words: impl IntoIterator<Item = &'a str>) -> Vec<Token<'a>> {
+    words
+        .into_iter()
+        .map(|word| Token::verbatim(line, word))
+        .collect()
 }
 
 #[cfg(test)]
