@@ -45,10 +45,9 @@ impl Cache {
 fn load(dir: &Path, dockerfile: &Path) -> Option<BuildContext> {
     let context = berth_context::Context::open(dir, Some(dockerfile), Default::default()).ok()?;
     let has_dockerignore = context.ignore_file().is_some();
-    let entries = context.walk().ok()?;
-    let files: Vec<String> = entries
-        .iter()
-        .filter(|e| e.kind != berth_context::EntryKind::Dir)
+    let tree = context.tree().ok()?;
+    let files: Vec<String> = tree
+        .files()
         .take(MAX_FILES)
         .map(|e| e.path_lossy().into_owned())
         .collect();
