@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use berth_cache::{Baseline, Options, Plan, Status};
 
-use super::CmdResult;
+use super::{CmdResult, EngineProfile};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
 /// Options shared by every `berth cache` subcommand.
@@ -26,6 +26,9 @@ pub struct BuildArgs {
     /// context's absolute path).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// The engine to reproduce where engines differ.
+    #[arg(long, value_enum, default_value = "buildkit")]
+    pub engine: EngineProfile,
 }
 
 /// Output format of `plan` and `explain`.
@@ -91,6 +94,7 @@ fn options(build: &BuildArgs) -> Result<Options, String> {
         dockerfile: build.file.clone(),
         build_args,
         target: build.target.clone(),
+        engine: build.engine.into(),
     })
 }
 
@@ -127,7 +131,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
                     eprintln!(
                         "recorded {steps} build steps of target {} and {} context paths in {}",
                         s.evaluation.target,
-                        s.snapshot.entries.len(),
+                        s.snapshot.entries().len() - 1,
                         state.display()
                     );
                     Ok(EXIT_OK)
