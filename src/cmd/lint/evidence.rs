@@ -7,9 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use berth_lint::BuildContext;
 
-/// Contexts are large walks; keep at most this many paths.
-const MAX_FILES: usize = 200_000;
-
 #[derive(Default)]
 pub(crate) struct Cache {
     by_dir: Mutex<HashMap<PathBuf, Option<Arc<BuildContext>>>>,
@@ -40,20 +37,16 @@ impl Cache {
     }
 }
 
-/// The files a build of `dir` with `dockerfile` would send: berth-context's walk, which
-/// applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's matcher.
+/// What a build of `dir` with `dockerfile` would send: berth-context's walk (metadata
+/// only), which applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's
+/// matcher.
 fn load(dir: &Path, dockerfile: &Path) -> Option<BuildContext> {
     let context = berth_context::Context::open(dir, Some(dockerfile), Default::default()).ok()?;
     let has_dockerignore = context.ignore_file().is_some();
     let tree = context.tree().ok()?;
-    let files: Vec<String> = tree
-        .files()
-        .take(MAX_FILES)
-        .map(|e| e.path_lossy().into_owned())
-        .collect();
-    Some(BuildContext::new(
+    Some(BuildContext::from_tree(
         dir.to_path_buf(),
-        files,
+        tree,
         has_dockerignore,
     ))
 }
