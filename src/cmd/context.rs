@@ -1,13 +1,12 @@
 //! `berth context ls` and `berth context hash`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use berth_context::{Context, Rescan, Reuse, State, StateError};
 
 use super::{CmdResult, EngineProfile};
+use crate::progress::{Progress, Unit};
 use crate::EXIT_OK;
 
 /// Subcommands of `berth context`.
@@ -119,8 +118,8 @@ fn hash(args: HashArgs) -> CmdResult {
         },
         None => None,
     };
-    let progress = Progress::new();
-    let report = |done: u64, total: u64| progress.update(done, total);
+    let progress = Progress::new("hashing", Unit::Bytes);
+    let report = |done: u64, total: u64| progress.set(done, total);
     let reuse = previous.as_ref().map_or(Reuse::Nothing, Reuse::Digests);
     let rescan = context.rescan(reuse, Some(&report))?;
     progress.finish();
@@ -152,44 +151,4 @@ fn hash(args: HashArgs) -> CmdResult {
         }
     }
     Ok(EXIT_OK)
-}
-
-/// A progress bar on stderr, shown only on a terminal and only once hashing has taken
-/// more than a second.
-struct Progress {
-    started: Instant,
-    enabled: bool,
-    bar: OnceLock<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        Progress {
-            started: Instant::now(),
-            enabled: io::stderr().is_terminal(),
-            bar: OnceLock::new(),
-        }
-    }
-
-    fn update(&self, done: u64, total: u64) {
-        if !self.enabled || self.started.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        let bar = self.bar.get_or_init(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "hashing {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            ) {
-                bar.set_style(style);
-            }
-            bar
-        });
-        bar.set_position(done);
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = self.bar.get() {
-            bar.finish_and_clear();
-        }
-    }
 }

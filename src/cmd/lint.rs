@@ -6,23 +6,20 @@ use std::path::{Path, PathBuf};
 
 use berth_lint::config::{self, Environment, Layer};
 use berth_lint::report::{write_report, FileReport, Format, RenderOptions};
-use berth_lint::{Applicability, Diagnostic, FailureThreshold, Level, Linter, Severity};
+use berth_lint::{Applicability, Diagnostic, Level, Linter, Severity};
 use rayon::prelude::*;
 
 use super::CmdResult;
+use crate::color::ColorChoice;
+use crate::progress::{Progress, Unit};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
-mod discover;
-mod evidence;
-mod fix;
+mod compose;
+pub(crate) mod discover;
+pub(crate) mod fix;
+mod values;
 
-/// When to colour the output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
+use values::{FormatArg, ThresholdArg};
 
 /// Arguments of `berth lint`.
 #[derive(clap::Args, Debug)]
@@ -37,15 +34,21 @@ pub struct LintArgs {
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
 
-    /// Output format: tty, concise, json, sarif, checkstyle, gnu, github, gitlab, codeclimate.
-    #[arg(short = 'f', long, value_name = "FORMAT")]
-    pub format: Option<String>,
+    /// Output format (default tty).
+    #[arg(
+        short = 'f',
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        ignore_case = true
+    )]
+    pub format: Option<FormatArg>,
 
     /// Write the report to FILE instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Colour: auto (when standard output is a terminal and NO_COLOR is unset), always, never.
+    /// When to colour the report (`auto` also needs it to go to standard output).
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
@@ -53,10 +56,15 @@ pub struct LintArgs {
     #[arg(long)]
     pub no_color: bool,
 
-    /// Exit 1 only for findings at or above this severity: error, warning, info, style
-    /// (default info, as hadolint).
-    #[arg(short = 't', long, value_name = "SEVERITY")]
-    pub failure_threshold: Option<String>,
+    /// Exit 1 only for findings at or above this severity (default info, as hadolint).
+    #[arg(
+        short = 't',
+        long,
+        value_name = "SEVERITY",
+        value_enum,
+        ignore_case = true
+    )]
+    pub failure_threshold: Option<ThresholdArg>,
 
     /// Always exit 0 when linting succeeded, whatever the findings.
     #[arg(long)]
@@ -144,7 +152,8 @@ impl LintArgs {
             select: self.select.clone(),
             ignore: self.ignore.clone(),
             trusted_registries: self.trusted_registry.clone(),
-            formats: self.format.iter().cloned().collect(),
+            formats: self.format.iter().map(|f| f.0.name().to_string()).collect(),
+            failure_threshold: self.failure_threshold.map(|t| t.0),
             ..Layer::default()
         };
         for (codes, severity) in [
@@ -163,12 +172,6 @@ impl LintArgs {
                 .parse()
                 .map_err(|e| format!("--require-label {entry}: {e}"))?;
             layer.label_schema.insert(name.to_string(), ty);
-        }
-        if let Some(t) = &self.failure_threshold {
-            layer.failure_threshold = Some(
-                t.parse::<FailureThreshold>()
-                    .map_err(|e| format!("--failure-threshold: {e}"))?,
-            );
         }
         let flag = |on: bool| on.then_some(true);
         layer.no_fail = flag(self.no_fail);
@@ -200,19 +203,14 @@ struct Linted {
     /// Findings a fix was applied for (`--fix`).
     fixed: usize,
     from_stdin: bool,
+    /// The compose service whose build this is (`berth lint compose.yaml`).
+    service: Option<String>,
 }
 
 pub fn run(args: LintArgs) -> CmdResult {
     let env = Environment::from_process()?;
     let cli_layer = args.layer()?;
-    let loaded = if args.isolated {
-        config::Loaded {
-            config: config::resolve(&[config::env_layer(&env)?, cli_layer]),
-            ..config::Loaded::default()
-        }
-    } else {
-        config::load(&env, args.config.as_deref(), cli_layer)?
-    };
+    let loaded = config::discover(&env, args.config.as_deref(), args.isolated, cli_layer)?;
     for warning in &loaded.warnings {
         eprintln!("berth: warning: {warning}");
     }
@@ -238,14 +236,52 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         args.paths.clone()
     };
-    let (inputs, mut io_errors) = discover::inputs(&paths);
+    // Compose files, and directories holding one, are compose projects: their services'
+    // builds are linted with their own contexts, args and targets. A directory is still
+    // searched for the Dockerfiles no service uses.
+    let mut projects = Vec::new();
+    let mut dockerfile_paths = Vec::new();
+    for path in paths {
+        if path.is_file() && crate::cmd::compose::is_compose_path(&path) {
+            projects.push(vec![path]);
+            continue;
+        }
+        if path.is_dir() {
+            let files = crate::cmd::compose::files_in_dir(&path);
+            if !files.is_empty() {
+                projects.push(files);
+            }
+        }
+        dockerfile_paths.push(path);
+    }
+    let (mut inputs, mut io_errors) = discover::inputs(&dockerfile_paths);
 
     let settings = &config.settings;
     let linter = Linter::new(settings);
-    let wants_context = !args.no_context && settings_enable_cache_rules(settings);
-    let contexts = evidence::Cache::default();
+    let wants_context = !args.no_context && settings.reads_build_context();
+    let contexts = berth_lint::evidence::ContextCache::default();
     let stdin_name = args.stdin_filename.clone();
 
+    let composed = compose::lint_projects(
+        &projects,
+        &compose::Setup {
+            settings,
+            wants_context,
+            contexts: &contexts,
+            fix: args.fix,
+            unsafe_fixes: args.unsafe_fixes,
+        },
+    );
+    io_errors.extend(composed.errors);
+    inputs.retain(|input| match input {
+        Input::File(path) => !path
+            .canonicalize()
+            .is_ok_and(|p| composed.dockerfiles.contains(&p)),
+        Input::Stdin => true,
+    });
+
+    let progress = Progress::new("linting", Unit::Items("files"));
+    progress.set_total(inputs.len() as u64);
     let results: Vec<Result<Linted, String>> = inputs
         .par_iter()
         .map(|input| {
@@ -288,11 +324,14 @@ pub fn run(args: LintArgs) -> CmdResult {
                 diagnostics: result.diagnostics,
                 fixed,
                 from_stdin: *input == Input::Stdin,
+                service: None,
             })
         })
+        .inspect(|_| progress.inc(1))
         .collect();
+    progress.finish();
 
-    let mut linted = Vec::new();
+    let mut linted = composed.linted;
     for r in results {
         match r {
             Ok(l) => linted.push(l),
@@ -302,17 +341,17 @@ pub fn run(args: LintArgs) -> CmdResult {
     for e in &io_errors {
         eprintln!("berth: error: {e}");
     }
+    for e in &composed.rejected {
+        eprintln!("berth: error: {e}");
+    }
 
-    let color = !config.no_color
-        && match args.color {
-            Some(ColorChoice::Always) => true,
-            Some(ColorChoice::Never) => false,
-            None | Some(ColorChoice::Auto) => {
-                args.output.is_none()
-                    && io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
+    // The command line's --color/--no-color already won over the files when they were merged.
+    let color_choice = if config.no_color {
+        ColorChoice::Never
+    } else {
+        args.color.unwrap_or_default()
+    };
+    let color = color_choice.enabled(args.output.is_none() && io::stdout().is_terminal());
     let options = RenderOptions {
         color,
         width: terminal_width(),
@@ -334,7 +373,10 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         let reports: Vec<FileReport> = linted
             .iter()
-            .map(|l| FileReport::new(&l.path, &l.source, &l.diagnostics))
+            .map(|l| {
+                FileReport::new(&l.path, &l.source, &l.diagnostics)
+                    .with_service(l.service.as_deref())
+            })
             .collect();
         write_report(format, &reports, &options, &mut out)?;
         if format == Format::Tty {
@@ -349,7 +391,7 @@ pub fn run(args: LintArgs) -> CmdResult {
     if !io_errors.is_empty() {
         return Ok(EXIT_ERROR);
     }
-    let rejected = linted.iter().any(|l| l.rejected);
+    let rejected = linted.iter().any(|l| l.rejected) || !composed.rejected.is_empty();
     let failing = linted
         .iter()
         .flat_map(|l| &l.diagnostics)
@@ -363,11 +405,6 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         EXIT_OK
     })
-}
-
-/// Whether any BR1xx cache rule is on (only then is the build context read).
-fn settings_enable_cache_rules(settings: &berth_lint::Settings) -> bool {
-    berth_lint::registry::all().any(|e| e.meta.code.starts_with("BR1") && settings.enables(e.meta))
 }
 
 /// BuildKit reads bytes; invalid UTF-8 is replaced, a UTF-8 BOM kept for the parser.

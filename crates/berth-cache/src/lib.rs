@@ -447,3 +447,8 @@ pub fn compare(
 
 #[cfg(test)]
 mod tests;
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -48,3 +48,8 @@ pub use scan::{digest_files, rescan_tree, Contents, HashStats, Progress, Rescan,
 pub use snapshot::{key_cmp, Entry, RootHeader, Snapshot, Stamp, Tree};
 pub use state::{State, StateError, STATE_VERSION};
 pub use walk::{Context, ContextError};
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
