@@ -34,6 +34,7 @@
 
 mod command;
 mod fallback;
+mod heredoc_guard;
 mod map;
 mod parse;
 pub mod run;
