@@ -1,5 +1,5 @@
 //! The rule engine: parse once, run the enabled rules over the instructions (each rule only
-//! sees the instruction kinds it declared), then apply pragmas, per-file ignores, severity
+//! sees the instructions whose keywords it declared), then apply pragmas, per-file ignores, severity
 //! overrides and BuildKit's `# check=` configuration, and sort.
 
 use berth_syntax::{Dockerfile, Instruction, Keyword};
@@ -8,9 +8,10 @@ use globset::{Glob, GlobMatcher};
 use crate::context::{FileFacts, LintContext, StageInfo};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::evidence::BuildContext;
+use crate::meta::{Family, KeywordSet, Meta};
 use crate::pragma::{self, Pragma, PragmaKind, Suppressions};
 use crate::registry;
-use crate::rule::{Family, Kind, Meta, RuleEntry};
+use crate::rule::RuleEntry;
 use crate::rules;
 use crate::settings::{CheckConfig, Settings};
 
@@ -237,13 +238,14 @@ fn instruction_check(instruction: &Instruction) -> Option<CheckConfig> {
     })
 }
 
-/// Calls every active rule on the instructions whose kinds it declared, then `finish`.
+/// Calls every active rule on the instructions whose keywords it declared, then `finish`.
 fn run_rules(facts: &FileFacts, active: &[&'static RuleEntry], out: &mut Vec<Diagnostic>) {
-    let mut by_kind: [Vec<usize>; Kind::ALL.len()] = Default::default();
+    // The rules to call for each keyword, by the keyword's slot in a `KeywordSet`.
+    let mut by_keyword: [Vec<usize>; KeywordSet::SLOTS] = Default::default();
     for (r, entry) in active.iter().enumerate() {
-        for kind in Kind::ALL {
-            if entry.meta.kinds.contains(kind) {
-                by_kind[kind as usize].push(r);
+        for (slot, rules) in by_keyword.iter_mut().enumerate() {
+            if entry.meta.kinds.contains_slot(slot) {
+                rules.push(r);
             }
         }
     }
@@ -264,13 +266,12 @@ fn run_rules(facts: &FileFacts, active: &[&'static RuleEntry], out: &mut Vec<Dia
         }
     }
     for (i, instruction) in facts.dockerfile.instructions.iter().enumerate() {
-        let kind = kind_of(instruction);
-        for &r in &by_kind[kind as usize] {
+        for &r in &by_keyword[KeywordSet::slot(&instruction.keyword)] {
             let mut c = ctx(facts, active[r].meta, Some(i), false, out);
             instances[r].check(instruction, &mut c);
         }
         if let Some(inner) = instruction.onbuild.as_deref() {
-            for &r in &by_kind[kind_of(inner) as usize] {
+            for &r in &by_keyword[KeywordSet::slot(&inner.keyword)] {
                 let mut c = ctx(facts, active[r].meta, Some(i), true, out);
                 instances[r].check(inner, &mut c);
             }
@@ -279,31 +280,6 @@ fn run_rules(facts: &FileFacts, active: &[&'static RuleEntry], out: &mut Vec<Dia
     for (r, instance) in instances.iter_mut().enumerate() {
         let mut c = ctx(facts, active[r].meta, None, false, out);
         instance.finish(&mut c);
-    }
-}
-
-/// The [`Kind`] of an instruction.
-pub fn kind_of(instruction: &Instruction) -> Kind {
-    match &instruction.keyword {
-        Keyword::Add => Kind::Add,
-        Keyword::Arg => Kind::Arg,
-        Keyword::Cmd => Kind::Cmd,
-        Keyword::Copy => Kind::Copy,
-        Keyword::Entrypoint => Kind::Entrypoint,
-        Keyword::Env => Kind::Env,
-        Keyword::Expose => Kind::Expose,
-        Keyword::From => Kind::From,
-        Keyword::Healthcheck => Kind::Healthcheck,
-        Keyword::Label => Kind::Label,
-        Keyword::Maintainer => Kind::Maintainer,
-        Keyword::Onbuild => Kind::Onbuild,
-        Keyword::Run => Kind::Run,
-        Keyword::Shell => Kind::Shell,
-        Keyword::Stopsignal => Kind::Stopsignal,
-        Keyword::User => Kind::User,
-        Keyword::Volume => Kind::Volume,
-        Keyword::Workdir => Kind::Workdir,
-        Keyword::Unknown(_) => Kind::Unknown,
     }
 }
 

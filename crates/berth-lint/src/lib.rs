@@ -21,6 +21,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod evidence;
 pub mod fix;
+pub mod meta;
 pub mod pragma;
 pub mod registry;
 pub mod report;
@@ -35,5 +36,6 @@ pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Position, Seve
 pub use engine::{lint, LintResult, Linter};
 pub use evidence::BuildContext;
 pub use fix::Fixed;
-pub use rule::{Family, Kind, KindSet, Meta, Rule, RuleEntry, RuleMeta};
+pub use meta::{Family, KeywordSet, Meta};
+pub use rule::{Rule, RuleEntry, RuleMeta};
 pub use settings::{CheckConfig, FailureThreshold, LabelType, Level, Settings};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use crate::diagnostic::Severity;
-use crate::rule::Meta;
+use crate::meta::Meta;
 
 /// When a run fails: findings at or above this severity make the exit code 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

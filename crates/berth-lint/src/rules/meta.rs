@@ -2,7 +2,8 @@
 //! They are declared like rules so that `berth rule`, SARIF metadata and `--ignore` know them;
 //! their `Rule` impls do nothing.
 
-use crate::rule::{new_boxed, Meta, Rule, RuleEntry, RuleMeta};
+use crate::meta::Meta;
+use crate::rule::{new_boxed, Rule, RuleEntry, RuleMeta};
 
 crate::declare_rule! {
     /// ## What it does
