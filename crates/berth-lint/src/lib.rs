@@ -28,6 +28,7 @@ pub mod report;
 pub mod rule;
 pub mod rules;
 pub mod settings;
+mod shell;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -45,6 +45,7 @@ mod directive;
 mod error;
 pub mod expand;
 mod heredoc;
+pub mod image;
 mod json;
 mod line;
 mod scan;

@@ -1,7 +1,6 @@
 use berth_syntax::{Instruction, Keyword};
 
-use super::br103::is_volatile;
-use super::support::{mentions_var, plural, stage_arg};
+use super::support::{is_proxy_arg, is_volatile, mentions_var, plural, stage_arg};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -39,14 +38,6 @@ crate::declare_rule! {
         kinds: [Arg],
         summary: "ARG declared long before its first use",
     }
-}
-
-/// Predefined proxy args never change a cache key.
-pub(crate) fn is_proxy_arg(name: &str) -> bool {
-    matches!(
-        name.to_ascii_uppercase().as_str(),
-        "HTTP_PROXY" | "HTTPS_PROXY" | "FTP_PROXY" | "NO_PROXY" | "ALL_PROXY"
-    )
 }
 
 impl Rule for Br102 {

@@ -1,7 +1,6 @@
 use berth_syntax::{Instruction, Keyword};
 
-use super::br102::is_proxy_arg;
-use super::support::{plural, snippet, stage_arg};
+use super::support::{is_proxy_arg, is_volatile, plural, snippet, stage_arg};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -42,41 +41,6 @@ crate::declare_rule! {
         kinds: [Arg],
         summary: "Volatile build arg (date, commit id) declared before RUN steps",
     }
-}
-
-/// Words in a build arg's name that mark a value changing on every build.
-const VOLATILE_WORDS: [&str; 16] = [
-    "DATE",
-    "TIME",
-    "TIMESTAMP",
-    "BUILDTIME",
-    "BUILDDATE",
-    "COMMIT",
-    "SHA",
-    "REF",
-    "REVISION",
-    "REV",
-    "NONCE",
-    "CACHEBUST",
-    "CACHEBUSTER",
-    "EPOCH",
-    "NOW",
-    "GITHUB_SHA",
-];
-
-/// Whether an arg name says it changes per build: one of its `_`-separated words is in
-/// [`VOLATILE_WORDS`], or it is a build number/id.
-pub(crate) fn is_volatile(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if upper == "SOURCE_DATE_EPOCH" {
-        // Reproducible builds set it to a fixed commit time on purpose.
-        return false;
-    }
-    let words: Vec<&str> = upper.split(['_', '-']).collect();
-    words.iter().any(|w| VOLATILE_WORDS.contains(w))
-        || upper.contains("BUILD_NUMBER")
-        || upper.contains("BUILD_ID")
-        || upper.contains("RUN_ID")
 }
 
 impl Rule for Br103 {

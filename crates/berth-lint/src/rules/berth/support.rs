@@ -7,7 +7,7 @@ use std::sync::Arc;
 use berth_syntax::{ArgDecl, Command, Instruction, ShellOrExec, Source, Span};
 
 use crate::context::LintContext;
-use crate::rules::hadolint::run_shell::{parse_lenient_at, shell_of, RunShell};
+use crate::shell::{parse_lenient_at, shell_of, RunShell};
 
 /// The shell commands of a shell-form RUN (heredoc bodies included when the RUN is a bare
 /// `<<EOF`); `None` for other instructions and exec form. Parsed once per file and shared
@@ -110,6 +110,49 @@ pub(crate) fn mentions_var(text: &str, name: &str) -> bool {
         }
     }
     false
+}
+
+/// Predefined proxy args never change a cache key.
+pub(crate) fn is_proxy_arg(name: &str) -> bool {
+    matches!(
+        name.to_ascii_uppercase().as_str(),
+        "HTTP_PROXY" | "HTTPS_PROXY" | "FTP_PROXY" | "NO_PROXY" | "ALL_PROXY"
+    )
+}
+
+/// Words in a build arg's name that mark a value changing on every build.
+const VOLATILE_WORDS: [&str; 16] = [
+    "DATE",
+    "TIME",
+    "TIMESTAMP",
+    "BUILDTIME",
+    "BUILDDATE",
+    "COMMIT",
+    "SHA",
+    "REF",
+    "REVISION",
+    "REV",
+    "NONCE",
+    "CACHEBUST",
+    "CACHEBUSTER",
+    "EPOCH",
+    "NOW",
+    "GITHUB_SHA",
+];
+
+/// Whether an arg name says it changes per build: one of its `_`-separated words is in
+/// [`VOLATILE_WORDS`], or it is a build number/id.
+pub(crate) fn is_volatile(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if upper == "SOURCE_DATE_EPOCH" {
+        // Reproducible builds set it to a fixed commit time on purpose.
+        return false;
+    }
+    let words: Vec<&str> = upper.split(['_', '-']).collect();
+    words.iter().any(|w| VOLATILE_WORDS.contains(w))
+        || upper.contains("BUILD_NUMBER")
+        || upper.contains("BUILD_ID")
+        || upper.contains("RUN_ID")
 }
 
 /// "1,240".

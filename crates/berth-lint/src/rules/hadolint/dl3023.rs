@@ -3,8 +3,8 @@ use berth_syntax::{Instruction, Keyword};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3006::FromParts;
-use super::dl3022::copy_from;
+use berth_syntax::image::FromParts;
+use super::helpers::flags::copy_from;
 
 crate::declare_rule! {
     /// ## What it does

@@ -5,7 +5,7 @@ use berth_syntax::Instruction;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3006::FromParts;
+use berth_syntax::image::FromParts;
 
 crate::declare_rule! {
     /// ## What it does

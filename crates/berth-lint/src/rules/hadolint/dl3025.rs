@@ -3,7 +3,7 @@ use berth_syntax::{Command, Instruction, ShellOrExec};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3000::args_span;
+use super::helpers::args::args_span;
 
 crate::declare_rule! {
     /// ## What it does

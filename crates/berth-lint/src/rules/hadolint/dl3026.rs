@@ -5,8 +5,8 @@ use berth_syntax::{Command, Instruction, Keyword, MountKind};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3006::{FromParts, ImageRef};
-use super::dl3022::copy_from;
+use berth_syntax::image::{FromParts, ImageRef};
+use super::helpers::flags::copy_from;
 
 crate::declare_rule! {
     /// ## What it does

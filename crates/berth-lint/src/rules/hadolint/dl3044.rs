@@ -5,7 +5,7 @@ use berth_syntax::{Command, Instruction, Keyword};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3048::label_pairs;
+use super::helpers::labels::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does

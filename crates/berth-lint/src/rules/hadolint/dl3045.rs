@@ -5,8 +5,8 @@ use berth_syntax::{Command, Instruction, Keyword};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3000::is_windows_absolute;
-use super::dl3006::{FromParts, ImageRef};
+use super::helpers::paths::is_windows_absolute;
+use berth_syntax::image::{FromParts, ImageRef};
 
 crate::declare_rule! {
     /// ## What it does

@@ -5,9 +5,9 @@ use berth_syntax::{Instruction, Keyword, Span};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3006::{FromParts, ImageRef};
-use super::dl3022::copy_from;
-use super::dl3048::label_pairs;
+use berth_syntax::image::{FromParts, ImageRef};
+use super::helpers::flags::copy_from;
+use super::helpers::labels::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does

@@ -3,8 +3,8 @@ use berth_syntax::Instruction;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3000::args_span;
-use super::dl3048::label_pairs;
+use super::helpers::args::args_span;
+use super::helpers::labels::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does

@@ -3,7 +3,7 @@ use berth_syntax::Instruction;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3048::label_pairs;
+use super::helpers::labels::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does
@@ -49,7 +49,7 @@ impl Rule for Dl3051 {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

@@ -4,7 +4,7 @@ use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
 
-use super::dl3052::check_typed_labels;
+use super::helpers::labels::check_typed_labels;
 
 crate::declare_rule! {
     /// ## What it does
@@ -52,7 +52,7 @@ fn is_spdx_id(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_spdx_id;
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::{run_of, shell_of};
+use crate::shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
 

@@ -3,8 +3,8 @@ use berth_syntax::Instruction;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3006::FromParts;
-use super::dl3029::platform_span;
+use berth_syntax::image::FromParts;
+use super::helpers::flags::platform_span;
 
 crate::declare_rule! {
     /// ## What it does

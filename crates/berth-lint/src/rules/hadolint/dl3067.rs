@@ -3,7 +3,7 @@ use berth_syntax::{Command, Instruction};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3000::{args_span, drop_quotes};
+use super::helpers::args::{args_span, drop_quotes};
 
 crate::declare_rule! {
     /// ## What it does

@@ -2,7 +2,9 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::{report_at, run_of, shell_of};
+use super::helpers::run_checks::report_at;
+
+use crate::shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
 

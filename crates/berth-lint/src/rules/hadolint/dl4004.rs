@@ -3,7 +3,7 @@ use berth_syntax::Instruction;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
-use super::dl3012::SeenInStage;
+use super::helpers::stages::SeenInStage;
 
 crate::declare_rule! {
     /// ## What it does

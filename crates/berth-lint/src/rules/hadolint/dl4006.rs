@@ -5,7 +5,7 @@ use berth_syntax::Instruction;
 use berth_shell::run::NON_POSIX_SHELLS;
 use berth_syntax::{Command, SharedStr, Span};
 
-use super::run_shell::{parse_at, run_of, shell_of};
+use crate::shell::{parse_at, run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
 

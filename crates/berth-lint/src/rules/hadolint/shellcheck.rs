@@ -9,7 +9,7 @@ use berth_shell::run::{has_unsupported_shebang, is_non_posix_shell};
 use berth_syntax::{Command, Instruction, Span};
 use serde_json::Value;
 
-use super::run_shell::{run_of, shell_of};
+use crate::shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::diagnostic::Severity;
 use crate::rule::Rule;
@@ -96,7 +96,7 @@ struct Script {
     text: String,
     /// Lines before the RUN text (shebang and exports).
     header_lines: usize,
-    shell: std::sync::Arc<super::run_shell::RunShell>,
+    shell: std::sync::Arc<crate::shell::RunShell>,
 }
 
 impl Rule for ShellCheck {
