@@ -199,6 +199,8 @@ struct Linted {
     rejected: bool,
     /// Findings a fix was applied for (`--fix`).
     fixed: usize,
+    /// berth failed on this file (a rule panicked): the message of its BR000 finding.
+    internal_error: Option<String>,
     from_stdin: bool,
 }
 
@@ -283,6 +285,7 @@ pub fn run(args: LintArgs) -> CmdResult {
             };
             Ok(Linted {
                 rejected: result.rejected(),
+                internal_error: result.internal_error().map(|d| d.message.clone()),
                 path: display,
                 source: result.dockerfile.source.to_string(),
                 diagnostics: result.diagnostics,
@@ -346,7 +349,12 @@ pub fn run(args: LintArgs) -> CmdResult {
         fix::write_summary(&linted, &mut io::stderr().lock())?;
     }
 
-    if !io_errors.is_empty() {
+    for l in &linted {
+        if let Some(message) = &l.internal_error {
+            eprintln!("berth: error: {}: {message}", l.path);
+        }
+    }
+    if !io_errors.is_empty() || linted.iter().any(|l| l.internal_error.is_some()) {
         return Ok(EXIT_ERROR);
     }
     let rejected = linted.iter().any(|l| l.rejected);

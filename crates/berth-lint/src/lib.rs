@@ -21,6 +21,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod evidence;
 pub mod fix;
+pub mod guard;
 pub mod meta;
 pub mod pragma;
 pub mod registry;
@@ -37,6 +38,7 @@ pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Position, Seve
 pub use engine::{lint, LintResult, Linter};
 pub use evidence::BuildContext;
 pub use fix::Fixed;
+pub use guard::quiet_rule_panics;
 pub use meta::{Family, KeywordSet, Meta};
 pub use rule::{Rule, RuleEntry, RuleMeta};
 pub use settings::{CheckConfig, FailureThreshold, LabelType, Level, Settings};

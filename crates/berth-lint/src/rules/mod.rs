@@ -4,6 +4,8 @@ pub mod berth;
 pub mod buildkit;
 pub mod hadolint;
 pub mod meta;
+#[cfg(feature = "test-rules")]
+pub mod test_rules;
 
 #[cfg(test)]
 mod tests {
