@@ -1,7 +1,6 @@
 //! DL3010: Use ADD for extracting archives into an image
 
 use berth_syntax::Instruction;
-
 use berth_syntax::{Command, Span};
 
 use super::helpers::paths::has_archive_extension;

@@ -1,11 +1,10 @@
 use berth_syntax::{Add, Command, Instruction, Span};
 
+use super::helpers::args::drop_quotes;
+use super::helpers::paths::has_archive_extension;
 use crate::context::LintContext;
 use crate::diagnostic::Fix;
 use crate::rule::Rule;
-
-use super::helpers::args::drop_quotes;
-use super::helpers::paths::has_archive_extension;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,13 +1,12 @@
 use std::collections::HashSet;
 
+use berth_syntax::image::FromParts;
 use berth_syntax::{Instruction, Keyword};
-
-use crate::context::LintContext;
-use crate::rule::Rule;
 
 use super::helpers::args::drop_quotes;
 use super::helpers::flags::copy_from;
-use berth_syntax::image::FromParts;
+use crate::context::LintContext;
+use crate::rule::Rule;
 
 crate::declare_rule! {
     /// ## What it does

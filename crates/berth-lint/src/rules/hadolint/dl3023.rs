@@ -1,10 +1,9 @@
+use berth_syntax::image::FromParts;
 use berth_syntax::{Instruction, Keyword};
 
+use super::helpers::flags::copy_from;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use berth_syntax::image::FromParts;
-use super::helpers::flags::copy_from;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,12 +1,11 @@
 use std::collections::HashSet;
 
+use berth_syntax::image::{FromParts, ImageRef};
 use berth_syntax::{Command, Instruction, Keyword, MountKind};
 
+use super::helpers::flags::copy_from;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use berth_syntax::image::{FromParts, ImageRef};
-use super::helpers::flags::copy_from;
 
 crate::declare_rule! {
     /// ## What it does

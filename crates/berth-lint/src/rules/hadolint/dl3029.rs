@@ -1,10 +1,9 @@
+use berth_syntax::image::FromParts;
 use berth_syntax::Instruction;
 
+use super::helpers::flags::platform_span;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::helpers::flags::platform_span;
-use berth_syntax::image::FromParts;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,16 +1,15 @@
 //! DL3042: Avoid use of cache directory with pip
 
-use berth_syntax::Instruction;
-
 use std::collections::HashMap;
 
 use berth_syntax::Command;
+use berth_syntax::Instruction;
 
 use super::helpers::pip::is_pip_install;
 use super::helpers::run_checks::{has_cache_mount, report_at};
-use crate::shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 const MESSAGE: &str =
     "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`";

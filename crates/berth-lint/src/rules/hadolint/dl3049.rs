@@ -1,13 +1,12 @@
 use std::collections::{BTreeSet, HashSet};
 
+use berth_syntax::image::{FromParts, ImageRef};
 use berth_syntax::{Instruction, Keyword, Span};
 
-use crate::context::LintContext;
-use crate::rule::Rule;
-
-use berth_syntax::image::{FromParts, ImageRef};
 use super::helpers::flags::copy_from;
 use super::helpers::labels::label_pairs;
+use crate::context::LintContext;
+use crate::rule::Rule;
 
 crate::declare_rule! {
     /// ## What it does

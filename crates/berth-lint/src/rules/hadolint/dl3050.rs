@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
-use crate::context::LintContext;
-use crate::rule::Rule;
-
 use super::helpers::args::args_span;
 use super::helpers::labels::label_pairs;
+use crate::context::LintContext;
+use crate::rule::Rule;
 
 crate::declare_rule! {
     /// ## What it does

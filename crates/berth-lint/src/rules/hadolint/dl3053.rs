@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::check_typed_labels;
 use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
-
-use super::helpers::labels::check_typed_labels;
 
 crate::declare_rule! {
     /// ## What it does

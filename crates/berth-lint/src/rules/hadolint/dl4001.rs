@@ -3,10 +3,9 @@
 use berth_syntax::Instruction;
 
 use super::helpers::run_checks::report_at;
-
-use crate::shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 const MESSAGE: &str = "Either use Wget or Curl but not both";
 

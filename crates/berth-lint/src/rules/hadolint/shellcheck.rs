@@ -9,10 +9,10 @@ use berth_shell::run::{has_unsupported_shebang, is_non_posix_shell};
 use berth_syntax::{Command, Instruction, Span};
 use serde_json::Value;
 
-use crate::shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::diagnostic::Severity;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 crate::declare_rule! {
     /// ## What it does

@@ -4,10 +4,9 @@
 use berth_syntax::image::without_tag;
 use berth_syntax::{Command, Instruction};
 
+use super::run_checks::report_at;
 use crate::context::LintContext;
 use crate::shell::shell_of;
-
-use super::run_checks::report_at;
 
 /// DL3033 (yum) and DL3041 (dnf): the variables a package version may come from, tracked
 /// as hadolint tracks them (ENV per stage, inherited by `FROM <stage>`; ARG for the rest of
