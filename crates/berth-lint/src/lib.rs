@@ -18,6 +18,8 @@
 pub mod config;
 pub mod context;
 pub mod diagnostic;
+#[cfg(test)]
+mod doc_examples;
 pub mod engine;
 pub mod evidence;
 pub mod fix;

@@ -27,6 +27,8 @@ crate::declare_rule! {
     ///
     /// ## How to fix
     /// ```dockerfile
+    /// FROM golang:1.22 AS build
+    /// FROM alpine:3.20
     /// COPY --from=build /app /app
     /// ```
     /// To copy from an image, give its tag: `COPY --from=nginx:1.25 /etc/nginx /etc/nginx`.

@@ -18,7 +18,12 @@ crate::declare_rule! {
     /// is only useful if every place that pulls an image follows it.
     ///
     /// ## Example
-    /// With `trustedRegistries: [my.registry.io]`:
+    /// With one trusted registry:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// trustedRegistries:
+    ///   - my.registry.io
+    /// ```
     /// ```dockerfile
     /// FROM quay.io/org/base:1.0
     /// ```

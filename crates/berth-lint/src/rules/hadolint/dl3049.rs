@@ -19,7 +19,12 @@ crate::declare_rule! {
     /// requires (owner, source URL, version); an image without them cannot be traced.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.source: url}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.source: url
+    /// ```
     /// ```dockerfile
     /// FROM debian:12
     /// RUN make

@@ -13,7 +13,12 @@ crate::declare_rule! {
     /// it usually comes from a build argument nobody passed.
     ///
     /// ## Example
-    /// With `label-schema: {version: text}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   version: text
+    /// ```
     /// ```dockerfile
     /// LABEL version=""
     /// ```

@@ -15,7 +15,12 @@ crate::declare_rule! {
     /// path cannot be opened.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.source: url}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.source: url
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.source="github.com/acme/app"
     /// ```

@@ -14,7 +14,12 @@ crate::declare_rule! {
     /// Build dates are compared and sorted by tools; a bare date or a local format cannot be.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.created: rfc3339}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.created: rfc3339
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.created="2024-05-01"
     /// ```

@@ -16,7 +16,12 @@ crate::declare_rule! {
     /// (`MIT OR Apache-2.0`) are not recognised as this label's type.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.licenses: spdx}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.licenses: spdx
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.licenses="Apache 2"
     /// ```

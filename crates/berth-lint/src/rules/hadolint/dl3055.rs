@@ -15,7 +15,12 @@ crate::declare_rule! {
     /// name, a tag, an upper-case or truncated hash) cannot be looked up reliably.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.revision: hash}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.revision: hash
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.revision="main"
     /// ```

@@ -14,7 +14,12 @@ crate::declare_rule! {
     /// Release tooling compares these versions; `v1.2.3` or `1.2` break the comparison.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.version: semver}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.version: semver
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.version="v1.2"
     /// ```

@@ -15,7 +15,12 @@ crate::declare_rule! {
     /// A contact label nobody can write to is no contact.
     ///
     /// ## Example
-    /// With `label-schema: {maintainer: email}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   maintainer: email
+    /// ```
     /// ```dockerfile
     /// LABEL maintainer="Jane Doe"
     /// ```

@@ -19,8 +19,8 @@ crate::declare_rule! {
     /// Runs [ShellCheck](https://www.shellcheck.net) on the shell text of every RUN (shell
     /// form and heredoc scripts, also inside ONBUILD) and reports its findings under their
     /// own codes (`SC2086`, ...), at the exact line and column inside the RUN. It runs only
-    /// when enabled (`berth lint --shellcheck`, or `shellcheck: true` in the config) and a
-    /// `shellcheck` binary is on PATH; otherwise it says nothing.
+    /// when enabled (`berth lint --shellcheck`, or `shellcheck = true` under `[lint]` in
+    /// `berth.toml`) and a `shellcheck` binary is on PATH; otherwise it says nothing.
     ///
     /// As in hadolint, the script starts with the stage's shell (`#!/bin/sh`, or the first
     /// word of `SHELL`, or the `# hadolint shell=` pragma) and declares the proxy variables
@@ -35,6 +35,11 @@ crate::declare_rule! {
     /// succeed wrongly.
     ///
     /// ## Example
+    /// ```toml
+    /// # berth.toml
+    /// [lint]
+    /// shellcheck = true
+    /// ```
     /// ```dockerfile
     /// FROM debian:12
     /// ARG VERSION
