@@ -25,6 +25,7 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
+    /// The context at `root` that sends `files` (relative, `/`-separated).
     pub fn new(root: PathBuf, mut files: Vec<String>, has_dockerignore: bool) -> Self {
         files.sort();
         BuildContext {

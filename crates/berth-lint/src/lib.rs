@@ -15,6 +15,8 @@
 //!
 //! Adding a rule: see `RULES.md` in this crate.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod context;
 pub mod diagnostic;

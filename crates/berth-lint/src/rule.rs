@@ -128,7 +128,10 @@ macro_rules! declare_rule {
 #[macro_export]
 macro_rules! rule_family {
     ($($module:ident => $rule:ident),* $(,)?) => {
-        $(pub mod $module;)*
+        $(
+            #[doc = concat!("The rule `", stringify!($rule), "`.")]
+            pub mod $module;
+        )*
 
         /// Every rule of this family, in declaration order.
         pub static RULES: &[$crate::rule::RuleEntry] = &[

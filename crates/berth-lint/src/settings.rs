@@ -53,12 +53,19 @@ impl FromStr for FailureThreshold {
 /// A label type for hadolint's label-schema rules (DL3049–DL3058).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LabelType {
+    /// Any text that is not empty (DL3051).
     Text,
+    /// An absolute URI (DL3052).
     Url,
+    /// A semantic version (DL3056).
     Semver,
+    /// A git commit hash (DL3055).
     Hash,
+    /// An RFC 3339 date and time (DL3053).
     Rfc3339,
+    /// An SPDX license expression (DL3054).
     Spdx,
+    /// An email address (DL3058).
     Email,
 }
 
@@ -85,7 +92,9 @@ impl FromStr for LabelType {
 /// A severity override: a level, or `off`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
+    /// The rule does not run (its findings are dropped).
     Off,
+    /// The rule's findings get this severity.
     On(Severity),
 }
 
@@ -114,6 +123,7 @@ pub struct CheckConfig {
     /// `experimental=A,B`: experimental checks to run (`experimental=all` sets
     /// `experimental_all`). `skip` does not apply to them, as in BuildKit.
     pub experimental: Vec<String>,
+    /// `experimental=all`: every experimental check runs.
     pub experimental_all: bool,
 }
 
@@ -190,7 +200,7 @@ impl CheckConfig {
 }
 
 /// Everything that configures a lint run. Build it with [`Settings::default`] and adjust fields,
-/// or load it with [`crate::config::ConfigBuilder`].
+/// or load it from configuration files with [`crate::config::load`].
 ///
 /// Code lists (`select`, `ignore`, override keys, per-file ignores) take full codes (`DL3008`),
 /// prefixes (`DL30`, `BR1`, `DL`) or `ALL`; a BuildKit check is named in full
@@ -214,6 +224,7 @@ pub struct Settings {
     pub strict_labels: bool,
     /// Ignore `# hadolint ignore=` / `# berth ignore=` pragmas (all scopes).
     pub disable_ignore_pragma: bool,
+    /// Findings at or above this severity fail the run (exit 1).
     pub failure_threshold: FailureThreshold,
     /// Override of BuildKit's `# check=` directive (`BUILDKIT_DOCKERFILE_CHECK`): when set, it
     /// replaces the directive, as BuildKit's build arg does.

@@ -39,6 +39,7 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// Checkstyle XML (hadolint's `checkstyle`).
     Checkstyle,
     /// `berth:FILE:LINE:COLUMN: CODE SEVERITY: MESSAGE`.
     Gnu,
@@ -113,12 +114,16 @@ impl Default for RenderOptions {
 pub struct FileReport<'a> {
     /// The path as reported (relative to where berth ran, or `-`).
     pub path: &'a str,
+    /// The file's text.
     pub source: &'a str,
+    /// The file's line index, for positions.
     pub index: LineIndex,
+    /// Its findings, sorted.
     pub diagnostics: &'a [Diagnostic],
 }
 
 impl<'a> FileReport<'a> {
+    /// One file's report; computes the line index.
     pub fn new(path: &'a str, source: &'a str, diagnostics: &'a [Diagnostic]) -> Self {
         FileReport {
             path,
