@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v dockerd >/dev/null || need_apt+=(docker.io)
+command -v containerd >/dev/null || need_apt+=(containerd)
+command -v runc >/dev/null || need_apt+=(runc)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_apt+=(busybox-static)
 command -v git >/dev/null || need_apt+=(git)
 command -v openssl >/dev/null || need_apt+=(openssl)
@@ -16,6 +18,41 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== apt-get install ${need_apt[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# The reference engine, Docker 28 (DESIGN.md section 5): Debian testing's packages, downloaded
+# and unpacked into .engine/28/ (gitignored) — never installed, so nothing on the machine is
+# upgraded. They run with bookworm's containerd and runc. BERTH_ENGINE28_ROOT may point at an
+# existing unpacked copy instead.
+engine28="${BERTH_ENGINE28_ROOT:-$PWD/.engine/28}"
+if [ ! -x "$engine28/usr/sbin/dockerd" ] || [ ! -x "$engine28/usr/libexec/docker/cli-plugins/docker-buildx" ]; then
+    echo "== Docker 28 from Debian forky, unpacked into $engine28"
+    if ! grep -rqsE '^[^#]*\bforky\b' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        cat >/etc/apt/sources.list.d/berth-forky.sources <<'SOURCES'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: forky
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    fi
+    # A low pin priority: forky's packages are only ever downloaded by name, never installed
+    # or upgraded to.
+    cat >/etc/apt/preferences.d/berth-forky <<'PIN'
+Package: *
+Pin: release n=forky
+Pin-Priority: 40
+PIN
+    apt-get update -qq
+    debs=$(mktemp -d)
+    chmod 777 "$debs" # apt-get download runs as the _apt user
+    (cd "$debs" && apt-get download -qq -t forky docker.io docker-cli docker-buildx docker-compose)
+    mkdir -p "$engine28"
+    for deb in "$debs"/*.deb; do
+        echo "   $(basename "$deb")"
+        dpkg -x "$deb" "$engine28"
+    done
+    rm -rf "$debs"
 fi
 
 # The oracles: BuildKit's parser (PyPI dockerfile==3.4.0) and hadolint 2.15.1.

@@ -19,7 +19,7 @@ if [ "${BERTH_ENGINE:-0}" != 1 ]; then
     exit 0
 fi
 BERTH_BIN="${BERTH_BIN:-$PWD/target/release/berth}"
-eval "$(scripts/engine.sh env)"
+eval "$(scripts/engine.sh env 20)"
 DOCKER=/usr/bin/docker
 WORK=$(mktemp -d /tmp/berth-ctx-engine.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

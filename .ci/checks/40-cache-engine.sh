@@ -11,7 +11,7 @@ if [ "${BERTH_ENGINE:-0}" != "1" ]; then
     echo "SKIPPED: cache scenarios against the engine: \$BERTH_ENGINE is not 1 (the Docker engine is not running; see scripts/engine.sh)"
     exit 0
 fi
-eval "$(scripts/engine.sh env)"
+eval "$(scripts/engine.sh env 20)"
 
 # A quick smoke test of the CLI on the demo fixture (record, then an unchanged plan).
 if [ -n "${BERTH_BIN:-}" ]; then

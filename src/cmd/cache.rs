@@ -11,8 +11,20 @@ use crate::{EXIT_FINDINGS, EXIT_OK};
 /// Options shared by every `berth cache` subcommand.
 #[derive(clap::Args, Clone)]
 pub struct BuildArgs {
-    /// The build context directory.
-    pub context: PathBuf,
+    /// The build context directory (with --compose: the first service to build).
+    #[arg(value_name = "CONTEXT", required_unless_present = "compose")]
+    pub context: Option<PathBuf>,
+    /// With --compose: the services to build (default: every enabled service with a
+    /// `build:` section).
+    #[arg(value_name = "SERVICE", requires = "compose")]
+    pub services: Vec<String>,
+    /// A compose file (or a directory holding one): simulate each service's build
+    /// (repeat to merge several files, as `docker compose -f a -f b`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "target"])]
+    pub compose: Vec<PathBuf>,
+    /// With --compose: a profile to enable (repeatable; default: COMPOSE_PROFILES).
+    #[arg(long, value_name = "NAME", requires = "compose")]
+    pub profile: Vec<String>,
     /// The Dockerfile (default: CONTEXT/Dockerfile).
     #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
     pub file: Option<PathBuf>,
@@ -23,9 +35,16 @@ pub struct BuildArgs {
     #[arg(long)]
     pub target: Option<String>,
     /// The state file (default: under the user's cache directory, keyed by the
-    /// context's absolute path).
+    /// context's absolute path). With --compose: a directory holding one state per service.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+}
+
+impl BuildArgs {
+    /// The build context (present unless --compose is given; clap checks it).
+    fn context(&self) -> &std::path::Path {
+        self.context.as_deref().unwrap_or(std::path::Path::new("."))
+    }
 }
 
 /// Output format of `plan` and `explain`.
@@ -73,7 +92,8 @@ pub enum CacheCommand {
     },
 }
 
-fn options(build: &BuildArgs) -> Result<Options, String> {
+/// `--build-arg` values: `KEY=VALUE`, or `KEY` taken from the environment when set there.
+pub(crate) fn build_arg_values(build: &BuildArgs) -> Result<Vec<(String, String)>, String> {
     let mut build_args = vec![];
     for arg in &build.build_arg {
         match arg.split_once('=') {
@@ -87,9 +107,13 @@ fn options(build: &BuildArgs) -> Result<Options, String> {
             }
         }
     }
+    Ok(build_args)
+}
+
+fn options(build: &BuildArgs) -> Result<Options, String> {
     Ok(Options {
         dockerfile: build.file.clone(),
-        build_args,
+        build_args: build_arg_values(build)?,
         target: build.target.clone(),
     })
 }
@@ -98,7 +122,7 @@ fn state_path(build: &BuildArgs) -> PathBuf {
     build
         .state
         .clone()
-        .unwrap_or_else(|| berth_cache::default_state_path(&build.context))
+        .unwrap_or_else(|| berth_cache::default_state_path(build.context()))
 }
 
 /// Errors BuildKit itself would report exit 1; everything else exits 2.
@@ -112,11 +136,19 @@ fn failure(err: berth_cache::Error) -> CmdResult {
 }
 
 pub fn run(command: CacheCommand) -> CmdResult {
+    let build = match &command {
+        CacheCommand::Record { build }
+        | CacheCommand::Plan { build, .. }
+        | CacheCommand::Explain { build, .. } => build,
+    };
+    if !build.compose.is_empty() {
+        return super::cache_compose::run(command);
+    }
     match command {
         CacheCommand::Record { build } => {
             let opts = options(&build)?;
             let state = state_path(&build);
-            match berth_cache::record(&build.context, &opts, &state) {
+            match berth_cache::record(build.context(), &opts, &state) {
                 Ok(s) => {
                     let steps = s
                         .evaluation
@@ -147,7 +179,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
                 Some(rev) => Baseline::Since(rev),
                 None => Baseline::State(&state),
             };
-            let plan = match berth_cache::plan(&build.context, &opts, &baseline) {
+            let plan = match berth_cache::plan(build.context(), &opts, &baseline) {
                 Ok(p) => p,
                 Err(e) => return failure(e),
             };
@@ -162,7 +194,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
         }
         CacheCommand::Explain { build, format } => {
             let opts = options(&build)?;
-            let explanation = match berth_cache::explain(&build.context, &opts) {
+            let explanation = match berth_cache::explain(build.context(), &opts) {
                 Ok(x) => x,
                 Err(e) => return failure(e),
             };
@@ -191,7 +223,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn emit(text: &str) -> Result<(), std::io::Error> {
+pub(crate) fn emit(text: &str) -> Result<(), std::io::Error> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -200,7 +232,7 @@ fn emit(text: &str) -> Result<(), std::io::Error> {
     }
 }
 
-fn use_color(color: Color) -> bool {
+pub(crate) fn use_color(color: Color) -> bool {
     match color {
         Color::Always => true,
         Color::Never => false,
@@ -211,7 +243,7 @@ fn use_color(color: Color) -> bool {
     }
 }
 
-fn first_line(text: &str, max: usize) -> String {
+pub(crate) fn first_line(text: &str, max: usize) -> String {
     let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.chars().count() <= max {
         one
@@ -222,7 +254,7 @@ fn first_line(text: &str, max: usize) -> String {
 }
 
 /// The readable plan: one row per instruction, with the cause of each re-run.
-fn plan_table(plan: &Plan, color: bool) -> String {
+pub(crate) fn plan_table(plan: &Plan, color: bool) -> String {
     let mut out = format!("target: {}\n", plan.target);
     let stage_w = plan
         .steps

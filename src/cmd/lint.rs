@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::CmdResult;
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
+mod compose;
 mod discover;
 mod evidence;
 mod fix;
@@ -202,6 +203,8 @@ struct Linted {
     /// berth failed on this file (a rule panicked): the message of its BR000 finding.
     internal_error: Option<String>,
     from_stdin: bool,
+    /// The compose service whose build this is (`berth lint compose.yaml`).
+    service: Option<String>,
 }
 
 pub fn run(args: LintArgs) -> CmdResult {
@@ -240,13 +243,49 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         args.paths.clone()
     };
-    let (inputs, mut io_errors) = discover::inputs(&paths);
+    // Compose files, and directories holding one, are compose projects: their services'
+    // builds are linted with their own contexts, args and targets. A directory is still
+    // searched for the Dockerfiles no service uses.
+    let mut projects = Vec::new();
+    let mut dockerfile_paths = Vec::new();
+    for path in paths {
+        if path.is_file() && crate::cmd::compose::is_compose_path(&path) {
+            projects.push(vec![path]);
+            continue;
+        }
+        if path.is_dir() {
+            let files = crate::cmd::compose::files_in_dir(&path);
+            if !files.is_empty() {
+                projects.push(files);
+            }
+        }
+        dockerfile_paths.push(path);
+    }
+    let (mut inputs, mut io_errors) = discover::inputs(&dockerfile_paths);
 
     let settings = &config.settings;
     let linter = Linter::new(settings);
     let wants_context = !args.no_context && settings_enable_cache_rules(settings);
     let contexts = evidence::Cache::default();
     let stdin_name = args.stdin_filename.clone();
+
+    let composed = compose::lint_projects(
+        &projects,
+        &compose::Setup {
+            settings,
+            wants_context,
+            contexts: &contexts,
+            fix: args.fix,
+            unsafe_fixes: args.unsafe_fixes,
+        },
+    );
+    io_errors.extend(composed.errors);
+    inputs.retain(|input| match input {
+        Input::File(path) => !path
+            .canonicalize()
+            .is_ok_and(|p| composed.dockerfiles.contains(&p)),
+        Input::Stdin => true,
+    });
 
     let results: Vec<Result<Linted, String>> = inputs
         .par_iter()
@@ -291,11 +330,12 @@ pub fn run(args: LintArgs) -> CmdResult {
                 diagnostics: result.diagnostics,
                 fixed,
                 from_stdin: *input == Input::Stdin,
+                service: None,
             })
         })
         .collect();
 
-    let mut linted = Vec::new();
+    let mut linted = composed.linted;
     for r in results {
         match r {
             Ok(l) => linted.push(l),
@@ -303,6 +343,9 @@ pub fn run(args: LintArgs) -> CmdResult {
         }
     }
     for e in &io_errors {
+        eprintln!("berth: error: {e}");
+    }
+    for e in &composed.rejected {
         eprintln!("berth: error: {e}");
     }
 
@@ -337,7 +380,10 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         let reports: Vec<FileReport> = linted
             .iter()
-            .map(|l| FileReport::new(&l.path, &l.source, &l.diagnostics))
+            .map(|l| {
+                FileReport::new(&l.path, &l.source, &l.diagnostics)
+                    .with_service(l.service.as_deref())
+            })
             .collect();
         write_report(format, &reports, &options, &mut out)?;
         if format == Format::Tty {
@@ -357,7 +403,7 @@ pub fn run(args: LintArgs) -> CmdResult {
     if !io_errors.is_empty() || linted.iter().any(|l| l.internal_error.is_some()) {
         return Ok(EXIT_ERROR);
     }
-    let rejected = linted.iter().any(|l| l.rejected);
+    let rejected = linted.iter().any(|l| l.rejected) || !composed.rejected.is_empty();
     let failing = linted
         .iter()
         .flat_map(|l| &l.diagnostics)

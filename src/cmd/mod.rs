@@ -2,6 +2,8 @@
 //! the process exit code (`0`, `1`) or an error (reported by `main`, exit `2`).
 
 pub mod cache;
+pub mod cache_compose;
+pub mod compose;
 pub mod context;
 pub mod lint;
 pub mod parse;

@@ -34,7 +34,30 @@ impl Cache {
         if let Some(hit) = self.by_dir.lock().ok()?.get(&key) {
             return hit.clone();
         }
-        let context = load(&dir, dockerfile).map(Arc::new);
+        let context = load(&dir, Some(dockerfile)).map(Arc::new);
+        self.by_dir.lock().ok()?.insert(key, context.clone());
+        context
+    }
+
+    /// The context `dir` as a build with `dockerfile` (a compose service's) sends it; an
+    /// inline Dockerfile (`None`) uses `dir/.dockerignore`.
+    pub(crate) fn for_context(
+        &self,
+        dir: &Path,
+        dockerfile: Option<&Path>,
+    ) -> Option<Arc<BuildContext>> {
+        let mut key = dir.to_path_buf();
+        if let Some(df) = dockerfile {
+            let mut specific = df.as_os_str().to_owned();
+            specific.push(".dockerignore");
+            if Path::new(&specific).is_file() {
+                key = df.to_path_buf();
+            }
+        }
+        if let Some(hit) = self.by_dir.lock().ok()?.get(&key) {
+            return hit.clone();
+        }
+        let context = load(dir, dockerfile).map(Arc::new);
         self.by_dir.lock().ok()?.insert(key, context.clone());
         context
     }
@@ -42,8 +65,8 @@ impl Cache {
 
 /// The files a build of `dir` with `dockerfile` would send: berth-context's walk, which
 /// applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's matcher.
-fn load(dir: &Path, dockerfile: &Path) -> Option<BuildContext> {
-    let context = berth_context::Context::open(dir, Some(dockerfile), Default::default()).ok()?;
+fn load(dir: &Path, dockerfile: Option<&Path>) -> Option<BuildContext> {
+    let context = berth_context::Context::open(dir, dockerfile, Default::default()).ok()?;
     let has_dockerignore = context.ignore_file().is_some();
     let entries = context.walk().ok()?;
     let files: Vec<String> = entries

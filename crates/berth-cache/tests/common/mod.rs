@@ -470,7 +470,7 @@ impl Engine {
             );
         }
         let docker_host = std::env::var("DOCKER_HOST")
-            .unwrap_or_else(|_| "unix:///tmp/berth-engine/docker.sock".to_string());
+            .unwrap_or_else(|_| "unix:///tmp/berth-engine/20/docker.sock".to_string());
         let engine = Engine { docker_host };
         let out = engine.docker(&["version"], None)?;
         if !out.0 {

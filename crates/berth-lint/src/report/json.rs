@@ -1,5 +1,5 @@
 //! `--format json`: hadolint's array of findings plus ranges (DESIGN.md 3.3), keys sorted,
-//! compact, one line.
+//! compact, one line; findings of a compose service's build also carry `"service"` (3.7).
 
 use std::io::{self, Write};
 
@@ -17,6 +17,9 @@ struct Finding<'a> {
     level: &'a str,
     line: usize,
     message: &'a str,
+    /// The compose service, for findings of `berth lint compose.yaml`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'a str>,
 }
 
 pub(super) fn write(files: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
@@ -33,6 +36,7 @@ pub(super) fn write(files: &[FileReport], out: &mut dyn Write) -> io::Result<()>
                 level: d.severity.as_str(),
                 line: p.line,
                 message: &d.message,
+                service: file.service,
             });
         }
     }

@@ -120,6 +120,9 @@ pub struct FileReport<'a> {
     pub index: LineIndex,
     /// Its findings, sorted.
     pub diagnostics: &'a [Diagnostic],
+    /// The compose service whose build the file belongs to (`berth lint compose.yaml`);
+    /// JSON findings carry it as `"service"`.
+    pub service: Option<&'a str>,
 }
 
 impl<'a> FileReport<'a> {
@@ -130,7 +133,14 @@ impl<'a> FileReport<'a> {
             source,
             index: LineIndex::new(source),
             diagnostics,
+            service: None,
         }
+    }
+
+    /// The same report, for the build of a compose service.
+    pub fn with_service(mut self, service: Option<&'a str>) -> Self {
+        self.service = service;
+        self
     }
 
     /// 1-based line/column range of a span; columns count characters, `end_column` is
