@@ -46,3 +46,8 @@ pub use guard::quiet_rule_panics;
 pub use meta::{Family, KeywordSet, Meta};
 pub use rule::{Rule, RuleEntry, RuleMeta};
 pub use settings::{CheckConfig, FailureThreshold, LabelType, Level, Settings};
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
