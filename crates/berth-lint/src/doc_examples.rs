@@ -146,17 +146,7 @@ fn build_context(
     if let Some(text) = ignore {
         write(".dockerignore", text);
     }
-    let context =
-        berth_context::Context::open(dir, Some(&dir.join("Dockerfile")), Default::default())
-            .expect("the context opens");
-    let sent = context
-        .walk()
-        .expect("the context walks")
-        .iter()
-        .filter(|e| e.kind != berth_context::EntryKind::Dir)
-        .map(|e| e.path_lossy().into_owned())
-        .collect();
-    Some(BuildContext::new(dir.to_path_buf(), sent, ignore.is_some()))
+    BuildContext::load(dir, Some(&dir.join("Dockerfile")))
 }
 
 /// Rules whose docs cannot run here, and why.
