@@ -10,10 +10,10 @@ use berth_syntax::{Command, Dockerfile, Instruction, Span};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::evidence::BuildContext;
+use crate::meta::Meta;
 use crate::pragma::Pragma;
-use crate::rule::Meta;
-use crate::rules::hadolint::run_shell::RunShell;
 use crate::settings::Settings;
+use crate::shell::RunShell;
 
 /// One build stage, with the facts rules keep asking for.
 #[derive(Clone, Debug)]

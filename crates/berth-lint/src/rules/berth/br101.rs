@@ -192,7 +192,10 @@ impl Rule for Br101 {
             return;
         };
         let evidence = ctx.build_context().map(|_| {
-            let files: BTreeSet<u32> = broad.iter().flat_map(|(_, _, f)| f.iter().copied()).collect();
+            let files: BTreeSet<u32> = broad
+                .iter()
+                .flat_map(|(_, _, f)| f.iter().copied())
+                .collect();
             (files.len(), first_files.len())
         });
         // With the real context, stay quiet when the COPY brings in little beyond manifests.

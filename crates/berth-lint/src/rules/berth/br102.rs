@@ -1,6 +1,8 @@
 use berth_syntax::Instruction;
 
-use super::support::{is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, stage_arg};
+use super::support::{
+    is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, stage_arg,
+};
 use crate::context::LintContext;
 use crate::rule::Rule;
 

@@ -107,11 +107,14 @@ mod tests {
             "FROM alpine AS base\nARG GIT_COMMIT\nRUN make\nFROM base\nRUN make install\n",
         );
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("the 2 RUN steps after it"), "{}", found[0].message);
-        // `ENV X=$X` carries the value on; `ENV X=fixed` makes it constant.
-        let carried = test.findings(
-            "FROM alpine\nARG GIT_COMMIT\nENV GIT_COMMIT=$GIT_COMMIT\nRUN make\n",
+        assert!(
+            found[0].message.contains("the 2 RUN steps after it"),
+            "{}",
+            found[0].message
         );
+        // `ENV X=$X` carries the value on; `ENV X=fixed` makes it constant.
+        let carried =
+            test.findings("FROM alpine\nARG GIT_COMMIT\nENV GIT_COMMIT=$GIT_COMMIT\nRUN make\n");
         assert_eq!(carried.len(), 1);
         let fixed = test.findings("FROM alpine\nARG GIT_COMMIT\nENV GIT_COMMIT=none\nRUN make\n");
         assert!(fixed.is_empty());

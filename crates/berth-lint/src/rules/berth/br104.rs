@@ -44,7 +44,8 @@ impl Rule for Br104 {
         if add.checksum.is_some() {
             return;
         }
-        let downloaded = |path: &str| berth_cache::remote_source(path) == Some(berth_cache::Remote::Http);
+        let downloaded =
+            |path: &str| berth_cache::remote_source(path) == Some(berth_cache::Remote::Http);
         for source in add.sources.iter().filter(|s| downloaded(&s.path)) {
             ctx.report(
                 source.span,

@@ -19,6 +19,13 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// A context with `.git/` and `node_modules/` and no `.dockerignore`:
+    /// ```text
+    /// # build context
+    /// .git/HEAD
+    /// node_modules/left-pad/index.js
+    /// package.json
+    /// index.js
+    /// ```
     /// ```dockerfile
     /// FROM node:20
     /// COPY . .
@@ -27,6 +34,7 @@ crate::declare_rule! {
     /// ## How to fix
     /// Add a `.dockerignore` next to the Dockerfile:
     /// ```text
+    /// # .dockerignore
     /// .git
     /// node_modules
     /// ```

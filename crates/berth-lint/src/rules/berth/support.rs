@@ -10,7 +10,7 @@ use berth_syntax::scope::{resolve, ScopeOptions};
 use berth_syntax::{ArgDecl, Command, Instruction, ShellOrExec, Source, Span};
 
 use crate::context::LintContext;
-use crate::rules::hadolint::run_shell::{parse_lenient_at, shell_of, RunShell};
+use crate::shell::{parse_lenient_at, shell_of, RunShell};
 
 /// The shell commands of a shell-form RUN (heredoc bodies included when the RUN is a bare
 /// `<<EOF`); `None` for other instructions and exec form. Parsed once per file and shared

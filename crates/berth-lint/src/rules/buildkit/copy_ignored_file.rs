@@ -17,8 +17,8 @@ crate::declare_rule! {
     /// for a directory or wildcard, silently copies less than it says.
     ///
     /// ## Example
-    /// `.dockerignore`:
     /// ```text
+    /// # .dockerignore
     /// config/
     /// ```
     /// ```dockerfile
@@ -27,8 +27,12 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Remove the pattern from `.dockerignore`, add an exception (`!config/app.yaml`), or
-    /// stop copying the file.
+    /// Remove the pattern from `.dockerignore`, add an exception, or stop copying the file:
+    /// ```text
+    /// # .dockerignore
+    /// config/
+    /// !config/app.yaml
+    /// ```
     pub struct CopyIgnoredFile {}
     meta {
         code: "CopyIgnoredFile",
