@@ -7,7 +7,7 @@
 #
 # Docker 28 (the reference; its client is buildx, which applies moby/patternmatcher) must
 # agree with berth's default listing everywhere. Docker 20.10's client applies the 20.10
-# `fileutils` matcher; berth reproduces it with `--ignore-semantics docker20`, and that
+# `fileutils` matcher; berth reproduces it with `--engine docker20`, and that
 # listing must agree with 20.10 everywhere. On each engine the other listing is compared
 # too and its differences are printed: they are expected only on the contexts marked
 # `legacy-*`, which exercise the places where the matcher changed between the two.
@@ -52,7 +52,7 @@ gen() { # gen NAME: create $WORK/ctx/NAME and cd into it (in a subshell)
     ln -s loop1 loop2; ln -s real dirlink; ln -s /etc/passwd abslink
     printf 'emptyexcluded\n' >.dockerignore)
 (gen non-utf8-name; mk plain; printf 'x\n' >$'bad\xffbyte')
-(gen special-files; mk regular; mkfifo fifo
+(gen legacy-special-files; mk regular; mkfifo fifo
     python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("sock")'
     mknod chardev c 1 3 2>/dev/null || true)
 (gen dockerfile-specific; mk a b c sub/d
@@ -119,7 +119,6 @@ printf 'FROM scratch\nCOPY . /ctx/\n' >"$copydf"
 known_gap() { # known_gap VERSION CONTEXT: prints the reason, or nothing
     case "$1:$2" in
         28:non-utf8-name) echo "Docker 28 cannot send a file whose name is not UTF-8 (the build fails: grpc 'string field contains invalid UTF-8'); 20.10 sends it. berth lists it under both profiles" ;;
-        28:special-files) echo "Docker 28 sends a named pipe (FIFO) as a FIFO; 20.10 leaves it out, and so does berth under both profiles" ;;
     esac
 }
 
@@ -130,8 +129,8 @@ for version in ${BERTH_ENGINES:-28 20}; do
     # own: the listing that must agree with this engine; other: the one expected to differ
     # on legacy-* contexts only.
     case "$version" in
-        28) own=(); other=(--ignore-semantics docker20); own_name=default; other_name=docker20 ;;
-        *) own=(--ignore-semantics docker20); other=(); own_name=docker20; other_name=default ;;
+        28) own=(); other=(--engine docker20); own_name=default; other_name=docker20 ;;
+        *) own=(--engine docker20); other=(); own_name=docker20; other_name=default ;;
     esac
     agree=0 disagree=0 other_differs=0 n=0 known=0
     for ctx in "${contexts[@]}"; do

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::eval::{EvalStep, Evaluation, Op, StepKind};
-use crate::select::select;
-use crate::snapshot::{Digest, Snapshot};
+use berth_context::{Digest, Snapshot};
+
+use crate::eval::{ContextRead, EvalStep, Evaluation, Op, StepKind};
 
 /// The predicted outcome of one instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -46,6 +46,7 @@ pub struct Reason {
     /// `new-step`, `base-image-changed`, `stage-output`, `remote-source`,
     /// `missing-source`, `variable-changed`, `metadata`, `not-needed`.
     pub kind: String,
+    /// One sentence for a person.
     pub detail: String,
     /// Context paths involved (changed paths for `files-changed`).
     pub paths: Vec<String>,
@@ -54,18 +55,26 @@ pub struct Reason {
 /// One instruction of the plan (DESIGN.md 3.4).
 #[derive(Clone, Debug, Serialize)]
 pub struct PlannedStep {
+    /// Stage name, or its index when unnamed.
     pub stage: String,
+    /// First line of the instruction.
     pub line: usize,
+    /// Last line of the instruction.
     pub end_line: usize,
+    /// The instruction's source text.
     pub instruction: String,
+    /// The predicted outcome.
     pub status: Status,
+    /// Why.
     pub reason: Reason,
 }
 
 /// The prediction for a whole build.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
+    /// The target stage.
     pub target: String,
+    /// Every instruction, in file order.
     pub steps: Vec<PlannedStep>,
     /// Why the plan is as for a first build (no, corrupt or older state); not part of
     /// the JSON contract.
@@ -88,6 +97,22 @@ fn reason(kind: &str, detail: impl Into<String>) -> Reason {
 }
 
 const MAX_PATHS: usize = 50;
+
+/// The entries a context read selects, with their record digests.
+fn selected(snapshot: &Snapshot, read: &ContextRead) -> Vec<(String, Digest)> {
+    snapshot
+        .select_source(&read.source, &read.exclude)
+        .map(|sel| {
+            sel.entries
+                .iter()
+                .map(|&i| {
+                    let e = &snapshot.entries()[i];
+                    (e.path_lossy().into_owned(), e.digest)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 /// Paths whose entry differs between two selections.
 fn changed_paths(old: &[(String, Digest)], new: &[(String, Digest)]) -> Vec<String> {
@@ -312,18 +337,18 @@ fn own_cause(
             return reason("files-changed", "the files it reads changed");
         };
         let mut paths = BTreeSet::new();
-        for (i, (sel, digest)) in op.selections.iter().enumerate() {
-            let old_sel = old_op.selections.get(i);
-            if old_sel.map(|(_, d)| d) == Some(digest) {
+        for (i, read) in op.reads.iter().enumerate() {
+            let old_read = old_op.reads.get(i);
+            if old_read.map(|r| r.digest) == Some(read.digest) {
                 continue;
             }
-            let new_entries = select(snapshot, sel).entries;
-            let old_entries = old_sel
-                .map(|(s, _)| select(rec.snapshot, s).entries)
+            let new_entries = selected(snapshot, read);
+            let old_entries = old_read
+                .map(|r| selected(rec.snapshot, r))
                 .unwrap_or_default();
             paths.extend(changed_paths(&old_entries, &new_entries));
-            if digest.starts_with("missing:") {
-                paths.insert(sel.describe());
+            if read.digest.is_none() {
+                paths.insert(read.describe().to_string());
             }
         }
         let total = paths.len();

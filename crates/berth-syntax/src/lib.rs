@@ -54,6 +54,7 @@ mod error;
 pub mod expand;
 mod go;
 mod grammar;
+pub mod image;
 pub mod reference;
 mod scan;
 pub mod scope;

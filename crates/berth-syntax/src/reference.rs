@@ -23,7 +23,7 @@
 
 use std::fmt;
 
-use crate::line::go_quote;
+use crate::go::go_quote;
 use crate::scope::Platform;
 
 /// A parsed, normalized image reference (`docker.io/library/alpine:3.20`).
@@ -33,6 +33,7 @@ pub struct ImageRef {
     pub domain: String,
     /// The repository path (`library/alpine`).
     pub path: String,
+    /// The tag, when the reference has one (`3.20`).
     pub tag: Option<String>,
     /// `algorithm:hex`.
     pub digest: Option<String>,
