@@ -44,7 +44,8 @@ pub struct Reason {
     /// `no-record`, `unchanged`, `files-changed`, `instruction-changed`,
     /// `build-arg-changed`, `env-changed`, `state-changed`, `earlier-step`,
     /// `new-step`, `base-image-changed`, `stage-output`, `remote-source`,
-    /// `missing-source`, `variable-changed`, `metadata`, `not-needed`.
+    /// `missing-source`, `variable-changed`, `metadata`, `not-needed`,
+    /// `stale-context`.
     pub kind: String,
     /// One sentence for a person.
     pub detail: String,
@@ -80,6 +81,11 @@ pub struct Plan {
     /// the JSON contract.
     #[serde(skip)]
     pub notice: Option<String>,
+    /// What the engine will do that the user would not expect (it builds with a stale
+    /// copy of a file); one sentence each, not part of the JSON contract (each step's
+    /// reason says it too).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// What the plan compares against.
@@ -261,6 +267,50 @@ pub(crate) fn compare(
         target: current.target.clone(),
         steps,
         notice,
+        warnings: Vec::new(),
+    }
+}
+
+/// Marks what the engine builds with stale content: `stale` are the context files whose
+/// content changed while their mode, size and modification time did not (see
+/// [`berth_context::HashStats::stale`]). The engine keeps the copy it was sent before,
+/// so the steps reading them keep their status; their reason and the plan's warnings
+/// say that the content they use is stale.
+pub(crate) fn mark_stale(
+    plan: &mut Plan,
+    current: &Evaluation,
+    snapshot: &Snapshot,
+    stale: &[String],
+) {
+    if stale.is_empty() {
+        return;
+    }
+    for path in stale {
+        plan.warnings.push(format!(
+            "{path} changed, but its size and modification time did not: the engine keeps the copy of it sent with an earlier build and builds with that stale content (touch {path} to send it again)"
+        ));
+    }
+    let stale: BTreeSet<&str> = stale.iter().map(String::as_str).collect();
+    for (planned, step) in plan.steps.iter_mut().zip(&current.steps) {
+        let Some(op) = &step.op else { continue };
+        let paths: Vec<String> = op
+            .reads
+            .iter()
+            .flat_map(|read| selected(snapshot, read))
+            .map(|(path, _)| path)
+            .filter(|path| stale.contains(path.as_str()))
+            .collect();
+        if paths.is_empty() || planned.status != Status::Cached {
+            continue;
+        }
+        planned.reason = Reason {
+            kind: "stale-context".into(),
+            detail: format!(
+                "cached, but with stale content: {} changed on disk while its size and modification time did not, and the engine does not send it again",
+                paths.join(", ")
+            ),
+            paths,
+        };
     }
 }
 

@@ -4,10 +4,8 @@
 //! (it names the engine in `$BERTH_ENGINE_VERSION`); otherwise prints SKIPPED and why.
 //! For every scenario the engine can build: build the context, apply the change, build
 //! again, and compare, step by step, (a) what the engine printed as CACHED with the
-//! scenario's expected outcome on that engine and (b) berth's plan with what the engine
-//! printed. Both must agree on the suite's scenarios; on the gap scenarios
-//! (`tests/scenarios/gaps/`) only (a) must, and (b) is reported: those are the facts
-//! berth's simulator does not reproduce yet.
+//! scenario's expected outcome on that engine and (b) berth's plan, under that engine's
+//! profile, with what the engine printed. Both must agree on every scenario.
 
 mod common;
 
@@ -63,7 +61,7 @@ fn run_one(engine: &Engine, sc: &Scenario, seq: usize) -> Result<Outcome, String
         let url = server.as_ref().map(|s| s.url.as_str());
         rebase_dockerfile(&ctx, &base, url)?;
         let state = work.path().join("state.json");
-        let recorder = scenario_berth::Recorder::new(&ctx, &state, sc);
+        let recorder = scenario_berth::Recorder::new(&ctx, &state, sc, &engine.name());
         engine.build(&ctx, &tag, &sc.args, sc.target.as_deref())?;
         sc.apply_change(&ctx)?;
         rebase_dockerfile(&ctx, &base, url)?;
@@ -124,19 +122,28 @@ mod scenario_berth {
 
     pub struct Recorder {
         state: PathBuf,
+        engine: berth_cache::Engine,
     }
 
     impl Recorder {
-        pub fn new(ctx: &Path, state: &Path, sc: &Scenario) -> Result<Recorder, String> {
+        /// Records under the profile of `engine` (`docker28`, `docker20`).
+        pub fn new(
+            ctx: &Path,
+            state: &Path,
+            sc: &Scenario,
+            engine: &str,
+        ) -> Result<Recorder, String> {
+            let engine = engine_profile(engine);
             let opts = berth_cache::Options {
                 dockerfile: None,
                 build_args: sc.args.clone(),
                 target: sc.target.clone(),
-                ..berth_cache::Options::default()
+                engine,
             };
             berth_cache::record(ctx, &opts, state).map_err(|e| format!("berth record: {e}"))?;
             Ok(Recorder {
                 state: state.to_path_buf(),
+                engine,
             })
         }
 
@@ -145,7 +152,7 @@ mod scenario_berth {
                 dockerfile: None,
                 build_args: sc.after_args.clone(),
                 target: sc.after_target.clone(),
-                ..berth_cache::Options::default()
+                engine: self.engine,
             };
             let plan = berth_cache::plan(ctx, &opts, &berth_cache::Baseline::State(&self.state))
                 .map_err(|e| format!("berth plan: {e}"))?;
@@ -161,7 +168,7 @@ mod scenario_berth {
 /// Runs `scenarios` on the engine (two at a time, `$BERTH_SCENARIO_JOBS`), then once more,
 /// alone, each one that disagreed. Returns the results sorted by name and the names of the
 /// scenarios the engine answered differently the second time.
-fn run_all(engine: &Engine, scenarios: &[&Scenario], strict_berth: bool) -> Results {
+fn run_all(engine: &Engine, scenarios: &[&Scenario]) -> Results {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(String, Result<Outcome, String>)>> = Mutex::new(vec![]);
     let threads: usize = std::env::var("BERTH_SCENARIO_JOBS")
@@ -186,7 +193,7 @@ fn run_all(engine: &Engine, scenarios: &[&Scenario], strict_berth: bool) -> Resu
     // engine contradicted itself) and its second, undisturbed answer is the one counted. A
     // disagreement that repeats is a real failure.
     let failed = |r: &Result<Outcome, String>| match r {
-        Ok(o) => !o.problems.is_empty() || (strict_berth && !o.berth_problems.is_empty()),
+        Ok(o) => !o.problems.is_empty() || !o.berth_problems.is_empty(),
         Err(_) => true,
     };
     let mut flaky = vec![];
@@ -213,8 +220,8 @@ struct Results {
 
 impl Results {
     /// Prints one line per scenario and the totals; returns the failures (the engine not
-    /// doing what a scenario says, or with `strict_berth`, berth disagreeing with it).
-    fn report(&self, engine: &str, label: &str, strict_berth: bool) -> Vec<String> {
+    /// doing what a scenario says, or berth disagreeing with it).
+    fn report(&self, engine: &str, label: &str) -> Vec<String> {
         let (mut steps, mut eng, mut berth, mut maybe) = (0, 0, 0, 0);
         let (mut sc_eng, mut sc_berth) = (0, 0);
         let mut failures = vec![];
@@ -227,12 +234,8 @@ impl Results {
                     maybe += o.berth_maybe;
                     sc_eng += usize::from(o.engine_agree == o.steps);
                     sc_berth += usize::from(o.berth_agree == o.steps);
-                    let mark = if !o.problems.is_empty()
-                        || (strict_berth && !o.berth_problems.is_empty())
-                    {
+                    let mark = if !o.problems.is_empty() || !o.berth_problems.is_empty() {
                         "DISAGREE"
-                    } else if !o.berth_problems.is_empty() {
-                        "gap"
                     } else {
                         "ok"
                     };
@@ -240,15 +243,8 @@ impl Results {
                         "{mark:8} [{engine}] {name}: engine {}/{} berth {}/{}",
                         o.engine_agree, o.steps, o.berth_agree, o.steps
                     );
-                    if !strict_berth {
-                        for p in &o.berth_problems {
-                            println!("  {p}");
-                        }
-                    }
                     let mut problems = o.problems.clone();
-                    if strict_berth {
-                        problems.extend(o.berth_problems.iter().cloned());
-                    }
+                    problems.extend(o.berth_problems.iter().cloned());
                     if !problems.is_empty() {
                         failures.push(format!("[{engine}] {name}:\n  {}", problems.join("\n  ")));
                     }
@@ -288,21 +284,16 @@ fn scenarios_against_the_engine() {
     };
     let name = engine.name();
     let suite = all_scenarios();
-    let gaps = gap_scenarios();
     let runs_here = |sc: &&Scenario| sc.engines.contains(&name);
-    let (suite_here, gaps_here): (Vec<&Scenario>, Vec<&Scenario>) = (
-        suite.iter().filter(runs_here).collect(),
-        gaps.iter().filter(runs_here).collect(),
-    );
-    for sc in suite.iter().chain(&gaps).filter(|sc| !runs_here(sc)) {
+    let suite_here: Vec<&Scenario> = suite.iter().filter(runs_here).collect();
+    for sc in suite.iter().filter(|sc| !runs_here(sc)) {
         println!(
             "n/a      [{name}] {}: needs {}",
             sc.name,
             sc.engines.join(" or ")
         );
     }
-    let mut failures = run_all(&engine, &suite_here, true).report(&name, "scenarios", true);
-    failures.extend(run_all(&engine, &gaps_here, false).report(&name, "gap scenarios", false));
+    let failures = run_all(&engine, &suite_here).report(&name, "scenarios");
     if let Ok(path) = std::env::var("BERTH_SCENARIO_LOG") {
         let _ = fs::write(path, failures.join("\n"));
     }

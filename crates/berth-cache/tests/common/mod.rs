@@ -1,8 +1,7 @@
 //! Scenario suite support: the scenario file format, building a scenario's context on
 //! disk, running it against the real engine, and reading the engine's progress output.
 //!
-//! A scenario file (`tests/scenarios/*.scn`, and `tests/scenarios/gaps/*.scn` for facts
-//! berth's simulator does not reproduce yet) is plain text:
+//! A scenario file (`tests/scenarios/*.scn`) is plain text:
 //!
 //! ```text
 //! # comment lines start with '#'
@@ -344,27 +343,7 @@ impl Scenario {
 /// Every scenario of the suite, sorted by name (`BERTH_SCENARIO=TEXT` keeps those whose
 /// name contains TEXT).
 pub fn all_scenarios() -> Vec<Scenario> {
-    scenarios_in("")
-}
-
-/// The gap scenarios (`tests/scenarios/gaps/`): engine facts recorded on the real engines
-/// that berth's simulator does not reproduce yet. The engine runner checks the engines
-/// against them; the offline suite only reports berth's answers.
-pub fn gap_scenarios() -> Vec<Scenario> {
-    scenarios_in("gaps")
-}
-
-/// The scenarios of `tests/scenarios/<folder>`, named `<folder>/<file stem>` (the suite's
-/// own just `<file stem>`).
-fn scenarios_in(folder: &str) -> Vec<Scenario> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios")
-        .join(folder);
-    let prefix = if folder.is_empty() {
-        String::new()
-    } else {
-        format!("{folder}/")
-    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -374,13 +353,17 @@ fn scenarios_in(folder: &str) -> Vec<Scenario> {
     let only = std::env::var("BERTH_SCENARIO").ok();
     paths
         .iter()
-        .map(|p| {
-            let mut sc = Scenario::load(p).unwrap_or_else(|e| panic!("{e}"));
-            sc.name = format!("{prefix}{}", sc.name);
-            sc
-        })
+        .map(|p| Scenario::load(p).unwrap_or_else(|e| panic!("{e}")))
         .filter(|sc| only.as_deref().is_none_or(|o| sc.name.contains(o)))
         .collect()
+}
+
+/// berth's engine profile for a scenario engine name (`docker28`, `docker20`).
+pub fn engine_profile(engine: &str) -> berth_cache::Engine {
+    match engine {
+        "docker20" => berth_cache::Engine::Docker20,
+        _ => berth_cache::Engine::BuildKit,
+    }
 }
 
 /// A fresh temporary directory (removed on drop).
