@@ -245,7 +245,15 @@ pub(crate) fn compare(
                         .copied();
                     (
                         Status::Rebuild,
-                        own_cause(step, op, counterpart, &recorded, snapshot, &recorded_stages),
+                        own_cause(
+                            current,
+                            step,
+                            op,
+                            counterpart,
+                            &recorded,
+                            snapshot,
+                            &recorded_stages,
+                        ),
                     )
                 }
             }
@@ -325,7 +333,30 @@ fn maybe_reason(
     if let Some(why) = &op.unknowable {
         return reason("remote-source", why.clone());
     }
-    for (stage, path) in &op.stage_inputs {
+    // A step that can write anywhere (a RUN) and re-runs is what makes the content
+    // unknown.
+    for (i, (stage, path)) in op.stage_inputs.iter().enumerate() {
+        let writers = op
+            .stage_writers
+            .get(i)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let rerunning = writers.iter().find(|(line, anywhere)| {
+            *anywhere
+                && matches!(
+                    status_by_line.get(line),
+                    Some(Status::Rebuild | Status::Maybe)
+                )
+        });
+        if let Some((line, _)) = rerunning {
+            return reason(
+                "stage-output",
+                format!(
+                    "reads {path} from stage {}, where the step at line {line} re-runs and can write anything; cached only if it writes byte-identical files",
+                    current.stages.get(*stage).cloned().unwrap_or_default()
+                ),
+            );
+        }
         let Some(line) = last_line_of_stage.get(stage) else {
             continue;
         };
@@ -357,7 +388,41 @@ fn maybe_reason(
     }
 }
 
+/// Why a step re-runs whose only changed input is what it reads from other stages: the
+/// content there is known (written by COPYs from the context or other known content)
+/// and changed.
+fn stage_content_reason(current: &Evaluation, op: &Op) -> Reason {
+    let described: Vec<String> = op
+        .stage_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (stage, path))| {
+            let lines: Vec<String> = op
+                .stage_writers
+                .get(i)
+                .map(|w| w.iter().map(|(line, _)| line.to_string()).collect())
+                .unwrap_or_default();
+            let stage = current.stages.get(*stage).cloned().unwrap_or_default();
+            match lines.len() {
+                0 => format!("{path} of stage {stage}"),
+                _ => format!(
+                    "{path} of stage {stage} (written at line {})",
+                    lines.join(", ")
+                ),
+            }
+        })
+        .collect();
+    reason(
+        "stage-output",
+        format!(
+            "the content it reads from another stage changed: {}",
+            described.join("; ")
+        ),
+    )
+}
+
 fn own_cause(
+    current: &Evaluation,
     step: &EvalStep,
     op: &Op,
     counterpart: Option<&EvalStep>,
@@ -400,6 +465,9 @@ fn own_cause(
             if read.digest.is_none() {
                 paths.insert(read.describe().to_string());
             }
+        }
+        if paths.is_empty() && !op.stage_inputs.is_empty() {
+            return stage_content_reason(current, op);
         }
         let total = paths.len();
         let paths: Vec<String> = paths.into_iter().take(MAX_PATHS).collect();
