@@ -1086,14 +1086,22 @@ impl OpContext<'_, '_> {
 
 /// The command BuildKit runs for a shell-form RUN with heredocs. A RUN that is only a
 /// heredoc marker (`RUN <<EOF`) runs the body itself (`<<-` tabs stripped): the
-/// delimiter's name and quoting are not part of the step. Otherwise the command line and
+/// delimiter's name and quoting are not part of the step, unless the body starts with a
+/// shebang. Otherwise the command line and
 /// every body followed by its delimiter are handed to the shell, as written.
 fn run_heredoc_command(cmd: &str, heredocs: &[berth_syntax::Heredoc]) -> String {
     let Some(first) = heredocs.first() else {
         return cmd.to_string();
     };
     if heredocs.len() == 1 && is_bare_heredoc_marker(cmd) {
-        return first.data().into_owned();
+        let data = first.data();
+        if data.starts_with("#!") {
+            // A script with a shebang: BuildKit writes it to a file named after the
+            // delimiter, mounts it at /dev/pipes/ and runs that path, so here the name
+            // is part of the step.
+            return format!("/dev/pipes/{}\0{data}", first.name);
+        }
+        return data.into_owned();
     }
     let mut script = cmd.to_string();
     for heredoc in heredocs {

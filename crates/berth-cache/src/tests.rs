@@ -304,6 +304,13 @@ fn run_heredocs_are_keyed_by_the_command_the_shell_gets() {
         };
         assert_eq!(got[1], (2, expected), "{same:?}");
     }
+    // A script with a shebang runs as a file named after the delimiter.
+    let script = "FROM a\nRUN <<EOF\n#!/bin/sh\necho one\nEOF\n";
+    let script_renamed = "FROM a\nRUN <<END\n#!/bin/sh\necho one\nEND\n";
+    assert_eq!(
+        statuses(script, script_renamed, &[], &[])[1],
+        (2, Status::Rebuild)
+    );
     // With a command around it, the shell gets the marker and the delimiter as written.
     let piped = "FROM a\nRUN cat <<EOF > /f\none\nEOF\n";
     let renamed = "FROM a\nRUN cat <<END > /f\none\nEND\n";
