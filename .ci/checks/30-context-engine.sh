@@ -133,6 +133,7 @@ for version in ${BERTH_ENGINES:-28 20}; do
         *) own=(--engine docker20); other=(); own_name=docker20; other_name=default ;;
     esac
     agree=0 disagree=0 other_differs=0 n=0 known=0
+    started=$(date +%s)
     for ctx in "${contexts[@]}"; do
         n=$((n + 1))
         name=$(basename "$ctx")
@@ -185,7 +186,7 @@ for version in ${BERTH_ENGINES:-28 20}; do
     done
     echo "context engine check on Docker $version: $agree/${#contexts[@]} contexts agree with the engine" \
         "($own_name semantics), $known known gaps; $other_name semantics differ on $other_differs" \
-        "(legacy-* contexts only expected)"
+        "(legacy-* contexts only expected); took $(($(date +%s) - started))s"
     [ "$disagree" -eq 0 ] || failed=1
 done
 [ "$failed" -eq 0 ]

@@ -55,7 +55,6 @@ pub mod expand;
 mod go;
 mod grammar;
 pub mod image;
-pub mod reference;
 mod scan;
 pub mod scope;
 mod shared;

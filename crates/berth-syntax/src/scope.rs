@@ -213,23 +213,6 @@ impl Platform {
         }
     }
 
-    /// Read `os/arch[/variant]`; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Platform> {
-        let mut parts = text.split('/');
-        let os = parts.next().filter(|s| !s.is_empty())?;
-        let arch = parts.next().filter(|s| !s.is_empty())?;
-        let variant = parts.next().unwrap_or("");
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(Platform {
-            os: os.to_lowercase(),
-            arch: arch.to_lowercase(),
-            variant: variant.to_lowercase(),
-            os_version: String::new(),
-        })
-    }
-
     /// `os/arch[/variant]`.
     pub fn format(&self) -> String {
         if self.variant.is_empty() {

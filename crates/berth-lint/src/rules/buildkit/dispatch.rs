@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use berth_syntax::expand::Lexer;
-use berth_syntax::reference::{parse_normalized_named, parse_platform};
+use berth_syntax::image::{parse_platform, ImageRef};
 use berth_syntax::scope::{resolve, suggest, Base, Scope, ScopeOptions};
 use berth_syntax::{go_quote, Command, Dockerfile, Stage};
 
@@ -450,7 +450,7 @@ fn reference_errors(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Vec<F
         let Base::Image(name) = &stage.base else {
             continue;
         };
-        if let Err(e) = parse_normalized_named(name) {
+        if let Err(e) = ImageRef::parse_normalized(name) {
             let args = stage
                 .from_matched
                 .union(&stage.from_unmatched)
@@ -485,7 +485,7 @@ fn reference_errors(file: &Dockerfile, scope: &Scope, stages: &[Stage]) -> Vec<F
                 if name == "scratch" || stage_named(stages, &name).is_some() {
                     continue;
                 }
-                if let Err(e) = parse_normalized_named(&name) {
+                if let Err(e) = ImageRef::parse_normalized(&name) {
                     out.push(Found::at(
                         index,
                         format!("failed to parse stage name {}: {e}", go_quote(&name)),

@@ -74,7 +74,7 @@ impl Rule for FromPlatformFlagConstDisallowed {
 /// The normalized OS and architecture of a platform BuildKit accepts (containerd's
 /// `platforms.Parse`).
 fn parse_platform(text: &str) -> Option<(String, String)> {
-    berth_syntax::reference::parse_platform(text)
+    berth_syntax::image::parse_platform(text)
         .ok()
         .map(|p| (p.os, p.arch))
 }
