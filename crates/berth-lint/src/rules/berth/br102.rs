@@ -1,26 +1,49 @@
-use berth_syntax::Instruction;
+use berth_syntax::{Command, Instruction};
 
 use super::support::{
-    is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, stage_arg,
+    describe_cost, env_read, is_platform_arg, is_proxy_arg, is_volatile, parent_declares,
+    picks_a_base, reads_var, runs_rerun_by_arg, stage_arg, stage_is_per_platform, windows_stage,
+    EnvRead,
 };
 use crate::context::LintContext;
 use crate::rule::Rule;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Flags an `ARG` declared in a stage well before the first instruction that uses it, with
-    /// RUN steps in between.
+    /// Flags an `ARG` declared in a stage well before the first instruction that uses it,
+    /// when the RUN steps in between cost something to re-run and moving the ARG below them
+    /// cannot change what they do.
     ///
     /// ## Why is this bad?
     /// When a build arg's value changes, BuildKit re-runs every RUN after the ARG's
-    /// declaration in that stage, even RUNs that never read it. The RUNs between the
-    /// declaration and the first use re-run for nothing.
+    /// declaration in that stage (and in the stages built from it), even RUNs that never read
+    /// it. The RUNs between the declaration and the first use re-run for nothing.
+    ///
+    /// ## When it does not fire
+    /// - Every RUN in between is trivial (`mkdir`, `echo`, `chmod`, `useradd`, `sed`): a
+    ///   re-run costs nothing.
+    /// - A RUN in between runs a script or build tool (`./build.sh`, `make`, `xx-apt-get`,
+    ///   `install-tool`) that may read the value from its environment: moving the ARG could
+    ///   break the build. For other programs berth does not know, the message says the move
+    ///   is safe only if they do not read it.
+    /// - `TARGETPLATFORM`, `TARGETOS`, `TARGETARCH`, `TARGETVARIANT` in a stage whose base is
+    ///   pulled per platform (no `FROM --platform=$BUILDPLATFORM` up its chain): every step
+    ///   re-runs per platform wherever the ARG sits. Also an ARG a parent stage already
+    ///   declares, or one that picks a base image in a FROM line.
+    /// - An ARG whose default is built from another ARG (`URL=…${VERSION}…`), or one that
+    ///   changes together with an ARG the RUNs in between already read (`X_VERSION` and
+    ///   `X_SHA256`): those RUNs re-run anyway.
+    /// - Volatile args (BR103's) and the proxy args.
+    ///
+    /// ## What the fix costs and saves
+    /// Moving one line. It saves re-running the RUNs in between (the message names the
+    /// heaviest) every time the value changes; with a matrix of values, they are shared.
     ///
     /// ## Example
     /// ```dockerfile
     /// FROM debian:12
     /// ARG APP_VERSION
-    /// RUN apt-get update && apt-get install -y --no-install-recommends curl
+    /// RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates
     /// RUN curl -fsSLo /app.tgz https://example.com/app-${APP_VERSION}.tgz
     /// ```
     ///
@@ -28,7 +51,7 @@ crate::declare_rule! {
     /// Declare the ARG right before its first use:
     /// ```dockerfile
     /// FROM debian:12
-    /// RUN apt-get update && apt-get install -y --no-install-recommends curl
+    /// RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates
     /// ARG APP_VERSION
     /// RUN curl -fsSLo /app.tgz https://example.com/app-${APP_VERSION}.tgz
     /// ```
@@ -42,22 +65,46 @@ crate::declare_rule! {
     }
 }
 
+/// Whether two arg names change together: the same first word (`NODE_VERSION` and
+/// `NODE_SHA256`), or both platform args.
+fn coupled(a: &str, b: &str) -> bool {
+    if is_platform_arg(a) && is_platform_arg(b) {
+        return true;
+    }
+    let stem = |n: &str| n.split('_').next().unwrap_or(n).to_ascii_uppercase();
+    a != b && stem(a) == stem(b) && a.contains('_') && b.contains('_')
+}
+
 impl Rule for Br102 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        let (Some((decls, rest)), Some(index)) = (stage_arg(instruction, ctx), ctx.index()) else {
+        let (Some((decls, rest)), Some(index), Some(stage)) =
+            (stage_arg(instruction, ctx), ctx.index(), ctx.stage())
+        else {
             return;
         };
-        for decl in decls {
-            if is_proxy_arg(&decl.name) || is_volatile(&decl.name) {
+        let windows = windows_stage(ctx, stage.index);
+        for (position, decl) in decls.iter().enumerate() {
+            let name = decl.name.as_str();
+            if is_proxy_arg(name) || is_volatile(name) {
                 continue;
             }
-            let uses = |i: &Instruction| mentions_var(ctx.text(i.span), &decl.name);
+            if is_platform_arg(name) && stage_is_per_platform(ctx, stage.index)
+                || parent_declares(ctx, stage.index, name)
+                || picks_a_base(ctx, name)
+            {
+                continue;
+            }
+            // A default computed from another ARG changes with it.
+            if decl.default.as_deref().is_some_and(|v| v.contains('$')) {
+                continue;
+            }
+            let uses = |i: &Instruction| reads_var(ctx.text(i.span), name, windows);
             let Some(first_use) = rest.iter().position(uses) else {
                 continue;
             };
             // The RUNs before the first use that the cache model says a new value re-runs.
             let used_at_index = index + 1 + first_use;
-            let between: Vec<&Instruction> = runs_rerun_by_arg(ctx, index, &decl.name)
+            let between: Vec<&Instruction> = runs_rerun_by_arg(ctx, index, name)
                 .into_iter()
                 .filter(|&i| i < used_at_index)
                 .map(|i| &ctx.instructions()[i])
@@ -65,19 +112,54 @@ impl Rule for Br102 {
             let Some(first_run) = between.first() else {
                 continue;
             };
+            // The other args of the stage declared before the RUNs (this instruction's
+            // earlier names included): a RUN reading one that changes together with this
+            // one re-runs anyway.
+            let earlier_args: Vec<&str> = ctx.instructions()[stage.from..index]
+                .iter()
+                .filter_map(|i| match &i.command {
+                    Some(Command::Arg(d)) => Some(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>()),
+                    _ => None,
+                })
+                .flatten()
+                .chain(decls[..position].iter().map(|d| d.name.as_str()))
+                .chain(decls[position + 1..].iter().map(|d| d.name.as_str()))
+                .filter(|other| coupled(name, other))
+                .collect();
+            if !earlier_args.is_empty()
+                && between.iter().all(|r| {
+                    earlier_args
+                        .iter()
+                        .any(|other| reads_var(ctx.text(r.span), other, windows))
+                })
+            {
+                continue;
+            }
+            let reads: Vec<(EnvRead, String)> = between.iter().map(|r| env_read(r, ctx)).collect();
+            if reads.iter().any(|(r, _)| *r == EnvRead::Likely) {
+                continue;
+            }
+            let Some(cost) = describe_cost(&between, ctx) else {
+                continue;
+            };
             let used_at = rest[first_use].start_line;
+            let caveat = reads
+                .iter()
+                .find(|(r, _)| *r == EnvRead::Unknown)
+                .map(|(_, program)| {
+                    format!(" (safe only if `{program}` does not read ${name} from its environment)")
+                })
+                .unwrap_or_default();
             ctx.report(
                 decl.span,
                 format!(
-                    "ARG {} is declared at line {} but first used at line {used_at}: when its value changes, the {} in between {} too",
-                    decl.name,
+                    "ARG {name} is declared at line {} but first used at line {used_at}: when its value changes, the {cost} in between {} too",
                     instruction.start_line,
-                    plural(between.len(), "RUN step", "RUN steps"),
                     if between.len() == 1 { "re-runs" } else { "re-run" }
                 ),
             )
             .label(first_run.span, "re-runs when the ARG changes")
-            .help(format!("move `ARG {}` right above line {used_at}", decl.name));
+            .help(format!("move `ARG {name}` right above line {used_at}{caveat}"));
         }
     }
 }
@@ -94,11 +176,46 @@ mod tests {
                 "FROM debian:12\nARG HTTP_PROXY\nRUN apt-get update\nRUN curl $HTTP_PROXY\n",
                 "ARG BASE=debian\nFROM $BASE\nRUN make\nRUN echo $BASE\n",
                 "FROM debian:12\nARG GIT_COMMIT\nRUN make\nLABEL rev=$GIT_COMMIT\n",
+                // Trivial RUNs in between: nothing to save.
+                "FROM debian:12\nARG APP_VERSION\nRUN mkdir -p /opt/app && chmod 755 /opt/app\nRUN curl -o /a https://x/${APP_VERSION}\n",
+                // The base is pulled per platform: every step re-runs per platform anyway.
+                "FROM golang:1.22\nARG TARGETARCH\nRUN go mod download\nRUN GOARCH=$TARGETARCH go build\n",
+                // A script in between may read it from its environment.
+                "FROM debian:12\nARG JAVA_VERSION=17\nRUN ./jdk-download.sh\nRUN echo $JAVA_VERSION\n",
+                // A parent stage declared it already.
+                "FROM debian:12 AS base\nARG APP_VERSION\nRUN echo $APP_VERSION\nFROM base\nARG APP_VERSION\nRUN curl -O https://x/y\nRUN echo $APP_VERSION\n",
+                // Computed from another ARG.
+                "FROM debian:12\nARG V=1\nARG URL=https://x/${V}.tgz\nRUN curl -O https://y/z\nRUN curl -O $URL\n",
+                // Changes together with an ARG the RUN in between reads.
+                "FROM debian:12\nARG NODE_VERSION=20\nARG NODE_SHA256=abc\nRUN curl -O https://x/node-$NODE_VERSION.tgz\nRUN echo \"$NODE_SHA256 node.tgz\" | sha256sum -c\n",
+                // A Windows stage reads it as $env:VERSION.
+                "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nARG VERSION=1\nRUN Invoke-WebRequest https://x/$env:version.zip\nLABEL v=$VERSION\n",
             ],
             fail: [
                 "FROM debian:12\nARG APP_VERSION\nRUN apt-get update && apt-get install -y curl\nRUN curl -fsSLo /app.tgz https://example.com/app-${APP_VERSION}.tgz\n",
                 "FROM node:20\nARG NODE_ENV=production\nRUN npm ci\nRUN npm run build\nENV NODE_ENV=$NODE_ENV\n",
+                // Under --platform=$BUILDPLATFORM the download can serve every target.
+                "FROM --platform=$BUILDPLATFORM golang:1.22\nARG TARGETARCH\nRUN go mod download\nRUN GOARCH=$TARGETARCH go build\n",
             ],
         );
+    }
+}
+
+#[cfg(test)]
+mod wording {
+    #[test]
+    fn says_what_it_costs_and_when_it_is_safe() {
+        let test = crate::testing::RuleTest::new::<super::Br102>();
+        let found = test.findings(
+            "FROM node:20\nARG NODE_ENV=production\nRUN npm ci\nENV NODE_ENV=$NODE_ENV\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("among them `RUN npm ci`"), "{}", found[0].message);
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(help.contains("safe only if `npm` does not read $NODE_ENV"), "{help}");
+        let packages = test.findings(
+            "FROM debian:12\nARG V\nRUN apt-get install -y a b c\nRUN echo $V\n",
+        );
+        assert!(packages[0].message.contains("package install of 3 packages"), "{}", packages[0].message);
     }
 }
