@@ -714,7 +714,10 @@ mod tests {
             ("uv sync --locked --no-install-project", Some(("uv", Fetch))),
             ("uv sync --locked", Some(("uv", Build))),
             ("pipenv install --deploy --system", Some(("pipenv", Fetch))),
-            ("conda env create -f environment.yml", Some(("conda", Fetch))),
+            (
+                "conda env create -f environment.yml",
+                Some(("conda", Fetch)),
+            ),
             ("go mod download", Some(("go", Fetch))),
             ("go build -o /app ./cmd/app", Some(("go", Build))),
             ("go build -mod=vendor ./...", None),
@@ -729,7 +732,10 @@ mod tests {
             ("gradle build --no-daemon", Some(("gradle", Build))),
             ("bundle install --jobs 4", Some(("bundler", Fetch))),
             ("bundle exec rake", None),
-            ("composer install --no-scripts --no-autoloader", Some(("composer", Fetch))),
+            (
+                "composer install --no-scripts --no-autoloader",
+                Some(("composer", Fetch)),
+            ),
             ("composer install --no-dev", Some(("composer", Build))),
             ("dotnet restore app.csproj", Some(("dotnet", Fetch))),
             ("dotnet publish -c Release -o /out", Some(("dotnet", Build))),
@@ -812,7 +818,10 @@ mod tests {
             // Directory options: the table may know more than the notes (uv's Build entry
             // reads the same as its Fetch one).
             for option in strings(entry.get("dir_options")) {
-                assert!(step.dir_options.contains(&option.as_str()), "{at}: {option}");
+                assert!(
+                    step.dir_options.contains(&option.as_str()),
+                    "{at}: {option}"
+                );
             }
         }
     }

@@ -1,9 +1,9 @@
 use berth_syntax::{Command, Instruction};
 
 use super::support::{
-    describe_cost, env_read, is_platform_arg, is_proxy_arg, is_volatile, parent_declares,
-    picks_a_base, reads_var, runs_rerun_by_arg, stage_arg, stage_is_per_platform, windows_stage,
-    EnvRead,
+    base_is_variable, changes_together, describe_cost, env_caveat, env_read, is_arch_name,
+    is_platform_arg, is_proxy_arg, is_volatile, parent_declares, picks_a_base, reads_var,
+    runs_rerun_by_arg, stage_arg, stage_is_per_platform, windows_stage, EnvRead,
 };
 use crate::context::LintContext;
 use crate::rule::Rule;
@@ -65,16 +65,6 @@ crate::declare_rule! {
     }
 }
 
-/// Whether two arg names change together: the same first word (`NODE_VERSION` and
-/// `NODE_SHA256`), or both platform args.
-fn coupled(a: &str, b: &str) -> bool {
-    if is_platform_arg(a) && is_platform_arg(b) {
-        return true;
-    }
-    let stem = |n: &str| n.split('_').next().unwrap_or(n).to_ascii_uppercase();
-    a != b && stem(a) == stem(b) && a.contains('_') && b.contains('_')
-}
-
 impl Rule for Br102 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
         let (Some((decls, rest)), Some(index), Some(stage)) =
@@ -89,6 +79,7 @@ impl Rule for Br102 {
                 continue;
             }
             if is_platform_arg(name) && stage_is_per_platform(ctx, stage.index)
+                || is_arch_name(name) && base_is_variable(ctx, stage.index)
                 || parent_declares(ctx, stage.index, name)
                 || picks_a_base(ctx, name)
             {
@@ -112,10 +103,10 @@ impl Rule for Br102 {
             let Some(first_run) = between.first() else {
                 continue;
             };
-            // The other args of the stage declared before the RUNs (this instruction's
-            // earlier names included): a RUN reading one that changes together with this
-            // one re-runs anyway.
-            let earlier_args: Vec<&str> = ctx.instructions()[stage.from..index]
+            // An ARG declared before this one that changes together with it re-runs the
+            // same RUNs anyway: a checksum's version always, a platform arg when a RUN in
+            // between reads it (then that RUN cannot move past it either).
+            let coupled_earlier = ctx.instructions()[stage.from..index]
                 .iter()
                 .filter_map(|i| match &i.command {
                     Some(Command::Arg(d)) => Some(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>()),
@@ -123,33 +114,20 @@ impl Rule for Br102 {
                 })
                 .flatten()
                 .chain(decls[..position].iter().map(|d| d.name.as_str()))
-                .chain(decls[position + 1..].iter().map(|d| d.name.as_str()))
-                .filter(|other| coupled(name, other))
-                .collect();
-            if !earlier_args.is_empty()
-                && between.iter().all(|r| {
-                    earlier_args
-                        .iter()
-                        .any(|other| reads_var(ctx.text(r.span), other, windows))
-                })
-            {
+                .any(|other| {
+                    changes_together(name, other)
+                        && (!is_platform_arg(name)
+                            || between.iter().any(|r| reads_var(ctx.text(r.span), other, windows)))
+                });
+            if coupled_earlier {
                 continue;
             }
             let reads: Vec<(EnvRead, String)> = between.iter().map(|r| env_read(r, ctx)).collect();
-            if reads.iter().any(|(r, _)| *r == EnvRead::Likely) {
-                continue;
-            }
             let Some(cost) = describe_cost(&between, ctx) else {
                 continue;
             };
             let used_at = rest[first_use].start_line;
-            let caveat = reads
-                .iter()
-                .find(|(r, _)| *r == EnvRead::Unknown)
-                .map(|(_, program)| {
-                    format!(" (safe only if `{program}` does not read ${name} from its environment)")
-                })
-                .unwrap_or_default();
+            let caveat = env_caveat(&reads, name);
             ctx.report(
                 decl.span,
                 format!(
@@ -180,14 +158,16 @@ mod tests {
                 "FROM debian:12\nARG APP_VERSION\nRUN mkdir -p /opt/app && chmod 755 /opt/app\nRUN curl -o /a https://x/${APP_VERSION}\n",
                 // The base is pulled per platform: every step re-runs per platform anyway.
                 "FROM golang:1.22\nARG TARGETARCH\nRUN go mod download\nRUN GOARCH=$TARGETARCH go build\n",
-                // A script in between may read it from its environment.
-                "FROM debian:12\nARG JAVA_VERSION=17\nRUN ./jdk-download.sh\nRUN echo $JAVA_VERSION\n",
+                // The base is picked per architecture by a variable.
+                "ARG base\nFROM ${base}\nARG arch=aarch64\nRUN apk add --no-cache a b c d\nRUN echo $arch\n",
                 // A parent stage declared it already.
                 "FROM debian:12 AS base\nARG APP_VERSION\nRUN echo $APP_VERSION\nFROM base\nARG APP_VERSION\nRUN curl -O https://x/y\nRUN echo $APP_VERSION\n",
                 // Computed from another ARG.
                 "FROM debian:12\nARG V=1\nARG URL=https://x/${V}.tgz\nRUN curl -O https://y/z\nRUN curl -O $URL\n",
-                // Changes together with an ARG the RUN in between reads.
+                // A checksum that changes together with its version, declared before it.
                 "FROM debian:12\nARG NODE_VERSION=20\nARG NODE_SHA256=abc\nRUN curl -O https://x/node-$NODE_VERSION.tgz\nRUN echo \"$NODE_SHA256 node.tgz\" | sha256sum -c\n",
+                // cmd syntax.
+                "FROM ${base}\nARG python=3.11\nRUN (if \"%python%\"==\"3.11\" setx V 3.11.9)\nRUN echo $python\n",
                 // A Windows stage reads it as $env:VERSION.
                 "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nARG VERSION=1\nRUN Invoke-WebRequest https://x/$env:version.zip\nLABEL v=$VERSION\n",
             ],
@@ -195,6 +175,7 @@ mod tests {
                 "FROM debian:12\nARG APP_VERSION\nRUN apt-get update && apt-get install -y curl\nRUN curl -fsSLo /app.tgz https://example.com/app-${APP_VERSION}.tgz\n",
                 "FROM node:20\nARG NODE_ENV=production\nRUN npm ci\nRUN npm run build\nENV NODE_ENV=$NODE_ENV\n",
                 // Under --platform=$BUILDPLATFORM the download can serve every target.
+                "FROM --platform=$BUILDPLATFORM golang:1.22\nARG TARGETOS TARGETARCH\nRUN go mod download\nRUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build\n",
                 "FROM --platform=$BUILDPLATFORM golang:1.22\nARG TARGETARCH\nRUN go mod download\nRUN GOARCH=$TARGETARCH go build\n",
             ],
         );
@@ -217,5 +198,11 @@ mod wording {
             "FROM debian:12\nARG V\nRUN apt-get install -y a b c\nRUN echo $V\n",
         );
         assert!(packages[0].message.contains("package install of 3 packages"), "{}", packages[0].message);
+        // A script in between may read it: the help says the move depends on that.
+        let script = test.findings(
+            "FROM debian:12\nARG JAVA_VERSION=17\nRUN ./jdk-download.sh\nRUN echo $JAVA_VERSION\n",
+        );
+        let help = script[0].help.as_deref().unwrap_or("");
+        assert!(help.contains("only if `jdk-download.sh` does not read $JAVA_VERSION"), "{help}");
     }
 }

@@ -1,7 +1,7 @@
-use berth_syntax::Instruction;
+use berth_syntax::{Command, Instruction};
 
 use super::support::{
-    is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, snippet, stage_arg,
+    changes_together, is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, snippet, stage_arg,
 };
 use crate::context::LintContext;
 use crate::rule::Rule;
@@ -20,7 +20,10 @@ crate::declare_rule! {
     /// ## When it does not fire
     /// - The ARG has a default that pins it (`ARG SHA=3f2a…`, `ARG REF=12.1`,
     ///   `ARG REF=/usr/share/ref`): the name says volatile, the value does not. Placeholder
-    ///   defaults (`unknown`, `dev`, `none`, empty) still count as per-build.
+    ///   and moving defaults (`unknown`, `dev`, `none`, `HEAD`, `master`, empty) still count
+    ///   as per-build.
+    /// - A checksum or hash arg that goes with a version arg of the stage
+    ///   (`RESTY_CLI_SHA` with `RESTY_CLI_VERSION`): it changes with the version.
     /// - The first RUN after the ARG uses it in its own text: that RUN must re-run on a new
     ///   value, and nothing can be moved.
     /// - `SOURCE_DATE_EPOCH` (reproducible builds pin it) and the proxy args.
@@ -58,9 +61,9 @@ crate::declare_rule! {
 }
 
 /// Defaults that stand for "not given": the real value comes with each build.
-const PLACEHOLDERS: [&str; 14] = [
+const PLACEHOLDERS: [&str; 19] = [
     "", "unknown", "none", "null", "undefined", "unset", "dev", "devel", "development", "local",
-    "0", "-", "n/a", "snapshot",
+    "0", "-", "n/a", "snapshot", "head", "master", "main", "latest", "nightly",
 ];
 
 /// Whether a default value pins the arg rather than standing in for a per-build value.
@@ -81,6 +84,15 @@ impl Rule for Br103 {
             .filter(|d| is_volatile(&d.name) && !is_proxy_arg(&d.name))
         {
             if pinned(decl.default.as_deref()) {
+                continue;
+            }
+            // A checksum or commit that goes with a version arg of the stage changes with
+            // the version, not with every build.
+            let stage_args = ctx.stage().map_or(&[][..], |s| &ctx.instructions()[s.instructions.clone()]);
+            if stage_args.iter().any(|i| match &i.command {
+                Some(Command::Arg(d)) => d.iter().any(|o| changes_together(&decl.name, &o.name)),
+                _ => false,
+            }) {
                 continue;
             }
             // What the cache model says a new value re-runs: the RUNs after the ARG in its
@@ -141,6 +153,8 @@ mod tests {
                 // Pinned in the file: a checksum, a release, a path.
                 "FROM alpine\nARG SHA=3f2a9c0e1b7d4a5f6e8c9b0a1d2e3f4a5b6c7d8e\nRUN make\nRUN echo $SHA\n",
                 "FROM alpine\nARG REF=/usr/share/jenkins/ref\nRUN make\n",
+                // A checksum going with its version.
+                "FROM alpine\nARG RESTY_CLI_VERSION\nARG RESTY_CLI_SHA\nRUN make\nRUN echo $RESTY_CLI_SHA\n",
                 // The only RUN uses it itself: nothing can move.
                 "FROM alpine\nARG BUILD_DATE\nRUN echo $BUILD_DATE > /build-date\n",
             ],

@@ -16,9 +16,10 @@ crate::declare_rule! {
     /// outdated packages.
     ///
     /// ## When it does not fire
-    /// When every later install of the stage refreshes its own index (`apt-get update &&
-    /// apt-get install` in one RUN, `apk add --no-cache`): the lone update is then a redundant
-    /// layer, not a stale-list risk. A later install relying on an update that shares its RUN
+    /// When no later RUN of the stage visibly installs from the cached lists: every later
+    /// install refreshes its own index (`apt-get update && apt-get install` in one RUN,
+    /// `apk add --no-cache`), or the installs run from scripts that may update for
+    /// themselves. The lone update is then a redundant layer, not a stale-list risk. A later install relying on an update that shares its RUN
     /// with an install is BR108's finding.
     ///
     /// ## What the fix costs and saves
@@ -89,39 +90,25 @@ impl Rule for Br106 {
         if !is_index_refresh(only) {
             return;
         }
-        // Only a problem when a later RUN of the stage installs from these lists: when every
-        // later install refreshes its own index, the lone update is a redundant layer.
         let later_runs = ctx
             .following()
             .iter()
             .take_while(|i| i.keyword != Keyword::From)
             .filter(|i| i.keyword == Keyword::Run);
-        let mut relying = later_runs.clone().filter(|r| installs_from_cached_lists(r, ctx));
-        let any_install_found = later_runs.clone().any(|r| {
-            run_script(r, ctx).is_some_and(|s| {
-                s.script.commands().any(|c| {
-                    matches!(c.name(), Some("apt-get" | "apt" | "apk" | "aptitude"))
-                        && c.args_no_flags()
-                            .next()
-                            .is_some_and(|w| matches!(w.value.as_str(), "install" | "add"))
-                })
-            })
-        });
-        let first_relying = relying.next();
-        if any_install_found && first_relying.is_none() {
+        // Only when a later RUN visibly installs from these lists: scripts may update for
+        // themselves, and with no install after it the update is redundant, not stale.
+        let Some(first_relying) = later_runs.clone().find(|r| installs_from_cached_lists(r, ctx))
+        else {
             return;
-        }
+        };
         let text = ctx.text(script.span(only.span)).to_string();
-        let next_run = first_relying.or_else(|| later_runs.clone().next());
         let d = ctx.report(
             script.span(only.span),
             format!(
                 "`{text}` alone in its RUN is cached on its own: later installs re-run without it and use stale package lists"
             ),
         );
-        if let Some(next) = next_run {
-            d.label(next.span, "installs from the cached package lists");
-        }
+        d.label(first_relying.span, "installs from the cached package lists");
         d.help(format!("run `{text} && <install>` in one RUN"));
     }
 }
@@ -136,15 +123,17 @@ mod tests {
                 "FROM alpine\nRUN apk add --no-cache curl\n",
                 "FROM debian:12\nRUN apt-get install -y curl\n",
                 "FROM debian:12\nRUN [\"apt-get\", \"update\"]\n",
+                // Nothing installs after it (dnf and yum refresh expired metadata themselves).
+                "FROM debian:12\nRUN apt-get -q update\n",
+                "FROM fedora\nRUN dnf makecache\nRUN dnf install -y curl\n",
                 // Every later install updates its own lists.
                 "FROM alpine:3\nRUN apk update\nRUN apk add --no-cache curl\n",
                 "FROM debian:12\nRUN apt-get update\nRUN apt-get update && apt-get install -y curl\n",
             ],
             fail: [
                 "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n",
-                "FROM debian:12\nRUN apt-get -q update\n",
+                "FROM debian:12\nRUN apt-get -q update\nRUN apt-get install -y curl\n",
                 "FROM alpine:3\nRUN apk update\nRUN apk add curl\n",
-                "FROM fedora\nRUN dnf makecache\n",
             ],
         );
     }

@@ -1,7 +1,7 @@
 use berth_syntax::{Command, Instruction, Keyword};
 
 use super::support::{
-    describe_cost, env_read, is_platform_arg, mentions_var, reads_var, stage_is_per_platform,
+    describe_cost, env_caveat, env_read, is_platform_arg, mentions_var, reads_var, stage_is_per_platform,
     windows_stage, EnvRead,
 };
 use crate::context::LintContext;
@@ -120,6 +120,8 @@ impl Rule for Br107 {
                 continue;
             };
             let reads: Vec<(EnvRead, String)> = between.iter().map(|r| env_read(r, ctx)).collect();
+            // An ENV is meant to be read from the environment: a script in between may well
+            // be its reader.
             if reads.iter().any(|(r, _)| *r == EnvRead::Likely) {
                 continue;
             }
@@ -131,13 +133,7 @@ impl Rule for Br107 {
                 Some(arg) => format!("ENV {key} re-exports build arg {arg} at line {}", instruction.start_line),
                 None => format!("ENV {key}={} is set at line {}", pair.value, instruction.start_line),
             };
-            let caveat = reads
-                .iter()
-                .find(|(r, _)| *r == EnvRead::Unknown)
-                .map(|(_, program)| {
-                    format!(" (safe only if `{program}` does not read ${key} from its environment)")
-                })
-                .unwrap_or_default();
+            let caveat = env_caveat(&reads, key);
             let moved = match exported {
                 Some(arg) => format!("`ARG {arg}` and `ENV {key}`"),
                 None => format!("`ENV {key}`"),

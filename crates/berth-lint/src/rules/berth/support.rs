@@ -281,11 +281,48 @@ pub(crate) enum RunCost {
 
 /// Commands whose re-run costs nothing worth a finding.
 const TRIVIAL_COMMANDS: [&str; 42] = [
-    "mkdir", "echo", "printf", "chmod", "chown", "chgrp", "ln", "rm", "cp", "mv", "touch",
-    "sed", "cat", "tee", "true", "false", "set", "export", "cd", "test", "[", "id", "whoami",
-    "useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod", "passwd", "chpasswd",
-    "update-alternatives", "ldconfig", "locale-gen", "localedef", "ls", "env", "rmdir",
-    "install", "printenv", "exit", "sleep",
+    "mkdir",
+    "echo",
+    "printf",
+    "chmod",
+    "chown",
+    "chgrp",
+    "ln",
+    "rm",
+    "cp",
+    "mv",
+    "touch",
+    "sed",
+    "cat",
+    "tee",
+    "true",
+    "false",
+    "set",
+    "export",
+    "cd",
+    "test",
+    "[",
+    "id",
+    "whoami",
+    "useradd",
+    "groupadd",
+    "adduser",
+    "addgroup",
+    "usermod",
+    "groupmod",
+    "passwd",
+    "chpasswd",
+    "update-alternatives",
+    "ldconfig",
+    "locale-gen",
+    "localedef",
+    "ls",
+    "env",
+    "rmdir",
+    "install",
+    "printenv",
+    "exit",
+    "sleep",
 ];
 
 /// Package managers and the subcommands that install named packages.
@@ -381,9 +418,30 @@ pub(crate) fn describe_cost(runs: &[&Instruction], ctx: &LintContext) -> Option<
 /// locale ones nobody declares to move): moving an ARG or ENV past them cannot change
 /// what they do.
 const ENV_BLIND: [&str; 24] = [
-    "apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "rpm", "dpkg", "curl",
-    "wget", "tar", "unzip", "gzip", "gpg", "git", "sha256sum", "sha512sum", "md5sum",
-    "xz", "bzip2", "find", "grep", "awk",
+    "apt-get",
+    "apt",
+    "apk",
+    "yum",
+    "dnf",
+    "microdnf",
+    "zypper",
+    "rpm",
+    "dpkg",
+    "curl",
+    "wget",
+    "tar",
+    "unzip",
+    "gzip",
+    "gpg",
+    "git",
+    "sha256sum",
+    "sha512sum",
+    "md5sum",
+    "xz",
+    "bzip2",
+    "find",
+    "grep",
+    "awk",
 ];
 
 /// How a RUN may read a variable it does not name in its text.
@@ -419,8 +477,18 @@ pub(crate) fn env_read(instruction: &Instruction, ctx: &LintContext) -> (EnvRead
             || base.starts_with("xx-")
             || matches!(
                 base,
-                "make" | "sh" | "bash" | "ash" | "zsh" | "source" | "." | "eval" | "cmake"
-                    | "install-tool" | "install-php-extensions" | "docker-php-ext-install"
+                "make"
+                    | "sh"
+                    | "bash"
+                    | "ash"
+                    | "zsh"
+                    | "source"
+                    | "."
+                    | "eval"
+                    | "cmake"
+                    | "install-tool"
+                    | "install-php-extensions"
+                    | "docker-php-ext-install"
             );
         if scripted {
             return (EnvRead::Likely, base.to_string());
@@ -430,6 +498,79 @@ pub(crate) fn env_read(instruction: &Instruction, ctx: &LintContext) -> (EnvRead
         }
     }
     verdict
+}
+
+/// Words that mark a checksum of something versioned elsewhere (`NODE_SHA256`).
+const CHECKSUM_WORDS: [&str; 7] = [
+    "SHA",
+    "SHA256",
+    "SHA512",
+    "SHA256SUM",
+    "CHECKSUM",
+    "HASH",
+    "DIGEST",
+];
+
+/// Whether two arg names change together: both platform args, or a checksum and the
+/// version it belongs to (the same first word: `NODE_VERSION` and `NODE_SHA256`,
+/// `TERRAFORM_VERSION` and `TERRAFORM_VERSION_SHA256SUM`).
+pub(crate) fn changes_together(a: &str, b: &str) -> bool {
+    if is_platform_arg(a) && is_platform_arg(b) {
+        return true;
+    }
+    let upper = |n: &str| n.to_ascii_uppercase();
+    let (a, b) = (upper(a), upper(b));
+    let stem = |n: &str| n.split('_').next().unwrap_or("").to_string();
+    let checksum = |n: &str| n.split('_').any(|w| CHECKSUM_WORDS.contains(&w));
+    a != b
+        && a.contains('_')
+        && b.contains('_')
+        && stem(&a) == stem(&b)
+        && (checksum(&a) || checksum(&b))
+}
+
+/// Whether an arg name says it picks an architecture (`arch`, `ARCH_SHORT`, `TARGETARCH`).
+pub(crate) fn is_arch_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper
+        .split('_')
+        .any(|w| w == "ARCH" || w == "TARGETARCH" || w == "PLATFORM")
+}
+
+/// Whether a stage's base image is chosen by a variable (`FROM ${base}`).
+pub(crate) fn base_is_variable(ctx: &LintContext, stage_index: usize) -> bool {
+    let mut s = stage_index;
+    loop {
+        let Some(stage) = ctx.stages().get(s) else {
+            return false;
+        };
+        if stage.image.contains('$') {
+            return true;
+        }
+        match stage.parent {
+            Some(parent) if parent < s => s = parent,
+            _ => return false,
+        }
+    }
+}
+
+/// The caveat a move past these RUNs needs: " (safe only if `make` does not read $X from
+/// its environment)" naming the first script, else the first unknown program; empty when
+/// every command is known not to read it.
+pub(crate) fn env_caveat(reads: &[(EnvRead, String)], name: &str) -> String {
+    let pick = reads
+        .iter()
+        .find(|(r, _)| *r == EnvRead::Likely)
+        .or_else(|| reads.iter().find(|(r, _)| *r == EnvRead::Unknown));
+    match pick {
+        Some((EnvRead::Likely, program)) => format!(
+            " (only if `{program}` does not read ${name} from its environment: scripts and build tools often do)"
+        ),
+        Some((_, program)) => {
+            format!(" (safe only if `{program}` does not read ${name} from its environment)")
+        }
+        None => String::new(),
+    }
 }
 
 /// Whether a stage runs its commands in a Windows shell (a Windows base image or a
@@ -463,14 +604,14 @@ pub(crate) fn reads_var(text: &str, name: &str, windows: bool) -> bool {
     if mentions_var(text, name) {
         return true;
     }
-    if !windows {
-        return false;
-    }
+    // cmd's `%name%` and PowerShell's `$env:name` are read in any stage: a Windows base
+    // picked by a build arg (`FROM ${base}`) cannot be told from its name.
     let lower = text.to_ascii_lowercase();
-    let name = name.to_ascii_lowercase();
-    mentions_var(&lower, &name)
-        || lower.contains(&format!("$env:{name}"))
-        || lower.contains(&format!("%{name}%"))
+    let lower_name = name.to_ascii_lowercase();
+    if lower.contains(&format!("$env:{lower_name}")) || lower.contains(&format!("%{lower_name}%")) {
+        return true;
+    }
+    windows && mentions_var(&lower, &lower_name)
 }
 
 /// The build platform args: their value is the target platform.
@@ -492,7 +633,10 @@ pub(crate) fn stage_is_per_platform(ctx: &LintContext, stage_index: usize) -> bo
         };
         let from = &ctx.instructions()[stage.from];
         if let Some(Command::From(f)) = &from.command {
-            if f.platform.as_deref().is_some_and(|p| p.contains("BUILDPLATFORM")) {
+            if f.platform
+                .as_deref()
+                .is_some_and(|p| p.contains("BUILDPLATFORM"))
+            {
                 return false;
             }
         }
@@ -531,9 +675,7 @@ pub(crate) fn parent_declares(ctx: &LintContext, stage_index: usize, name: &str)
 /// Whether a FROM line of the file names the variable: the ARG picks a base image, so
 /// it changes every step anyway.
 pub(crate) fn picks_a_base(ctx: &LintContext, name: &str) -> bool {
-    ctx.stages()
-        .iter()
-        .any(|s| mentions_var(&s.image, name))
+    ctx.stages().iter().any(|s| mentions_var(&s.image, name))
 }
 
 /// The files a manifest-first COPY must bring for this step: the `-r` files of a pip
@@ -569,7 +711,11 @@ pub(crate) fn manifests_for(
     if !named.is_empty() {
         return named;
     }
-    let mut files: Vec<String> = step.required_files().iter().map(|f| f.to_string()).collect();
+    let mut files: Vec<String> = step
+        .required_files()
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     if let Some(context) = ctx.build_context() {
         for name in step.manifest_names() {
             if !files.iter().any(|f| f == name)
@@ -582,7 +728,11 @@ pub(crate) fn manifests_for(
         // The table's first alternative of a required file may not be the one present.
         files.retain(|f| {
             context.tree.get(f.as_bytes()).is_some()
-                || !step.optional.iter().chain(step.reads).any(|r| r.contains('|') && r.contains(f.as_str()))
+                || !step
+                    .optional
+                    .iter()
+                    .chain(step.reads)
+                    .any(|r| r.contains('|') && r.contains(f.as_str()))
         });
     }
     if files.is_empty() {
@@ -676,10 +826,10 @@ fn looks_broad_by_text(path: &str, manifests: &[&str]) -> bool {
     // A folder that the dependency step reads its manifests from (`COPY requirements/`
     // before `pip install -r requirements/prod.txt`) holds manifests.
     let folder = trimmed.trim_start_matches("./");
-    if manifests
-        .iter()
-        .any(|m| m.trim_start_matches("./").starts_with(&format!("{folder}/")))
-    {
+    if manifests.iter().any(|m| {
+        m.trim_start_matches("./")
+            .starts_with(&format!("{folder}/"))
+    }) {
         return false;
     }
     if base.contains(['*', '?', '[']) {
@@ -691,9 +841,9 @@ fn looks_broad_by_text(path: &str, manifests: &[&str]) -> bool {
         }
         return base == "*" || !base.contains('.') || !trimmed.contains('/');
     }
-    // `COPY src ./src`, `COPY app/ .`: a directory. `COPY main.py .`, `COPY ci/etc/x .`:
+    // `COPY src ./src`, `COPY ./app/ .`: a directory. `COPY main.py .`, `COPY ci/etc/x .`:
     // one file.
-    path.ends_with('/') || (!base.contains('.') && !trimmed.contains('/'))
+    path.ends_with('/') || (!base.contains('.') && !folder.contains('/'))
 }
 
 /// The COPY/ADD sources before the RUN at `index` (in its stage and the stages it is built
@@ -723,7 +873,8 @@ pub(crate) fn broad_copies_before<'a>(
                             let path = context.path(f);
                             let base = path.rsplit('/').next().unwrap_or(&path).to_string();
                             !crate::ecosystem::is_manifest_name(&base)
-                                && context.tree.entries()[f as usize].kind != berth_context::EntryKind::Dir
+                                && context.tree.entries()[f as usize].kind
+                                    != berth_context::EntryKind::Dir
                         })
                         .count()
                         >= 2
@@ -750,9 +901,11 @@ pub(crate) fn broad_copies_before<'a>(
 pub(crate) fn sources_from_elsewhere(ctx: &LintContext, index: usize, manifests: &[&str]) -> bool {
     let instructions = ctx.instructions();
     if let Some(Command::Run(run)) = &instructions[index].command {
-        if run.mounts.iter().any(|m| {
-            m.kind == berth_syntax::MountKind::Bind && m.from.is_none()
-        }) {
+        if run
+            .mounts
+            .iter()
+            .any(|m| m.kind == berth_syntax::MountKind::Bind && m.from.is_none())
+        {
             return true;
         }
     }
