@@ -22,10 +22,11 @@ crate::declare_rule! {
     /// ## When it does not fire
     /// - Every RUN in between is trivial (`mkdir`, `echo`, `chmod`, `useradd`, `sed`): a
     ///   re-run costs nothing.
-    /// - A RUN in between runs a script or build tool (`./build.sh`, `make`, `xx-apt-get`,
-    ///   `install-tool`) that may read the value from its environment: moving the ARG could
-    ///   break the build. For other programs berth does not know, the message says the move
-    ///   is safe only if they do not read it.
+    /// - The first RUN after the ARG runs a script or build tool (`./jdk-download.sh`,
+    ///   `make`, `install-tool`): the ARG is most likely declared there for it, and the tool
+    ///   reads it from its environment. A platform arg before an `xx-*` cross-compilation
+    ///   helper, which reads it by design. Past scripts further down, and programs berth does
+    ///   not know, the help says the move is safe only if they do not read it.
     /// - `TARGETPLATFORM`, `TARGETOS`, `TARGETARCH`, `TARGETVARIANT` in a stage whose base is
     ///   pulled per platform (no `FROM --platform=$BUILDPLATFORM` up its chain): every step
     ///   re-runs per platform wherever the ARG sits. Also an ARG a parent stage already
@@ -123,6 +124,13 @@ impl Rule for Br102 {
                 continue;
             }
             let reads: Vec<(EnvRead, String)> = between.iter().map(|r| env_read(r, ctx)).collect();
+            // An ARG right above a RUN that runs a script is most likely there for that
+            // script; xx's cross-compilation helpers read the platform args by design.
+            if reads.first().is_some_and(|(r, _)| *r == EnvRead::Likely)
+                || is_platform_arg(name) && reads.iter().any(|(_, p)| p.starts_with("xx-"))
+            {
+                continue;
+            }
             let Some(cost) = describe_cost(&between, ctx) else {
                 continue;
             };
@@ -158,6 +166,10 @@ mod tests {
                 "FROM debian:12\nARG APP_VERSION\nRUN mkdir -p /opt/app && chmod 755 /opt/app\nRUN curl -o /a https://x/${APP_VERSION}\n",
                 // The base is pulled per platform: every step re-runs per platform anyway.
                 "FROM golang:1.22\nARG TARGETARCH\nRUN go mod download\nRUN GOARCH=$TARGETARCH go build\n",
+                // Right above a script, which is most likely what reads it.
+                "FROM debian:12\nARG JAVA_VERSION=17\nRUN ./jdk-download.sh\nRUN echo $JAVA_VERSION\n",
+                // xx reads the platform args by design.
+                "FROM --platform=$BUILDPLATFORM debian:12\nARG TARGETPLATFORM\nRUN apt-get install -y a b\nRUN xx-apt-get install -y gcc\nRUN echo $TARGETPLATFORM\n",
                 // The base is picked per architecture by a variable.
                 "ARG base\nFROM ${base}\nARG arch=aarch64\nRUN apk add --no-cache a b c d\nRUN echo $arch\n",
                 // A parent stage declared it already.
@@ -200,7 +212,7 @@ mod wording {
         assert!(packages[0].message.contains("package install of 3 packages"), "{}", packages[0].message);
         // A script in between may read it: the help says the move depends on that.
         let script = test.findings(
-            "FROM debian:12\nARG JAVA_VERSION=17\nRUN ./jdk-download.sh\nRUN echo $JAVA_VERSION\n",
+            "FROM debian:12\nARG JAVA_VERSION=17\nRUN apt-get install -y a b c\nRUN ./jdk-download.sh\nRUN echo $JAVA_VERSION\n",
         );
         let help = script[0].help.as_deref().unwrap_or("");
         assert!(help.contains("only if `jdk-download.sh` does not read $JAVA_VERSION"), "{help}");
