@@ -203,7 +203,7 @@ mod wording {
             "FROM node:20\nARG NODE_ENV=production\nRUN npm ci\nENV NODE_ENV=$NODE_ENV\n",
         );
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("among them `RUN npm ci`"), "{}", found[0].message);
+        assert!(found[0].message.contains("the RUN step (`npm ci`) in between"), "{}", found[0].message);
         let help = found[0].help.as_deref().unwrap_or("");
         assert!(help.contains("safe only if `npm` does not read $NODE_ENV"), "{help}");
         let packages = test.findings(

@@ -85,9 +85,12 @@ impl Rule for Br107 {
         };
         let windows = windows_stage(ctx, stage.index);
         let earlier = &ctx.instructions()[stage.from..index];
-        // The build args in scope: declared earlier in the stage.
+        // The build args declared right above the ENV (no RUN in between): a re-export
+        // moves with its ARG. An ARG further up is BR102's to move first.
         let args: Vec<&str> = earlier
             .iter()
+            .rev()
+            .take_while(|i| i.keyword != Keyword::Run)
             .filter_map(|i| match &i.command {
                 Some(Command::Arg(d)) => Some(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>()),
                 _ => None,

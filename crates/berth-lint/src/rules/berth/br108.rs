@@ -78,7 +78,11 @@ impl Rule for Br108 {
             return;
         };
         let commands: Vec<&berth_shell::Command> = script.script.commands().collect();
-        if commands.iter().any(|c| is_apt(c) && is_index_refresh(c)) {
+        // `apt-get install --update` (apt 3) refreshes the lists itself.
+        if commands
+            .iter()
+            .any(|c| is_apt(c) && (is_index_refresh(c) || c.has_flag("update")))
+        {
             return;
         }
         let Some(install) = commands.iter().find(|c| {
@@ -138,6 +142,7 @@ mod tests {
                 "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y a\nRUN --mount=type=cache,target=/var/lib/apt apt-get install -y b\n",
                 "FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y ./local.deb\n",
                 "FROM debian:12\nRUN apt-get install -y b\n",
+                "FROM debian:13\nRUN apt-get update && apt-get install -y a\nRUN apt-get install --update -y b\n",
             ],
             fail: [
                 "FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b\n",

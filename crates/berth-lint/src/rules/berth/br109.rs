@@ -23,8 +23,10 @@ crate::declare_rule! {
     /// - A fetch-only step of the same ecosystem runs earlier, in the stage or a stage it is
     ///   built from, or earlier in the same RUN (`go mod download && go build`: BR101's when
     ///   that comes after the sources).
-    /// - Vendored or module-less Go (`-mod=vendor`, `GO111MODULE=off`), `go get`/`go install`
-    ///   of a remote tool, `dotnet publish --no-restore`.
+    /// - Vendored or module-less Go (`-mod=vendor`, `GO111MODULE=off`, sources copied into
+    ///   `/go/src` without `GO111MODULE=on`), `go get`/`go install` of a remote tool,
+    ///   `dotnet publish --no-restore`.
+    /// - A later build of the same ecosystem: the finding is at the first one.
     /// - Commands with no dependency-only form (`pip install .`).
     /// - The sources do not come from the copied context (a bind mount, a git clone).
     ///
@@ -95,9 +97,9 @@ impl Rule for Br109 {
             ctx.stage_of_index(i).is_some()
                 && run_script(r, ctx).is_some_and(|s| {
                     s.script.commands().any(|c| {
-                        dependency_step(c).is_some_and(|d| {
-                            d.ecosystem == step.ecosystem && d.kind == StepKind::Fetch
-                        })
+                        // A fetch, or an earlier build of the same ecosystem: one finding per
+                        // download, at the first step that does it.
+                        dependency_step(c).is_some_and(|d| d.ecosystem == step.ecosystem)
                     })
                 })
                 && (ctx.stage_of_index(i).map(|s| s.index) == ctx.stage().map(|s| s.index)
@@ -130,6 +132,21 @@ impl Rule for Br109 {
         }
         let command_text = ctx.text(script.span(command.span)).to_string();
         let copy = first.instruction;
+        // Go sources copied into GOPATH (`/go/src/...`) build in GOPATH mode unless the
+        // stage turns modules on: no go.mod to fetch from.
+        if step.ecosystem == "go" {
+            let stage_text: String = ctx.stage().map_or(String::new(), |s| {
+                ctx.instructions()[s.instructions.clone()]
+                    .iter()
+                    .map(|i| ctx.text(i.span))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            let into_gopath = broad.iter().any(|b| ctx.text(b.instruction.span).contains("/go/src"));
+            if into_gopath && !stage_text.contains("GO111MODULE=on") {
+                return;
+            }
+        }
         let copy_text = ctx
             .text(copy.span)
             .lines()
@@ -192,11 +209,13 @@ mod tests {
                 "FROM python:3.12\nCOPY . .\nRUN pip install .\n",
                 "FROM golang:1.22 AS deps\nCOPY go.mod go.sum ./\nRUN go mod download\nFROM deps\nCOPY . .\nRUN go build ./...\n",
                 "FROM rust:1\nRUN --mount=type=bind,target=. cargo build --release\n",
+                "FROM golang:1.10\nCOPY . /go/src/app\nRUN go get -d -v ./...\n",
             ],
             fail: [
                 "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/app\n",
                 "FROM rust:1\nCOPY . .\nRUN cargo build --release\n",
                 "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . ./\nRUN dotnet publish -c Release -o /out\n",
+                "FROM golang:1.13\nENV GO111MODULE=on\nADD ./ /go/src/builder\nRUN go build -o /go/bin/main\n",
                 "FROM maven:3\nCOPY . .\nRUN mvn -B package\n",
                 "FROM gradle:8\nCOPY . .\nRUN gradle build --no-daemon\n",
                 "FROM python:3.12\nCOPY . .\nRUN poetry install\n",
@@ -217,5 +236,16 @@ mod tests {
             found[0].help.as_deref(),
             Some("COPY go.mod ./ (add go.sum, go.work when the project has them)\nRUN go mod download\nthen copy the sources and keep `go build ./...` after them")
         );
+    }
+}
+
+#[cfg(test)]
+mod once {
+    #[test]
+    fn one_finding_per_download() {
+        let found = crate::testing::RuleTest::new::<super::Br109>().findings(
+            "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet build -c Release\nRUN dotnet publish -c Release -o /out\n",
+        );
+        assert_eq!(found.len(), 1);
     }
 }

@@ -398,6 +398,10 @@ pub(crate) fn describe_cost(runs: &[&Instruction], ctx: &LintContext) -> Option<
     let count = plural(runs.len(), "RUN step", "RUN steps");
     match worst {
         RunCost::Trivial => None,
+        RunCost::Packages(n) if runs.len() == 1 => Some(format!(
+            "RUN step (a package install of {})",
+            plural(n, "package", "packages")
+        )),
         RunCost::Packages(n) => Some(format!(
             "{count} (the heaviest a package install of {})",
             plural(n, "package", "packages")
@@ -407,10 +411,37 @@ pub(crate) fn describe_cost(runs: &[&Instruction], ctx: &LintContext) -> Option<
                 .iter()
                 .zip(&costs)
                 .find(|(_, c)| **c == RunCost::Heavy)
-                .map(|(r, _)| snippet(ctx, r))
+                .map(|(r, _)| heavy_command(r, ctx))
                 .unwrap_or_default();
-            Some(format!("{count}, among them `{heavy}`"))
+            Some(match runs.len() {
+                1 => format!("RUN step (`{heavy}`)"),
+                _ => format!("{count}, among them `{heavy}`"),
+            })
         }
+    }
+}
+
+/// The first command of a RUN that is not trivial, shortened: what a message quotes as
+/// the work a re-run repeats.
+fn heavy_command(instruction: &Instruction, ctx: &LintContext) -> String {
+    let Some(script) = run_script(instruction, ctx) else {
+        return snippet(ctx, instruction);
+    };
+    let command = script.script.commands().find(|c| {
+        c.name().is_some_and(|n| {
+            let base = n.rsplit('/').next().unwrap_or(n);
+            !TRIVIAL_COMMANDS.contains(&base) && !is_index_refresh(c)
+        })
+    });
+    let Some(command) = command else {
+        return snippet(ctx, instruction);
+    };
+    let text = ctx.text(script.span(command.span));
+    let line = text.lines().next().unwrap_or("").trim_end_matches('\\').trim();
+    if line.chars().count() > 40 {
+        format!("{}…", line.chars().take(39).collect::<String>())
+    } else {
+        line.to_string()
     }
 }
 
@@ -835,7 +866,10 @@ fn looks_broad_by_text(path: &str, manifests: &[&str]) -> bool {
     if base.contains(['*', '?', '[']) {
         if let Ok(glob) = globset::Glob::new(base) {
             let glob = glob.compile_matcher();
-            if crate::ecosystem::manifest_names().any(|m| glob.is_match(m)) {
+            if crate::ecosystem::manifest_names()
+                .chain(["environment.yml", "requirements.txt", "Gemfile", "setup.py"])
+                .any(|m| glob.is_match(m))
+            {
                 return false;
             }
         }
@@ -844,6 +878,22 @@ fn looks_broad_by_text(path: &str, manifests: &[&str]) -> bool {
     // `COPY src ./src`, `COPY ./app/ .`: a directory. `COPY main.py .`, `COPY ci/etc/x .`:
     // one file.
     path.ends_with('/') || (!base.contains('.') && !folder.contains('/'))
+}
+
+/// Whether a COPY of one extension-less source names a file as its destination
+/// (`COPY bashrc /etc/bash.bashrc`): the source is a file, not a folder.
+fn renames_one_file(instruction: &Instruction, source: &Source) -> bool {
+    let (sources, dest) = match &instruction.command {
+        Some(Command::Copy(c)) => (c.sources.len(), c.dest.as_str()),
+        Some(Command::Add(a)) => (a.sources.len(), a.dest.as_str()),
+        _ => return false,
+    };
+    if sources != 1 || dest.ends_with('/') || dest == "." {
+        return false;
+    }
+    let base = |p: &str| p.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+    let dest_base = base(dest);
+    dest_base.contains('.') && dest_base != base(&source.path)
 }
 
 /// The COPY/ADD sources before the RUN at `index` (in its stage and the stages it is built
@@ -879,7 +929,10 @@ pub(crate) fn broad_copies_before<'a>(
                         .count()
                         >= 2
                 }
-                _ => looks_broad_by_text(&source.path, manifests),
+                _ => {
+                    looks_broad_by_text(&source.path, manifests)
+                        && !renames_one_file(&instructions[i], source)
+                }
             };
             if broad {
                 out.push(BroadCopy {
