@@ -85,17 +85,25 @@ impl Rule for Br107 {
         };
         let windows = windows_stage(ctx, stage.index);
         let earlier = &ctx.instructions()[stage.from..index];
-        // The build args declared right above the ENV (no RUN in between): a re-export
-        // moves with its ARG. An ARG further up is BR102's to move first.
+        // The build args whose first declaration in the stage is right above the ENV (no
+        // RUN in between): a re-export moves with its ARG. An ARG declared further up
+        // re-runs those RUNs anyway, and is BR102's to move first.
+        fn declared(i: &Instruction) -> Vec<&str> {
+            match &i.command {
+                Some(Command::Arg(d)) => d.iter().map(|d| d.name.as_str()).collect(),
+                _ => Vec::new(),
+            }
+        }
+        let last_run = earlier.iter().rposition(|i| i.keyword == Keyword::Run);
         let args: Vec<&str> = earlier
             .iter()
-            .rev()
-            .take_while(|i| i.keyword != Keyword::Run)
-            .filter_map(|i| match &i.command {
-                Some(Command::Arg(d)) => Some(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>()),
-                _ => None,
+            .enumerate()
+            .filter(|(at, _)| last_run.is_none_or(|r| *at > r))
+            .flat_map(|(_, i)| declared(i))
+            .filter(|name| {
+                let first = earlier.iter().position(|i| declared(i).contains(name));
+                first.is_some_and(|f| last_run.is_none_or(|r| f > r))
             })
-            .flatten()
             .collect();
         let rest = &ctx.instructions()[index + 1..stage.instructions.end];
         for pair in pairs {
@@ -169,6 +177,8 @@ mod tests {
                 "FROM debian:12\nENV APP_HOME=/app\nRUN apt-get install -y curl\nRUN mkdir $APP_HOME\n",
                 // Trivial RUNs in between.
                 "FROM debian:12\nENV TOOL_VERSION=1.4.2\nRUN mkdir /opt/tool\nRUN curl -O https://x/tool-$TOOL_VERSION.tgz\n",
+                // The ARG was declared before the RUNs already: they re-run anyway.
+                "FROM debian:12\nARG V=1\nRUN apt-get install -y a b c\nARG V=1\nENV DIR=/opt/$V\nRUN apt-get install -y d e f\nRUN ls $DIR\n",
             ],
             fail: [
                 "FROM debian:12\nARG TOOL_VERSION=1.4.2\nENV TOOL_VERSION=${TOOL_VERSION}\nRUN apt-get update && apt-get install -y curl\nRUN curl -O https://x/tool-$TOOL_VERSION.tgz\n",

@@ -437,7 +437,12 @@ fn heavy_command(instruction: &Instruction, ctx: &LintContext) -> String {
         return snippet(ctx, instruction);
     };
     let text = ctx.text(script.span(command.span));
-    let line = text.lines().next().unwrap_or("").trim_end_matches('\\').trim();
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\\')
+        .trim();
     if line.chars().count() > 40 {
         format!("{}…", line.chars().take(39).collect::<String>())
     } else {
@@ -497,6 +502,10 @@ pub(crate) fn env_read(instruction: &Instruction, ctx: &LintContext) -> (EnvRead
     let mut verdict = (EnvRead::No, String::new());
     for command in script.script.commands() {
         let Some(name) = command.name() else {
+            // A program named by a variable (`/install-${V}.sh`) is a script too.
+            if let Some(word) = command.name_word() {
+                return (EnvRead::Likely, word.value.to_string());
+            }
             continue;
         };
         let base = name.rsplit('/').next().unwrap_or(name);
@@ -504,6 +513,10 @@ pub(crate) fn env_read(instruction: &Instruction, ctx: &LintContext) -> (EnvRead
             continue;
         }
         let scripted = name.contains('/')
+            || matches!(
+                base,
+                "su" | "sudo" | "runuser" | "gosu" | "su-exec" | "chroot"
+            )
             || base.ends_with(".sh")
             || base.starts_with("xx-")
             || matches!(
@@ -891,7 +904,13 @@ fn renames_one_file(instruction: &Instruction, source: &Source) -> bool {
     if sources != 1 || dest.ends_with('/') || dest == "." {
         return false;
     }
-    let base = |p: &str| p.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+    let base = |p: &str| {
+        p.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
     let dest_base = base(dest);
     dest_base.contains('.') && dest_base != base(&source.path)
 }
