@@ -455,23 +455,39 @@ pub fn engine_outcome(
     Ok(out)
 }
 
-/// The docker client and socket of the shared engine.
+/// The docker client and socket of one running engine (see `scripts/engine.sh env`).
 pub struct Engine {
     docker_host: String,
+    /// The client binary matching the daemon (`$BERTH_DOCKER`).
+    client: String,
+    /// Which engine answers: `28` (Docker 28, the reference) or `20` (Docker 20.10).
+    pub version: String,
 }
 
 impl Engine {
-    /// The engine, when `$BERTH_ENGINE` is 1 and it answers.
+    /// The engine, when `$BERTH_ENGINE` is 1 and it answers. `scripts/engine.sh env 28|20`
+    /// sets `DOCKER_HOST`, `DOCKER_CONFIG`, `BERTH_DOCKER` and `BERTH_ENGINE_VERSION`.
     pub fn from_env() -> Result<Engine, String> {
         if std::env::var("BERTH_ENGINE").as_deref() != Ok("1") {
+            return Err("$BERTH_ENGINE is not 1 (run `scripts/engine.sh up 28`, \
+                 `eval \"$(scripts/engine.sh env 28)\"` and export BERTH_ENGINE=1)"
+                .into());
+        }
+        let (Ok(docker_host), Ok(version)) = (
+            std::env::var("DOCKER_HOST"),
+            std::env::var("BERTH_ENGINE_VERSION"),
+        ) else {
             return Err(
-                "$BERTH_ENGINE is not 1 (run scripts/engine.sh up and export BERTH_ENGINE=1)"
+                "DOCKER_HOST or BERTH_ENGINE_VERSION is not set (eval \"$(scripts/engine.sh env 28)\")"
                     .into(),
             );
-        }
-        let docker_host = std::env::var("DOCKER_HOST")
-            .unwrap_or_else(|_| "unix:///tmp/berth-engine/20/docker.sock".to_string());
-        let engine = Engine { docker_host };
+        };
+        let client = std::env::var("BERTH_DOCKER").unwrap_or_else(|_| "docker".to_string());
+        let engine = Engine {
+            docker_host,
+            client,
+            version,
+        };
         let out = engine.docker(&["version"], None)?;
         if !out.0 {
             return Err(format!("the engine does not answer: {}", out.1));
@@ -479,9 +495,14 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Runs `/usr/bin/docker ARGS`; returns (success, stdout+stderr).
+    /// The engine's name in scenario files: `docker28` or `docker20`.
+    pub fn name(&self) -> String {
+        format!("docker{}", self.version)
+    }
+
+    /// Runs the engine's client with ARGS; returns (success, stdout+stderr).
     pub fn docker(&self, args: &[&str], dir: Option<&Path>) -> Result<(bool, String), String> {
-        let mut cmd = Command::new("/usr/bin/docker");
+        let mut cmd = Command::new(&self.client);
         cmd.args(args)
             .env("DOCKER_HOST", &self.docker_host)
             .env("DOCKER_BUILDKIT", "1");
@@ -497,6 +518,11 @@ impl Engine {
     /// Builds a private base image (berth-base plus a unique file) so that no build
     /// cache from other scenarios or earlier runs can be reused.
     pub fn private_base(&self, tag: &str) -> Result<(), String> {
+        self.private_base_on(tag, "berth-base")
+    }
+
+    /// Like [`Engine::private_base`], on top of the image `from`.
+    pub fn private_base_on(&self, tag: &str, from: &str) -> Result<(), String> {
         let dir = tempdir();
         let nonce = format!(
             "{tag} {:?}",
@@ -504,7 +530,7 @@ impl Engine {
         );
         fs::write(
             dir.path().join("Dockerfile"),
-            format!("FROM berth-base\nRUN echo '{nonce}' > /.berth-nonce\n"),
+            format!("FROM {from}\nRUN echo '{nonce}' > /.berth-nonce\n"),
         )
         .map_err(|e| e.to_string())?;
         let (ok, out) = self.docker(
