@@ -4,4 +4,5 @@
 #![warn(missing_docs)]
 
 pub mod git;
+pub mod html;
 pub mod report;

@@ -116,20 +116,29 @@ fn causes_of(step: &PlannedStep, build: &[PlannedStep], depth: usize) -> Vec<Str
     }
 }
 
-/// Matches steps of different builds: same stage, same instruction text, same
-/// occurrence among equal ones.
-fn step_keys(steps: &[PlannedStep]) -> Vec<(String, String, usize)> {
+/// Identifies a step across builds: its stage, its instruction text and its occurrence
+/// among equal ones (the same instruction twice in one stage).
+pub(crate) type StepKey = (String, String, usize);
+
+/// The keys of steps given as (stage, instruction), in order.
+pub(crate) fn step_keys<'a>(steps: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<StepKey> {
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
     steps
-        .iter()
-        .map(|s| {
-            let n = seen
-                .entry((s.stage.as_str(), s.instruction.as_str()))
-                .or_default();
+        .map(|(stage, instruction)| {
+            let n = seen.entry((stage, instruction)).or_default();
             *n += 1;
-            (s.stage.clone(), s.instruction.clone(), *n)
+            (stage.to_string(), instruction.to_string(), *n)
         })
         .collect()
+}
+
+/// The keys of a build's steps, in order.
+pub(crate) fn plan_keys(steps: &[PlannedStep]) -> Vec<StepKey> {
+    step_keys(
+        steps
+            .iter()
+            .map(|s| (s.stage.as_str(), s.instruction.as_str())),
+    )
 }
 
 /// How many causes a summary keeps per step.
@@ -144,9 +153,9 @@ impl Summary {
             return Summary::default();
         };
         let warm: Vec<&CommitBuild> = built.iter().copied().filter(|c| !c.baseline).collect();
-        let newest_keys = step_keys(&newest.steps);
+        let newest_keys = plan_keys(&newest.steps);
         let mut rows: Vec<(StepSummary, BTreeMap<String, usize>)> = vec![];
-        let mut row_of: HashMap<&(String, String, usize), usize> = HashMap::new();
+        let mut row_of: HashMap<&StepKey, usize> = HashMap::new();
         for (step, key) in newest.steps.iter().zip(&newest_keys) {
             if matches!(step.status, Status::Metadata | Status::Skipped) {
                 continue;
@@ -166,7 +175,7 @@ impl Summary {
             ));
         }
         for build in &warm {
-            for (step, key) in build.steps.iter().zip(step_keys(&build.steps)) {
+            for (step, key) in build.steps.iter().zip(plan_keys(&build.steps)) {
                 let Some(&row) = row_of.get(&key) else {
                     continue;
                 };

@@ -33,7 +33,7 @@ pub(super) fn write(files: &[FileReport], out: &mut dyn Write) -> io::Result<()>
 }
 
 /// XML attribute escaping.
-pub fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

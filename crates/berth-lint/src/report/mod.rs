@@ -28,10 +28,6 @@ mod json;
 mod sarif;
 mod tty;
 
-/// Escapes text for XML or HTML, in attribute values and text alike (checkstyle's
-/// reporter and `berth cache history --format html` use it).
-pub use checkstyle::escape as escape_markup;
-
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
