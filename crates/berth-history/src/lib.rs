@@ -6,3 +6,4 @@
 pub mod git;
 pub mod html;
 pub mod report;
+pub mod walk;
