@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 pub use eval::{EvalStep, Evaluation, Op, StepKind};
 pub use explain::{explain_evaluation, Explanation, StepExplanation};
-pub use plan::{Plan, PlannedStep, Reason, Status};
+pub use plan::{BuildCache, Plan, PlannedStep, Reason, Status};
 pub use select::{select, Selected, Selection};
 pub use snapshot::{entry_digest, Digest, Entry, Kind, Snapshot, Stat};
 pub use state::{default_state_path, State, STATE_VERSION};
@@ -333,6 +333,24 @@ pub fn compare(
         current,
         snapshot,
         recorded.map(|(eval, snapshot)| plan::Recorded { eval, snapshot }),
+        None,
+    )
+}
+
+/// Compares an evaluation with the build before it (`previous`, which gives the causes)
+/// for a builder whose cache holds every build of `cache` too: `berth cache history`'s
+/// step, one commit at a time.
+pub fn compare_with_cache(
+    current: &Evaluation,
+    snapshot: &Snapshot,
+    previous: Option<(&Evaluation, &Snapshot)>,
+    cache: &BuildCache,
+) -> Plan {
+    plan::compare_cached(
+        current,
+        snapshot,
+        previous.map(|(eval, snapshot)| plan::Recorded { eval, snapshot }),
+        Some(cache),
         None,
     )
 }

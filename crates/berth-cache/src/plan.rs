@@ -79,6 +79,39 @@ pub(crate) struct Recorded<'a> {
     pub snapshot: &'a Snapshot,
 }
 
+/// The cache of a builder that kept every earlier build (a history replay): a step whose
+/// key any of them had is taken from the cache, whichever build it was.
+#[derive(Clone, Debug, Default)]
+pub struct BuildCache {
+    keys: HashSet<String>,
+    alt_keys: HashSet<String>,
+}
+
+impl BuildCache {
+    /// Adds the keys of a build's executed steps.
+    pub fn add(&mut self, eval: &Evaluation) {
+        for op in eval
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Op)
+            .filter_map(|s| s.op.as_ref())
+        {
+            self.keys.insert(op.key.clone());
+            self.alt_keys.insert(op.alt_key.clone());
+        }
+    }
+
+    /// How many distinct step keys the cache holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 fn reason(kind: &str, detail: impl Into<String>) -> Reason {
     Reason {
         kind: kind.into(),
@@ -125,6 +158,18 @@ pub(crate) fn compare(
     current: &Evaluation,
     snapshot: &Snapshot,
     recorded: Option<Recorded>,
+    notice: Option<String>,
+) -> Plan {
+    compare_cached(current, snapshot, recorded, None, notice)
+}
+
+/// Compares `current` with the record, as a builder whose cache also holds every build
+/// of `earlier` would: causes are found against the record (the build before).
+pub(crate) fn compare_cached(
+    current: &Evaluation,
+    snapshot: &Snapshot,
+    recorded: Option<Recorded>,
+    earlier: Option<&BuildCache>,
     notice: Option<String>,
 ) -> Plan {
     // The recorded build's executed steps, from which every lookup below is derived.
@@ -189,7 +234,14 @@ pub(crate) fn compare(
                         .clone()
                         .unwrap_or_else(|| "same inputs as in the record".into());
                     (Status::Cached, reason("unchanged", detail))
-                } else if built_alt.contains(op.alt_key.as_str()) {
+                } else if earlier.is_some_and(|c| c.keys.contains(&op.key)) {
+                    let detail = op.note.clone().unwrap_or_else(|| {
+                        "same inputs as an earlier build, which the cache still holds".into()
+                    });
+                    (Status::Cached, reason("unchanged", detail))
+                } else if built_alt.contains(op.alt_key.as_str())
+                    || earlier.is_some_and(|c| c.alt_keys.contains(&op.alt_key))
+                {
                     (
                         Status::Maybe,
                         maybe_reason(
