@@ -641,7 +641,12 @@ impl Git {
 /// Every history file of the suite, sorted by name (`BERTH_HISTORY=TEXT` keeps those whose
 /// name contains TEXT).
 pub fn all_histories() -> Vec<(PathBuf, History)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repos");
+    // This module is compiled into berth-history's tests and into the CLI's.
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = [here.join("tests/repos"), here.join("crates/berth-history/tests/repos")]
+        .into_iter()
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| here.join("tests/repos"));
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("directory entry").path())
@@ -655,7 +660,10 @@ pub fn all_histories() -> Vec<(PathBuf, History)> {
             let h = History::load(&p).unwrap_or_else(|e| panic!("{e}"));
             (p, h)
         })
-        .filter(|(_, h)| only.as_deref().is_none_or(|o| h.name.contains(o)))
+        .filter(|(_, h)| match only.as_deref() {
+            None => true,
+            Some(o) => h.name.contains(o),
+        })
         .collect()
 }
 
