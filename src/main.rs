@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod color;
+mod progress;
 
 #[global_allocator]
 static GLOBAL: berth_alloc::Mimalloc = berth_alloc::Mimalloc;
@@ -17,11 +19,23 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: usage, I/O or internal error.
 pub const EXIT_ERROR: u8 = 2;
 
+/// The version `berth --version` prints: the package version and, when built from a git
+/// checkout (or a crate packaged from one), the commit and its date (see build.rs).
+pub const VERSION: &str = env!("BERTH_VERSION");
+
 #[derive(Parser)]
 #[command(
     name = "berth",
-    version,
-    about = "Dockerfile parser, linter and layer-cache simulator"
+    version = VERSION,
+    about = "Dockerfile parser, linter and layer-cache simulator",
+    after_long_help = "\
+Exit status:
+  0  no finding at or above the failure threshold
+  1  findings, or a Dockerfile BuildKit would reject
+  2  usage, I/O or internal error
+
+Environment:
+  NO_COLOR  set and not empty: `--color auto` does not colour"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +56,16 @@ enum Command {
     Cache(cmd::cache::CacheCommand),
     /// List rules, or explain one.
     Rule(cmd::rule::RuleArgs),
+    /// Format Dockerfiles (keyword case, continuation indentation), or check they are.
+    Fmt(cmd::fmt::FmtArgs),
+    /// Run the Dockerfile language server over standard input and output.
+    Lsp(cmd::lsp::LspArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print a manual page (roff), or write them all into a directory.
+    Man(cmd::man::ManArgs),
+    /// Print the version, the commit, the rule counts and the engines berth is checked against.
+    Version(cmd::version::VersionArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +90,11 @@ fn main() -> ExitCode {
         Command::Context(command) => cmd::context::run(command),
         Command::Cache(command) => cmd::cache::run(command),
         Command::Rule(args) => cmd::rule::run(args),
+        Command::Fmt(args) => cmd::fmt::run(args),
+        Command::Lsp(args) => cmd::lsp::run(args),
+        Command::Completions(args) => cmd::completions::run(args),
+        Command::Man(args) => cmd::man::run(args),
+        Command::Version(args) => cmd::version::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

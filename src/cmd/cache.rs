@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use berth_cache::{Baseline, Options, Plan, Status};
 
 use super::CmdResult;
+use crate::color::ColorChoice;
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
 /// Options shared by every `berth cache` subcommand.
@@ -50,16 +51,10 @@ impl BuildArgs {
 /// Output format of `plan` and `explain`.
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// One row per instruction, for people.
     Table,
+    /// The JSON documented in the README.
     Json,
-}
-
-/// When to color the table.
-#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 /// Subcommands of `berth cache`.
@@ -78,15 +73,18 @@ pub enum CacheCommand {
         /// instead of a record.
         #[arg(long, value_name = "REV", conflicts_with = "state")]
         since: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        #[arg(long, value_enum, default_value = "auto")]
-        color: Color,
+        /// When to colour the statuses.
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t)]
+        color: ColorChoice,
     },
     /// For every instruction, which files, args, env and earlier steps can invalidate it.
     Explain {
         #[command(flatten)]
         build: BuildArgs,
+        /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -193,7 +191,10 @@ pub fn run(command: CacheCommand) -> CmdResult {
             }
             match format {
                 Format::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&plan)?))?,
-                Format::Table => emit(&plan_table(&plan, use_color(color)))?,
+                Format::Table => emit(&plan_table(
+                    &plan,
+                    color.enabled(std::io::stdout().is_terminal()),
+                ))?,
             }
             Ok(EXIT_OK)
         }
@@ -234,17 +235,6 @@ pub(crate) fn emit(text: &str) -> Result<(), std::io::Error> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
-    }
-}
-
-pub(crate) fn use_color(color: Color) -> bool {
-    match color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
     }
 }
 

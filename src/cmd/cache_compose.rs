@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use berth_compose::{Build, Context, Dockerfile, Project};
 use serde_json::{json, Value};
 
-use super::cache::{
-    build_arg_values, emit, first_line, use_color, BuildArgs, CacheCommand, Format,
-};
+use super::cache::{build_arg_values, emit, first_line, BuildArgs, CacheCommand, Format};
 use super::compose::{display, error_text, files_for};
 use super::CmdResult;
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
@@ -178,7 +176,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
             color,
             ..
         } => {
-            let color = use_color(color);
+            let color = color.enabled(std::io::IsTerminal::is_terminal(&std::io::stdout()));
             let mut services = vec![];
             let mut tables = String::new();
             for build in &builds {

@@ -1,13 +1,13 @@
 //! `berth context ls` and `berth context hash`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use berth_context::{Context, EntryKind, Semantics, StatCache};
 
 use super::CmdResult;
+use crate::progress::{Progress, Unit};
 use crate::EXIT_OK;
 
 /// Subcommands of `berth context`.
@@ -134,8 +134,8 @@ fn hash(args: HashArgs) -> CmdResult {
     let scan_started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64);
-    let progress = Progress::new();
-    let report = |done: u64, total: u64| progress.update(done, total);
+    let progress = Progress::new("hashing", Unit::Bytes);
+    let report = |done: u64, total: u64| progress.set(done, total);
     let (snapshot, stats) = context.snapshot_with_stats(cache.as_ref(), Some(&report))?;
     progress.finish();
     if let Some(path) = &args.state {
@@ -167,44 +167,4 @@ fn hash(args: HashArgs) -> CmdResult {
         }
     }
     Ok(EXIT_OK)
-}
-
-/// A progress bar on stderr, shown only on a terminal and only once hashing has taken
-/// more than a second.
-struct Progress {
-    started: Instant,
-    enabled: bool,
-    bar: OnceLock<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        Progress {
-            started: Instant::now(),
-            enabled: io::stderr().is_terminal(),
-            bar: OnceLock::new(),
-        }
-    }
-
-    fn update(&self, done: u64, total: u64) {
-        if !self.enabled || self.started.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        let bar = self.bar.get_or_init(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "hashing {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            ) {
-                bar.set_style(style);
-            }
-            bar
-        });
-        bar.set_position(done);
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = self.bar.get() {
-            bar.finish_and_clear();
-        }
-    }
 }

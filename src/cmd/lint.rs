@@ -6,24 +6,20 @@ use std::path::{Path, PathBuf};
 
 use berth_lint::config::{self, Environment, Layer};
 use berth_lint::report::{write_report, FileReport, Format, RenderOptions};
-use berth_lint::{Applicability, Diagnostic, FailureThreshold, Level, Linter, Severity};
+use berth_lint::{Applicability, Diagnostic, Level, Linter, Severity};
 use rayon::prelude::*;
 
 use super::CmdResult;
+use crate::color::ColorChoice;
+use crate::progress::{Progress, Unit};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 mod compose;
-mod discover;
-mod evidence;
-mod fix;
+pub(crate) mod discover;
+pub(crate) mod fix;
+mod values;
 
-/// When to colour the output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
+use values::{FormatArg, ThresholdArg};
 
 /// Arguments of `berth lint`.
 #[derive(clap::Args, Debug)]
@@ -38,15 +34,21 @@ pub struct LintArgs {
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
 
-    /// Output format: tty, concise, json, sarif, checkstyle, gnu, github, gitlab, codeclimate.
-    #[arg(short = 'f', long, value_name = "FORMAT")]
-    pub format: Option<String>,
+    /// Output format (default tty).
+    #[arg(
+        short = 'f',
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        ignore_case = true
+    )]
+    pub format: Option<FormatArg>,
 
     /// Write the report to FILE instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Colour: auto (when standard output is a terminal and NO_COLOR is unset), always, never.
+    /// When to colour the report (`auto` also needs it to go to standard output).
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
@@ -54,10 +56,15 @@ pub struct LintArgs {
     #[arg(long)]
     pub no_color: bool,
 
-    /// Exit 1 only for findings at or above this severity: error, warning, info, style
-    /// (default info, as hadolint).
-    #[arg(short = 't', long, value_name = "SEVERITY")]
-    pub failure_threshold: Option<String>,
+    /// Exit 1 only for findings at or above this severity (default info, as hadolint).
+    #[arg(
+        short = 't',
+        long,
+        value_name = "SEVERITY",
+        value_enum,
+        ignore_case = true
+    )]
+    pub failure_threshold: Option<ThresholdArg>,
 
     /// Always exit 0 when linting succeeded, whatever the findings.
     #[arg(long)]
@@ -145,7 +152,8 @@ impl LintArgs {
             select: self.select.clone(),
             ignore: self.ignore.clone(),
             trusted_registries: self.trusted_registry.clone(),
-            formats: self.format.iter().cloned().collect(),
+            formats: self.format.iter().map(|f| f.0.name().to_string()).collect(),
+            failure_threshold: self.failure_threshold.map(|t| t.0),
             ..Layer::default()
         };
         for (codes, severity) in [
@@ -164,12 +172,6 @@ impl LintArgs {
                 .parse()
                 .map_err(|e| format!("--require-label {entry}: {e}"))?;
             layer.label_schema.insert(name.to_string(), ty);
-        }
-        if let Some(t) = &self.failure_threshold {
-            layer.failure_threshold = Some(
-                t.parse::<FailureThreshold>()
-                    .map_err(|e| format!("--failure-threshold: {e}"))?,
-            );
         }
         let flag = |on: bool| on.then_some(true);
         layer.no_fail = flag(self.no_fail);
@@ -208,14 +210,7 @@ struct Linted {
 pub fn run(args: LintArgs) -> CmdResult {
     let env = Environment::from_process()?;
     let cli_layer = args.layer()?;
-    let loaded = if args.isolated {
-        config::Loaded {
-            config: config::resolve(&[config::env_layer(&env)?, cli_layer]),
-            ..config::Loaded::default()
-        }
-    } else {
-        config::load(&env, args.config.as_deref(), cli_layer)?
-    };
+    let loaded = config::discover(&env, args.config.as_deref(), args.isolated, cli_layer)?;
     for warning in &loaded.warnings {
         eprintln!("berth: warning: {warning}");
     }
@@ -263,8 +258,8 @@ pub fn run(args: LintArgs) -> CmdResult {
 
     let settings = &config.settings;
     let linter = Linter::new(settings);
-    let wants_context = !args.no_context && settings_enable_cache_rules(settings);
-    let contexts = evidence::Cache::default();
+    let wants_context = !args.no_context && settings.reads_build_context();
+    let contexts = berth_lint::evidence::ContextCache::default();
     let stdin_name = args.stdin_filename.clone();
 
     let composed = compose::lint_projects(
@@ -285,6 +280,8 @@ pub fn run(args: LintArgs) -> CmdResult {
         Input::Stdin => true,
     });
 
+    let progress = Progress::new("linting", Unit::Items("files"));
+    progress.set_total(inputs.len() as u64);
     let results: Vec<Result<Linted, String>> = inputs
         .par_iter()
         .map(|input| {
@@ -330,7 +327,9 @@ pub fn run(args: LintArgs) -> CmdResult {
                 service: None,
             })
         })
+        .inspect(|_| progress.inc(1))
         .collect();
+    progress.finish();
 
     let mut linted = composed.linted;
     for r in results {
@@ -346,16 +345,13 @@ pub fn run(args: LintArgs) -> CmdResult {
         eprintln!("berth: error: {e}");
     }
 
-    let color = !config.no_color
-        && match args.color {
-            Some(ColorChoice::Always) => true,
-            Some(ColorChoice::Never) => false,
-            None | Some(ColorChoice::Auto) => {
-                args.output.is_none()
-                    && io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
+    // The command line's --color/--no-color already won over the files when they were merged.
+    let color_choice = if config.no_color {
+        ColorChoice::Never
+    } else {
+        args.color.unwrap_or_default()
+    };
+    let color = color_choice.enabled(args.output.is_none() && io::stdout().is_terminal());
     let options = RenderOptions {
         color,
         width: terminal_width(),
@@ -409,11 +405,6 @@ pub fn run(args: LintArgs) -> CmdResult {
     } else {
         EXIT_OK
     })
-}
-
-/// Whether any BR1xx cache rule is on (only then is the build context read).
-fn settings_enable_cache_rules(settings: &berth_lint::Settings) -> bool {
-    berth_lint::registry::all().any(|e| e.meta.code.starts_with("BR1") && settings.enables(e.meta))
 }
 
 /// BuildKit reads bytes; invalid UTF-8 is replaced, a UTF-8 BOM kept for the parser.

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use berth_lint::{registry, Applicability};
 
-use super::CmdResult;
+use super::{CmdResult, TextOrJson};
 use crate::EXIT_OK;
 
 /// Arguments of `berth rule`.
@@ -15,15 +15,15 @@ pub struct RuleArgs {
     #[arg(value_name = "CODE")]
     pub code: Option<String>,
 
-    /// Output format: text or json.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    pub format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
 }
 
 pub fn run(args: RuleArgs) -> CmdResult {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let json = args.format == "json";
+    let json = args.format == TextOrJson::Json;
     match &args.code {
         None if json => {
             let rules: Vec<_> = registry::all().map(|e| describe(e.meta, false)).collect();

@@ -102,3 +102,8 @@ unsafe impl GlobalAlloc for Mimalloc {
         }
     }
 }
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

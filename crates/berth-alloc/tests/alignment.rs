@@ -15,7 +15,7 @@ fn layouts() -> Vec<Layout> {
 }
 
 fn is_aligned(ptr: *mut u8, layout: Layout) -> bool {
-    !ptr.is_null() && ptr as usize % layout.align() == 0
+    !ptr.is_null() && (ptr as usize).is_multiple_of(layout.align())
 }
 
 #[test]

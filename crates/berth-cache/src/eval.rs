@@ -26,7 +26,7 @@ use crate::Error;
 pub enum StepKind {
     /// A build step (FROM image, RUN, COPY, ADD, WORKDIR).
     Op,
-    /// No build step of its own (ENV, ARG, LABEL, FROM <stage>, ...).
+    /// No build step of its own (ENV, ARG, LABEL, `FROM <stage>`, ...).
     Metadata,
     /// Its stage is not needed for the target.
     Skipped,

@@ -405,3 +405,8 @@ mod tests {
         assert_eq!(fresh, digests(Some(&recorded.evaluation)));
     }
 }
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

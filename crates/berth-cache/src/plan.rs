@@ -19,7 +19,7 @@ pub enum Status {
     Rebuild,
     /// Cached only if a stage it reads writes byte-identical files again.
     Maybe,
-    /// No build step (LABEL, ENV, CMD, FROM <stage>, ...).
+    /// No build step (LABEL, ENV, CMD, `FROM <stage>`, ...).
     Metadata,
     /// Its stage is not needed for the target.
     Skipped,

@@ -99,3 +99,8 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

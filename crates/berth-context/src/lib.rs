@@ -33,3 +33,8 @@ pub use pattern::{parse_dockerignore, MatchInfo, Matcher, Pattern, PatternError,
 pub use snapshot::{key_cmp, Entry, RootHeader, Snapshot};
 pub use statcache::{StatCache, StateError};
 pub use walk::{Context, ContextError, HashStats};
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

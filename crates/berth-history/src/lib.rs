@@ -124,3 +124,8 @@ pub fn replay(repo: &Repo, opts: &Options, progress: Progress) -> Result<History
         what_if,
     })
 }
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

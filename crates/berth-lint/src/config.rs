@@ -249,6 +249,26 @@ pub fn load(env: &Environment, explicit: Option<&Path>, cli: Layer) -> Result<Lo
     Ok(loaded)
 }
 
+/// The configuration of a `berth lint` run in `env.cwd`, as the command line discovers it:
+/// the environment layer and the discovered (or `explicit`) files, or with `isolated` the
+/// environment and `cli` layers alone. `berth lsp` calls it with `cwd` set to the document's
+/// folder, so the editor sees what the command line would there.
+pub fn discover(
+    env: &Environment,
+    explicit: Option<&Path>,
+    isolated: bool,
+    cli: Layer,
+) -> Result<Loaded, ConfigError> {
+    if isolated {
+        Ok(Loaded {
+            config: resolve(&[env_layer(env)?, cli]),
+            ..Loaded::default()
+        })
+    } else {
+        load(env, explicit, cli)
+    }
+}
+
 fn require(path: &Path) -> Result<PathBuf, ConfigError> {
     if path.is_file() {
         Ok(path.to_path_buf())
@@ -291,7 +311,9 @@ fn comma_list(value: &str) -> impl Iterator<Item = String> + '_ {
         .map(String::from)
 }
 
-/// hadolint's variables (reference section 9) plus `BUILDKIT_DOCKERFILE_CHECK`.
+/// hadolint's variables (reference section 9) plus `BUILDKIT_DOCKERFILE_CHECK`. `NO_COLOR`
+/// is not among them: it decides only what `--color auto` means, which is the command line's
+/// business (one colour choice for every subcommand).
 pub fn env_layer(env: &Environment) -> Result<Layer, ConfigError> {
     let mut layer = Layer::default();
     let env_error = |name: &str, message: String| ConfigError {
@@ -301,9 +323,6 @@ pub fn env_layer(env: &Environment) -> Result<Layer, ConfigError> {
         key: None,
         message,
     };
-    if env.var("NO_COLOR").is_some() {
-        layer.no_color = Some(true);
-    }
     let flag = |name: &str| env.var(name).map(truthy);
     layer.no_fail = flag("HADOLINT_NOFAIL");
     layer.verbose = flag("HADOLINT_VERBOSE");
@@ -731,13 +750,14 @@ frobnicate: 1
             ("HADOLINT_OVERRIDE_ERROR", "DL3020"),
             ("HADOLINT_REQUIRE_LABELS", "maintainer:email,bad:nonsense"),
             ("HADOLINT_STRICT_LABELS", "nah"),
-            ("NO_COLOR", ""),
+            // Read by the command line's one colour choice, not a configuration layer.
+            ("NO_COLOR", "1"),
         ] {
             env.vars.insert(k.into(), v.into());
         }
         let layer = env_layer(&env).unwrap();
         assert_eq!(layer.no_fail, Some(true));
-        assert_eq!(layer.no_color, Some(true));
+        assert_eq!(layer.no_color, None);
         assert_eq!(layer.strict_labels, Some(false));
         assert_eq!(layer.ignore, ["DL3008", "DL3009"]);
         assert_eq!(

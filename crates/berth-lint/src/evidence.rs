@@ -1,9 +1,71 @@
 //! Evidence from the real build context, for berth's cache rules (BR1xx). Optional: every
 //! rule works from the Dockerfile alone and quotes these numbers when they are available.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use globset::{GlobBuilder, GlobMatcher};
+
+/// Contexts are large walks; keep at most this many paths.
+const MAX_FILES: usize = 200_000;
+
+/// The build contexts of Dockerfiles, each walked once: what `berth lint` and `berth lsp` quote
+/// as cache-rule evidence. Dockerfiles of one directory share its context, unless one has its
+/// own `<Dockerfile>.dockerignore`.
+#[derive(Default)]
+pub struct ContextCache {
+    by_key: Mutex<HashMap<PathBuf, Option<Arc<BuildContext>>>>,
+}
+
+impl ContextCache {
+    /// The context of the directory holding `dockerfile` (BuildKit's `docker build DIR` with
+    /// the Dockerfile inside it), if it can be read.
+    pub fn for_dockerfile(&self, dockerfile: &Path) -> Option<Arc<BuildContext>> {
+        let dir = match dockerfile.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        self.get(&dir, Some(dockerfile))
+    }
+
+    /// The context `dir` as a build with `dockerfile` sends it (a compose service's, or the
+    /// language server's configured context); an inline Dockerfile (`None`) uses
+    /// `dir/.dockerignore`.
+    pub fn get(&self, dir: &Path, dockerfile: Option<&Path>) -> Option<Arc<BuildContext>> {
+        let mut key = dir.to_path_buf();
+        if let Some(df) = dockerfile {
+            let mut specific = df.as_os_str().to_owned();
+            specific.push(".dockerignore");
+            if Path::new(&specific).is_file() {
+                key = df.to_path_buf();
+            }
+        }
+        if let Some(hit) = self.by_key.lock().ok()?.get(&key) {
+            return hit.clone();
+        }
+        let context = BuildContext::load(dir, dockerfile).map(Arc::new);
+        self.by_key.lock().ok()?.insert(key, context.clone());
+        context
+    }
+
+    /// Forgets every context (files changed on disk).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.by_key.lock() {
+            map.clear();
+        }
+    }
+
+    /// How many contexts are held.
+    pub fn len(&self) -> usize {
+        self.by_key.lock().map_or(0, |m| m.len())
+    }
+
+    /// Whether no context is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// The files a build would send, as the linter sees them.
 ///
@@ -32,6 +94,26 @@ impl BuildContext {
             files,
             has_dockerignore,
         }
+    }
+
+    /// The files a build of `dir` with `dockerfile` would send: berth-context's walk, which
+    /// applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's matcher. `None`
+    /// when the directory cannot be read.
+    pub fn load(dir: &Path, dockerfile: Option<&Path>) -> Option<BuildContext> {
+        let context = berth_context::Context::open(dir, dockerfile, Default::default()).ok()?;
+        let has_dockerignore = context.ignore_file().is_some();
+        let entries = context.walk().ok()?;
+        let files: Vec<String> = entries
+            .iter()
+            .filter(|e| e.kind != berth_context::EntryKind::Dir)
+            .take(MAX_FILES)
+            .map(|e| e.path_lossy().into_owned())
+            .collect();
+        Some(BuildContext::new(
+            dir.to_path_buf(),
+            files,
+            has_dockerignore,
+        ))
     }
 
     /// How many sent files a COPY/ADD source brings in: `.` is everything, a directory is

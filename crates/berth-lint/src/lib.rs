@@ -37,3 +37,8 @@ pub use evidence::BuildContext;
 pub use fix::Fixed;
 pub use rule::{Family, Kind, KindSet, Meta, Rule, RuleEntry, RuleMeta};
 pub use settings::{CheckConfig, FailureThreshold, LabelType, Level, Settings};
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

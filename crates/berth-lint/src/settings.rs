@@ -25,6 +25,19 @@ impl Default for FailureThreshold {
 }
 
 impl FailureThreshold {
+    /// Every name `--failure-threshold` and the configuration files accept, with its meaning:
+    /// the four severities, then hadolint's `ignore` and `none`, which fail on any finding in
+    /// hadolint 2.15.1 (verified), as `style` does. Parsing ([`FailureThreshold::from_str`])
+    /// and the command line's list of values both come from this table.
+    pub const NAMES: [(&'static str, FailureThreshold); 6] = [
+        ("error", FailureThreshold::At(Severity::Error)),
+        ("warning", FailureThreshold::At(Severity::Warning)),
+        ("info", FailureThreshold::At(Severity::Info)),
+        ("style", FailureThreshold::At(Severity::Style)),
+        ("ignore", FailureThreshold::At(Severity::Style)),
+        ("none", FailureThreshold::At(Severity::Style)),
+    ];
+
     /// Whether a finding of this severity fails the run.
     pub fn fails(self, severity: Severity) -> bool {
         match self {
@@ -36,17 +49,18 @@ impl FailureThreshold {
 
 impl FromStr for FailureThreshold {
     type Err = String;
-    /// `error`, `warning`, `info`, `style`; `ignore` and `none` fail on any finding, as in
-    /// hadolint 2.15.1 (verified).
+    /// A name of [`FailureThreshold::NAMES`], in any case.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "ignore" | "none" => Ok(FailureThreshold::At(Severity::Style)),
-            other => other.parse().map(FailureThreshold::At).map_err(|_| {
+        let wanted = s.to_ascii_lowercase();
+        FailureThreshold::NAMES
+            .iter()
+            .find(|(name, _)| *name == wanted)
+            .map(|(_, threshold)| *threshold)
+            .ok_or_else(|| {
                 format!(
                     "unknown failure threshold `{s}` (expected error, warning, info, style, ignore or none)"
                 )
-            }),
-        }
+            })
     }
 }
 
@@ -190,7 +204,8 @@ impl CheckConfig {
 }
 
 /// Everything that configures a lint run. Build it with [`Settings::default`] and adjust fields,
-/// or load it with [`crate::config::ConfigBuilder`].
+/// or load it from the configuration files with [`crate::config::load`] (its
+/// [`Config::settings`](crate::config::Config::settings)).
 ///
 /// Code lists (`select`, `ignore`, override keys, per-file ignores) take full codes (`DL3008`),
 /// prefixes (`DL30`, `BR1`, `DL`) or `ALL`; a BuildKit check is named in full
@@ -292,6 +307,12 @@ impl Settings {
 
     /// Whether a finding with `code` is dropped by `ignore`/`select` (used for codes without a
     /// registry entry, such as ShellCheck's SC codes).
+    /// Whether any BR1xx cache rule is on: only then is the build context worth reading for
+    /// evidence.
+    pub fn reads_build_context(&self) -> bool {
+        crate::registry::all().any(|e| e.meta.code.starts_with("BR1") && self.enables(e.meta))
+    }
+
     pub fn drops_code(&self, code: &str) -> bool {
         (!self.select.is_empty() && !matches_any(&self.select, code))
             || matches_any(&self.ignore, code)

@@ -79,3 +79,8 @@ impl Span {
         source.get(self.start..self.end).unwrap_or("")
     }
 }
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -79,3 +79,8 @@ pub fn parse(source: &str) -> Dockerfile {
 pub fn parse_bytes(bytes: &[u8]) -> Dockerfile {
     scan::parse(std::sync::Arc::from(String::from_utf8_lossy(bytes)))
 }
+
+/// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -11,7 +11,7 @@ use berth_compose::{Build, Context, Dockerfile};
 use berth_lint::{CheckConfig, Diagnostic, Linter, Settings};
 use berth_syntax::Span;
 
-use super::{decode, evidence, fix, Linted};
+use super::{decode, fix, Linted};
 use crate::cmd::compose::{display, error_text};
 
 /// What linting the compose projects gave.
@@ -30,7 +30,7 @@ pub(super) struct Outcome {
 pub(super) struct Setup<'a> {
     pub settings: &'a Settings,
     pub wants_context: bool,
-    pub contexts: &'a evidence::Cache,
+    pub contexts: &'a berth_lint::evidence::ContextCache,
     pub fix: bool,
     pub unsafe_fixes: bool,
 }
@@ -95,9 +95,7 @@ fn lint_build(build: &Build, setup: &Setup, out: &mut Outcome) -> Result<(), Str
         }
     };
     let evidence = match context_dir {
-        Some(dir) if setup.wants_context => {
-            setup.contexts.for_context(dir, build.dockerfile_path())
-        }
+        Some(dir) if setup.wants_context => setup.contexts.get(dir, build.dockerfile_path()),
         _ => None,
     };
     let linted = match &build.dockerfile {

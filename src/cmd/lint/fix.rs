@@ -10,7 +10,7 @@ use super::Linted;
 /// the text and the original's permissions, is flushed to disk, then renamed over it. A
 /// reader (or a crash) sees the old file or the new one, never half of either. A symbolic
 /// link is followed, so the file it points to is fixed and the link stays a link.
-pub(super) fn write_in_place(path: &Path, text: &str) -> Result<(), String> {
+pub(crate) fn write_in_place(path: &Path, text: &str) -> Result<(), String> {
     let fail = |what: &str, e: io::Error| format!("{}: cannot {what}: {e}", path.display());
     let target = fs::canonicalize(path).map_err(|e| fail("read", e))?;
     let path = target.as_path();

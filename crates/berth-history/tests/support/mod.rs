@@ -643,10 +643,13 @@ impl Git {
 pub fn all_histories() -> Vec<(PathBuf, History)> {
     // This module is compiled into berth-history's tests and into the CLI's.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = [here.join("tests/repos"), here.join("crates/berth-history/tests/repos")]
-        .into_iter()
-        .find(|d| d.is_dir())
-        .unwrap_or_else(|| here.join("tests/repos"));
+    let dir = [
+        here.join("tests/repos"),
+        here.join("crates/berth-history/tests/repos"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())
+    .unwrap_or_else(|| here.join("tests/repos"));
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("directory entry").path())

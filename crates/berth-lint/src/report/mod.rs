@@ -51,43 +51,55 @@ pub enum Format {
 }
 
 impl Format {
-    /// Every format name `--format` accepts, canonical names first.
-    pub const NAMES: [&'static str; 12] = [
-        "tty",
-        "concise",
-        "json",
-        "sarif",
-        "checkstyle",
-        "gnu",
-        "github",
-        "gitlab",
-        "codeclimate",
-        "gitlab_codeclimate",
-        "github-actions",
-        "full",
+    /// Every name `--format` and the configuration files accept, with its format: each
+    /// format's canonical name first, then its aliases (hadolint's `gitlab_codeclimate`,
+    /// `github-actions`, ruff's `full`). Parsing ([`Format::from_str`]) and the command line's
+    /// list of values both come from this table.
+    pub const NAMES: [(&'static str, Format); 13] = [
+        ("tty", Format::Tty),
+        ("full", Format::Tty),
+        ("concise", Format::Concise),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("checkstyle", Format::Checkstyle),
+        ("gnu", Format::Gnu),
+        ("github", Format::Github),
+        ("github-actions", Format::Github),
+        ("gitlab", Format::Gitlab),
+        ("gitlab_codeclimate", Format::Gitlab),
+        ("gitlab-codeclimate", Format::Gitlab),
+        ("codeclimate", Format::Codeclimate),
     ];
+
+    /// The canonical name (`json`, `sarif`, ...).
+    pub fn name(self) -> &'static str {
+        Format::NAMES
+            .iter()
+            .find(|(_, format)| *format == self)
+            .map_or("tty", |(name, _)| name)
+    }
 }
 
 impl FromStr for Format {
     type Err = String;
+    /// A name of [`Format::NAMES`], in any case.
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "tty" | "full" => Format::Tty,
-            "concise" => Format::Concise,
-            "json" => Format::Json,
-            "sarif" => Format::Sarif,
-            "checkstyle" => Format::Checkstyle,
-            "gnu" => Format::Gnu,
-            "github" | "github-actions" => Format::Github,
-            "gitlab" | "gitlab_codeclimate" | "gitlab-codeclimate" => Format::Gitlab,
-            "codeclimate" => Format::Codeclimate,
-            _ => {
-                return Err(format!(
+        let wanted = s.to_ascii_lowercase();
+        match Format::NAMES.iter().find(|(name, _)| *name == wanted) {
+            Some((_, format)) => Ok(*format),
+            None => {
+                let mut canonical: Vec<&str> = Vec::new();
+                for (_, format) in Format::NAMES {
+                    if !canonical.contains(&format.name()) {
+                        canonical.push(format.name());
+                    }
+                }
+                Err(format!(
                     "unknown format `{s}` (expected one of {})",
-                    Format::NAMES.join(", ")
+                    canonical.join(", ")
                 ))
             }
-        })
+        }
     }
 }
 

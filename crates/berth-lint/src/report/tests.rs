@@ -57,27 +57,29 @@ fn render(format: Format) -> String {
 
 #[test]
 fn every_format() {
-    for (name, format) in [
-        ("tty", Format::Tty),
-        ("concise", Format::Concise),
-        ("json", Format::Json),
-        ("sarif", Format::Sarif),
-        ("checkstyle", Format::Checkstyle),
-        ("gnu", Format::Gnu),
-        ("github", Format::Github),
-        ("gitlab", Format::Gitlab),
-        ("codeclimate", Format::Codeclimate),
-    ] {
-        insta::assert_snapshot!(format!("format_{name}"), render(format));
+    // Every format once, under its canonical name.
+    for (name, format) in Format::NAMES {
+        if name == format.name() {
+            insta::assert_snapshot!(format!("format_{name}"), render(format));
+        }
     }
 }
 
 #[test]
 fn format_names() {
-    for name in Format::NAMES {
-        assert!(name.parse::<Format>().is_ok(), "{name}");
+    for (name, format) in Format::NAMES {
+        assert_eq!(name.parse::<Format>(), Ok(format), "{name}");
+        assert_eq!(name.to_uppercase().parse::<Format>(), Ok(format), "{name}");
+        assert_eq!(format.name().parse::<Format>(), Ok(format), "{name}");
     }
-    assert!("xml".parse::<Format>().is_err());
+    assert_eq!(
+        "xml".parse::<Format>(),
+        Err(
+            "unknown format `xml` (expected one of tty, concise, json, sarif, checkstyle, gnu, \
+             github, gitlab, codeclimate)"
+                .to_string()
+        )
+    );
 }
 
 #[test]
