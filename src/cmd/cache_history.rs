@@ -1,7 +1,6 @@
 //! `berth cache history`: replays the git history (DESIGN.md 3.5) and prints it as a
 //! table, JSON or a self-contained HTML page.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use berth_cache::Status;
@@ -11,6 +10,7 @@ use berth_history::walk::Layout;
 
 use super::cache::{build_arg_values, emit, first_line};
 use super::CmdResult;
+use crate::progress::{Progress, Unit};
 use crate::EXIT_OK;
 
 /// Output format of `berth cache history`.
@@ -57,39 +57,6 @@ pub struct HistoryArgs {
     pub output: Option<PathBuf>,
 }
 
-/// A bar on standard error while commits are replayed (a terminal only).
-struct Bar(Option<indicatif::ProgressBar>);
-
-impl Bar {
-    fn new() -> Bar {
-        Bar(None)
-    }
-
-    fn update(&mut self, done: usize, total: usize) {
-        if !std::io::stderr().is_terminal() {
-            return;
-        }
-        let bar = self.0.get_or_insert_with(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "replaying [{bar:30}] {pos}/{len} commits eta {eta}",
-            ) {
-                bar.set_style(style.progress_chars("=> "));
-            }
-            bar
-        });
-        bar.set_position(done as u64);
-    }
-}
-
-impl Drop for Bar {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 pub fn run(args: HistoryArgs) -> CmdResult {
     let context = args.context.clone().unwrap_or_else(|| PathBuf::from("."));
     let repo = Repo::discover(existing_folder(&context)).map_err(|e| e.to_string())?;
@@ -120,10 +87,12 @@ pub fn run(args: HistoryArgs) -> CmdResult {
         range,
         what_if,
     };
-    let mut bar = Bar::new();
-    let history = berth_history::replay(&repo, &opts, &mut |done, total| bar.update(done, total))
-        .map_err(|e| e.to_string())?;
-    drop(bar);
+    let progress = Progress::new("replaying", Unit::Items("commits"));
+    let history = berth_history::replay(&repo, &opts, &mut |done, total| {
+        progress.set(done as u64, total as u64)
+    })
+    .map_err(|e| e.to_string())?;
+    progress.finish();
     let text = match args.format {
         HistoryFormat::Table => table(&history),
         HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&history)?),
