@@ -195,3 +195,34 @@ fn errors_exit_2_with_what_to_do() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_readme_example_is_what_berth_prints() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let command = "$ berth cache history --what-if ../greeter.what-if.Dockerfile\n";
+    let start = readme.find(command).expect("the README's history example") + command.len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let (_, h) = support::all_histories()
+        .into_iter()
+        .find(|(_, h)| h.name == "node-copy-all")
+        .unwrap();
+    let work = support::tempdir();
+    let repo = work.path().join("greeter");
+    h.generate(&repo).unwrap();
+    std::fs::write(
+        work.path().join("greeter.what-if.Dockerfile"),
+        h.what_if.unwrap(),
+    )
+    .unwrap();
+    let out = berth(
+        &repo,
+        &[
+            "cache",
+            "history",
+            "--what-if",
+            "../greeter.what-if.Dockerfile",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), shown);
+}
