@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::{engine_outcome, keyword_at, Engine, Expect};
-use support::{all_histories, tempdir, Commit, Expectations, History, ENGINES};
+use support::{
+    agrees, all_histories, berth_replay, tempdir, Commit, Expectations, History, ENGINES,
+};
 
 /// The engine's answers for one repository, per main-line commit, keyed like
 /// [`Commit::expect`] (what-if?, "") — always the reference key: the engine's own view.
@@ -244,6 +246,38 @@ fn run_one(engine: &Engine, h: &History, seq: usize) -> Result<Answers, String> 
         .collect())
 }
 
+/// The steps where berth's replay of `h` differs from what the engine did.
+fn berth_disagreements(h: &History, answers: &Answers) -> Result<Vec<String>, String> {
+    let work = tempdir();
+    let (_, history) = berth_replay(h, &work.path().join("repo"))?;
+    let mut out = vec![];
+    for (what_if, builds) in std::iter::once((false, &history.commits))
+        .chain(history.what_if.as_ref().map(|w| (true, &w.commits)))
+    {
+        for ((commit, answer), build) in h.main_line().into_iter().zip(answers).zip(builds) {
+            let Some(seen) = answer.get(&what_if).filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let label = if what_if { " (what-if)" } else { "" };
+            for (line, engine) in seen {
+                let got = build
+                    .steps
+                    .iter()
+                    .find(|s| s.line == *line)
+                    .map(|s| s.status.as_str())
+                    .unwrap_or("missing");
+                if !agrees(got, engine) {
+                    out.push(format!(
+                        "commit `{}`{label} line {line}: berth {got}, engine {engine}",
+                        commit.subject
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The differences between what the file expects of `engine` and what it did.
 fn disagreements(h: &History, engine: &str, answers: &Answers) -> Vec<String> {
     let mut out = vec![];
@@ -375,11 +409,15 @@ fn histories_against_the_engine() {
             );
             continue;
         }
-        let problems = disagreements(h, &name, &answers);
+        let mut problems = disagreements(h, &name, &answers);
+        match berth_disagreements(h, &answers) {
+            Ok(p) => problems.extend(p),
+            Err(e) => problems.push(format!("berth's replay failed: {e}")),
+        }
         agree += n_steps - problems.len().min(n_steps);
         if problems.is_empty() {
             println!(
-                "ok       {}: {n_builds} builds, {n_steps} steps as recorded on {name} ({secs}s)",
+                "ok       {}: {n_builds} builds, {n_steps} steps as recorded on {name}, berth agrees ({secs}s)",
                 h.name
             );
         } else {
@@ -389,7 +427,7 @@ fn histories_against_the_engine() {
     }
     if !record {
         println!(
-            "history: {} repositories, {builds} builds, engine {name} as recorded on {agree}/{steps} steps",
+            "history: {} repositories, {builds} builds, engine {name} as recorded and berth agreeing on {agree}/{steps} steps",
             histories.len()
         );
     }

@@ -7,51 +7,17 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use berth_history::git::{Range, Repo};
 use berth_history::report::CommitBuild;
-use berth_history::walk::Layout;
-use support::{all_histories, tempdir, History, ENGINES};
-
-/// berth's status against the engine's: `maybe` agrees with either outcome; a step the
-/// engine never ran is skipped (or makes no step).
-fn agrees(berth: &str, engine: &str) -> bool {
-    match berth {
-        "maybe" => engine == "cached" || engine == "rebuild",
-        "skipped" | "metadata" => engine == "absent",
-        other => other == engine,
-    }
-}
-
-fn replay(h: &History) -> (Vec<String>, berth_history::report::History) {
-    let work = tempdir();
-    let dir = work.path().join("repo");
-    let ids = h.generate(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let repo = Repo::discover(&dir).unwrap();
-    let context = dir.join(&h.context);
-    let layout = Layout::new(repo.top(), &context, Some(&context.join(&h.dockerfile))).unwrap();
-    let opts = berth_history::Options {
-        layout,
-        build: berth_cache::Options {
-            dockerfile: None,
-            build_args: h.args.clone(),
-            target: h.target.clone(),
-        },
-        range: Range::All,
-        what_if: h
-            .what_if
-            .as_ref()
-            .map(|text| ("Dockerfile.what-if".to_string(), text.clone().into_bytes())),
-    };
-    let history = berth_history::replay(&repo, &opts, &mut |_, _| {}).unwrap();
-    (ids, history)
-}
+use support::{agrees, all_histories, berth_replay, tempdir, ENGINES};
 
 #[test]
 fn berth_replays_every_history_as_the_engine_built_it() {
     let mut problems = vec![];
     let (mut steps, mut maybes) = (0, 0);
     for (_, h) in all_histories() {
-        let (ids, history) = replay(&h);
+        let work = tempdir();
+        let (ids, history) =
+            berth_replay(&h, &work.path().join("repo")).unwrap_or_else(|e| panic!("{e}"));
         let revs: Vec<&str> = history.commits.iter().map(|c| c.rev.as_str()).collect();
         assert_eq!(
             revs, ids,

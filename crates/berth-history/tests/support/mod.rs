@@ -677,3 +677,42 @@ pub fn tempdir() -> tempfile::TempDir {
         .tempdir()
         .expect("temporary directory")
 }
+
+/// berth's status against the engine's: `maybe` agrees with either outcome; a step the
+/// engine never ran is skipped (or makes no step).
+pub fn agrees(berth: &str, engine: &str) -> bool {
+    match berth {
+        "maybe" => engine == "cached" || engine == "rebuild",
+        "skipped" | "metadata" => engine == "absent",
+        other => other == engine,
+    }
+}
+
+/// Generates `h` in `dir` and replays it with berth as `berth cache history` would (with
+/// the what-if when the file has one). Returns main's first-parent ids and the history.
+pub fn berth_replay(
+    h: &History,
+    dir: &Path,
+) -> Result<(Vec<String>, berth_history::report::History), String> {
+    use berth_history::git::{Range, Repo};
+    let ids = h.generate(dir)?;
+    let repo = Repo::discover(dir).map_err(|e| e.to_string())?;
+    let context = dir.join(&h.context);
+    let layout =
+        berth_history::walk::Layout::new(repo.top(), &context, Some(&context.join(&h.dockerfile)))?;
+    let opts = berth_history::Options {
+        layout,
+        build: berth_cache::Options {
+            dockerfile: None,
+            build_args: h.args.clone(),
+            target: h.target.clone(),
+        },
+        range: Range::All,
+        what_if: h
+            .what_if
+            .as_ref()
+            .map(|text| ("Dockerfile.what-if".to_string(), text.clone().into_bytes())),
+    };
+    let history = berth_history::replay(&repo, &opts, &mut |_, _| {}).map_err(|e| e.to_string())?;
+    Ok((ids, history))
+}
