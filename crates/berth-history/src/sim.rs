@@ -7,7 +7,7 @@
 //! what a fresh checkout with umask 022 gives (files 0644 or 0755, directories 0755),
 //! as a CI runner builds it. Submodules are left out (`git archive` has no files for them).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use berth_cache::{
@@ -28,6 +28,8 @@ pub struct Simulator {
     replacement: Option<(Rc<Vec<u8>>, Option<String>)>,
     /// The context tree's entries, ignored ones too, kept up to date commit by commit.
     tree: BTreeMap<Vec<u8>, Blob>,
+    /// What of it the engine's walk sends under the current `.dockerignore`.
+    sent: Sent,
     /// Digest of each (blob, kind) seen: a blob is read once.
     digests: HashMap<(ObjectId, Kind), (u64, [u8; 32])>,
     matcher: Option<(Option<Rc<Vec<u8>>>, Matcher)>,
@@ -52,6 +54,7 @@ impl Simulator {
             opts,
             replacement: what_if,
             tree: BTreeMap::new(),
+            sent: Sent::default(),
             digests: HashMap::new(),
             matcher: None,
             previous: None,
@@ -59,8 +62,9 @@ impl Simulator {
         }
     }
 
-    /// Makes the matcher the one of `dockerignore` (parsed again only when it changed).
-    fn refresh_matcher(&mut self, dockerignore: &Option<Rc<Vec<u8>>>) -> Result<(), String> {
+    /// Makes the matcher the one of `dockerignore` (parsed again only when it changed);
+    /// true when it changed.
+    fn refresh_matcher(&mut self, dockerignore: &Option<Rc<Vec<u8>>>) -> Result<bool, String> {
         let same = matches!((&self.matcher, dockerignore), (Some((old, _)), new) if old == new);
         if !same {
             let patterns: Vec<Vec<u8>> = dockerignore
@@ -75,7 +79,7 @@ impl Simulator {
             let matcher = Matcher::new(patterns).map_err(|e| format!(".dockerignore: {e}"))?;
             self.matcher = Some((dockerignore.clone(), matcher));
         }
-        Ok(())
+        Ok(!same)
     }
 
     fn entry(&mut self, repo: &Repo, blob: Blob) -> Result<Option<Entry>, Error> {
@@ -114,39 +118,52 @@ impl Simulator {
         }))
     }
 
-    /// The snapshot of the context as the engine receives it.
+    /// The snapshot of the context as the engine receives it, after `build.changes`.
     fn snapshot(&mut self, repo: &Repo, build: &Build) -> Result<Result<Snapshot, String>, Error> {
-        if let Err(why) = self.refresh_matcher(&build.dockerignore) {
-            return Ok(Err(why));
-        }
+        let changed_ignore = match self.refresh_matcher(&build.dockerignore) {
+            Ok(changed) => changed,
+            Err(why) => return Ok(Err(why)),
+        };
         let Some((_, matcher)) = &self.matcher else {
             return Ok(Err("no .dockerignore matcher".into()));
         };
-        let excluded = |path: &[u8]| matcher.is_excluded(path);
-        // The paths the walk sends: every file not excluded; every directory not excluded,
-        // and every parent of a file that is sent.
-        let mut sent: Vec<(Vec<u8>, Blob)> = vec![];
-        let mut dirs: BTreeSet<Vec<u8>> = BTreeSet::new();
-        for (path, blob) in &self.tree {
-            let included = match excluded(path) {
-                Ok(x) => !x,
-                Err(e) => return Ok(Err(format!(".dockerignore: {e}"))),
-            };
-            let mut cut = path.len();
-            while let Some(slash) = path[..cut].iter().rposition(|&b| b == b'/') {
-                cut = slash;
-                let dir = &path[..cut];
-                if dirs.contains(dir) {
-                    break;
-                }
-                if included || excluded(dir) == Ok(false) {
-                    dirs.insert(dir.to_vec());
-                }
+        let updated = if changed_ignore {
+            // Another .dockerignore: every path is matched again.
+            for change in &build.changes {
+                match change.new {
+                    Some(blob) => self.tree.insert(change.path.clone(), blob),
+                    None => self.tree.remove(&change.path),
+                };
             }
-            if included {
-                sent.push((path.clone(), *blob));
-            }
+            self.sent.reset(&self.tree, matcher)
+        } else {
+            // The same .dockerignore: only the changed paths are matched.
+            build.changes.iter().try_for_each(|change| {
+                if self.tree.remove(&change.path).is_some() {
+                    self.sent.remove(&change.path);
+                }
+                match change.new {
+                    Some(blob) => {
+                        self.tree.insert(change.path.clone(), blob);
+                        self.sent.insert(&change.path, blob, matcher)
+                    }
+                    None => Ok(()),
+                }
+            })
+        };
+        if let Err(e) = updated {
+            return Ok(Err(format!(".dockerignore: {e}")));
         }
+        let sent: Vec<(Vec<u8>, Blob)> = self
+            .sent
+            .files
+            .iter()
+            .map(|(p, b)| (p.clone(), *b))
+            .collect();
+        let dirs = match self.sent.dirs(matcher) {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(format!(".dockerignore: {e}"))),
+        };
         let mut snapshot = Snapshot::default();
         for (path, blob) in sent {
             if let Some(entry) = self.entry(repo, blob)? {
@@ -186,12 +203,6 @@ impl Simulator {
 
     /// Simulates `build` with every earlier build in the cache.
     pub fn build(&mut self, repo: &Repo, build: &Build) -> Result<Outcome, Error> {
-        for change in &build.changes {
-            match change.new {
-                Some(blob) => self.tree.insert(change.path.clone(), blob),
-                None => self.tree.remove(&change.path),
-            };
-        }
         let snapshot = match self.snapshot(repo, build)? {
             Ok(s) => s,
             Err(why) => return Ok(Outcome::Refused(why)),
@@ -214,5 +225,92 @@ impl Simulator {
         self.cache.add(&eval);
         self.previous = Some((eval, snapshot));
         Ok(Outcome::Built(plan.steps, plan.target))
+    }
+}
+
+/// The part of a context tree the engine's walk sends under one `.dockerignore`, kept up to
+/// date path by path: a file is sent unless excluded; a directory is sent when a file is
+/// sent below it, or when it is not excluded itself (and holds files, as git stores no
+/// empty directory).
+#[derive(Default)]
+struct Sent {
+    files: BTreeMap<Vec<u8>, Blob>,
+    /// Per directory: files below it in the tree, and of those, files sent.
+    below: HashMap<Vec<u8>, (usize, usize)>,
+    /// Whether the matcher excludes each directory (cleared with the matcher).
+    excluded_dirs: HashMap<Vec<u8>, bool>,
+}
+
+/// The directories above `path`, deepest first.
+fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut cut = path.len();
+    std::iter::from_fn(move || {
+        let slash = path[..cut].iter().rposition(|&b| b == b'/')?;
+        cut = slash;
+        Some(&path[..slash])
+    })
+}
+
+impl Sent {
+    fn reset(
+        &mut self,
+        tree: &BTreeMap<Vec<u8>, Blob>,
+        matcher: &Matcher,
+    ) -> Result<(), berth_context::PatternError> {
+        *self = Sent::default();
+        for (path, blob) in tree {
+            self.insert(path, *blob, matcher)?;
+        }
+        Ok(())
+    }
+
+    fn insert(
+        &mut self,
+        path: &[u8],
+        blob: Blob,
+        matcher: &Matcher,
+    ) -> Result<(), berth_context::PatternError> {
+        let sent = !matcher.is_excluded(path)?;
+        for dir in ancestors(path) {
+            let counts = self.below.entry(dir.to_vec()).or_default();
+            counts.0 += 1;
+            counts.1 += usize::from(sent);
+        }
+        if sent {
+            self.files.insert(path.to_vec(), blob);
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, path: &[u8]) {
+        let sent = self.files.remove(path).is_some();
+        for dir in ancestors(path) {
+            if let Some(counts) = self.below.get_mut(dir) {
+                counts.0 -= 1;
+                counts.1 -= usize::from(sent);
+                if counts.0 == 0 {
+                    self.below.remove(dir);
+                }
+            }
+        }
+    }
+
+    fn dirs(&mut self, matcher: &Matcher) -> Result<Vec<Vec<u8>>, berth_context::PatternError> {
+        let mut out = vec![];
+        for (dir, (_, sent)) in &self.below {
+            let included = *sent > 0
+                || match self.excluded_dirs.get(dir) {
+                    Some(excluded) => !excluded,
+                    None => {
+                        let excluded = matcher.is_excluded(dir)?;
+                        self.excluded_dirs.insert(dir.clone(), excluded);
+                        !excluded
+                    }
+                };
+            if included {
+                out.push(dir.clone());
+            }
+        }
+        Ok(out)
     }
 }
