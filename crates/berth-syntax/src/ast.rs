@@ -3,15 +3,13 @@
 
 use std::ops::Range;
 
-use serde::Serialize;
-
 use crate::command::Command;
 use crate::error::{SyntaxError, SyntaxWarning};
 use crate::shared::SharedStr;
 use crate::span::{LineIndex, Span};
 
 /// A parsed Dockerfile. Built by [`crate::parse`]; never fails to build.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Dockerfile {
     /// The text that was parsed (for [`crate::parse_bytes`], the lossily decoded text).
     /// Every token of the tree is a slice of it (or of a joined logical line).
@@ -33,21 +31,21 @@ pub struct Dockerfile {
     /// Parser warnings (empty continuation lines).
     pub warnings: Vec<SyntaxWarning>,
     /// Line index of `source`, for rendering spans as line:column.
-    #[serde(skip)]
     pub line_index: LineIndex,
 }
 
 /// One piece of the lossless tiling of the source. Spans cover whole physical lines,
 /// line terminators included (except the BOM node, which covers the 3 BOM bytes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Node {
+    /// What the node holds.
     pub kind: NodeKind,
+    /// The lines it covers.
     pub span: Span,
 }
 
 /// What a [`Node`] holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", content = "index", rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeKind {
     /// The UTF-8 byte-order mark at the start of the file.
     Bom,
@@ -65,7 +63,7 @@ pub enum NodeKind {
 }
 
 /// A parser directive such as `# escape=\``.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Directive {
     /// Lower-cased name: `syntax`, `escape` or `check`.
     pub name: SharedStr,
@@ -73,12 +71,14 @@ pub struct Directive {
     pub value: SharedStr,
     /// The whole directive line (without line terminator).
     pub span: Span,
+    /// Where the name was written.
     pub name_span: Span,
+    /// Where the value was written.
     pub value_span: Span,
 }
 
 /// A comment line (`# text`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Comment {
     /// The text after `#`, trimmed.
     pub text: SharedStr,
@@ -90,26 +90,43 @@ pub struct Comment {
 }
 
 /// An instruction keyword.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Keyword {
+    /// `ADD`.
     Add,
+    /// `ARG`.
     Arg,
+    /// `CMD`.
     Cmd,
+    /// `COPY`.
     Copy,
+    /// `ENTRYPOINT`.
     Entrypoint,
+    /// `ENV`.
     Env,
+    /// `EXPOSE`.
     Expose,
+    /// `FROM`.
     From,
+    /// `HEALTHCHECK`.
     Healthcheck,
+    /// `LABEL`.
     Label,
+    /// `MAINTAINER`.
     Maintainer,
+    /// `ONBUILD`.
     Onbuild,
+    /// `RUN`.
     Run,
+    /// `SHELL`.
     Shell,
+    /// `STOPSIGNAL`.
     Stopsignal,
+    /// `USER`.
     User,
+    /// `VOLUME`.
     Volume,
+    /// `WORKDIR`.
     Workdir,
     /// Anything else, as written (BuildKit's parser accepts it; the instructions
     /// layer rejects it with `unknown instruction`).
@@ -144,84 +161,35 @@ impl Keyword {
         Keyword::known(text).unwrap_or_else(|| Keyword::Unknown(text.to_string()))
     }
 
-    /// The known keyword `text` spells (case-insensitive), without allocating.
-    ///
-    /// Runs once per instruction: the length picks a handful of candidates and the
-    /// text, folded into one number, is compared with each in a single test.
-    #[inline]
+    /// The known keyword `text` spells (ASCII case ignored).
     pub(crate) fn known(text: &str) -> Option<Keyword> {
-        Keyword::known_bytes(text.as_bytes())
+        let index = Keyword::ALL
+            .iter()
+            .position(|keyword| keyword.eq_ignore_ascii_case(text))?;
+        Some(Keyword::KNOWN[index].clone())
     }
 
-    /// [`Keyword::known`] for the bytes of a keyword (the line parser has bytes at
-    /// hand: slicing its text would check character boundaries for nothing).
-    #[inline]
-    pub(crate) fn known_bytes(w: &[u8]) -> Option<Keyword> {
-        if !(3..=11).contains(&w.len()) {
-            return None;
-        }
-        let key = keyword_key(w);
-        const fn k(keyword: &str) -> u128 {
-            keyword_key_const(keyword.as_bytes())
-        }
-        const ADD: u128 = k("ADD");
-        const ARG: u128 = k("ARG");
-        const CMD: u128 = k("CMD");
-        const ENV: u128 = k("ENV");
-        const RUN: u128 = k("RUN");
-        const COPY: u128 = k("COPY");
-        const FROM: u128 = k("FROM");
-        const USER: u128 = k("USER");
-        const LABEL: u128 = k("LABEL");
-        const SHELL: u128 = k("SHELL");
-        const EXPOSE: u128 = k("EXPOSE");
-        const VOLUME: u128 = k("VOLUME");
-        const ONBUILD: u128 = k("ONBUILD");
-        const WORKDIR: u128 = k("WORKDIR");
-        const ENTRYPOINT: u128 = k("ENTRYPOINT");
-        const MAINTAINER: u128 = k("MAINTAINER");
-        const STOPSIGNAL: u128 = k("STOPSIGNAL");
-        const HEALTHCHECK: u128 = k("HEALTHCHECK");
-        Some(match w.len() {
-            3 => match key {
-                ADD => Keyword::Add,
-                ARG => Keyword::Arg,
-                CMD => Keyword::Cmd,
-                ENV => Keyword::Env,
-                RUN => Keyword::Run,
-                _ => return None,
-            },
-            4 => match key {
-                COPY => Keyword::Copy,
-                FROM => Keyword::From,
-                USER => Keyword::User,
-                _ => return None,
-            },
-            5 => match key {
-                LABEL => Keyword::Label,
-                SHELL => Keyword::Shell,
-                _ => return None,
-            },
-            6 => match key {
-                EXPOSE => Keyword::Expose,
-                VOLUME => Keyword::Volume,
-                _ => return None,
-            },
-            7 => match key {
-                ONBUILD => Keyword::Onbuild,
-                WORKDIR => Keyword::Workdir,
-                _ => return None,
-            },
-            10 => match key {
-                ENTRYPOINT => Keyword::Entrypoint,
-                MAINTAINER => Keyword::Maintainer,
-                STOPSIGNAL => Keyword::Stopsignal,
-                _ => return None,
-            },
-            11 if key == HEALTHCHECK => Keyword::Healthcheck,
-            _ => return None,
-        })
-    }
+    /// The known keywords, in the order of [`Keyword::ALL`].
+    const KNOWN: [Keyword; 18] = [
+        Keyword::Add,
+        Keyword::Arg,
+        Keyword::Cmd,
+        Keyword::Copy,
+        Keyword::Entrypoint,
+        Keyword::Env,
+        Keyword::Expose,
+        Keyword::From,
+        Keyword::Healthcheck,
+        Keyword::Label,
+        Keyword::Maintainer,
+        Keyword::Onbuild,
+        Keyword::Run,
+        Keyword::Shell,
+        Keyword::Stopsignal,
+        Keyword::User,
+        Keyword::Volume,
+        Keyword::Workdir,
+    ];
 
     /// The keyword in upper case (`Unknown` keeps its own spelling, upper-cased).
     pub fn as_upper(&self) -> std::borrow::Cow<'static, str> {
@@ -250,66 +218,14 @@ impl Keyword {
     }
 }
 
-/// The bytes of `w` (3 to 16 of them) as two overlapping little-endian windows
-/// (the first and the last 2, 4 or 8 bytes), every byte with bit 5 cleared. For a
-/// given length the windows cover every byte, and clearing bit 5 maps exactly an
-/// upper-case letter and its lower case to the upper case (no other byte gives a
-/// letter), so two texts of one length have the same key exactly when they are
-/// equal ignoring ASCII case, as long as one of them is all letters.
-#[inline]
-fn keyword_key(w: &[u8]) -> u128 {
-    let n = w.len();
-    let (first, last) = if n >= 8 {
-        (le_u64(&w[..8]), le_u64(&w[n - 8..]))
-    } else if n >= 4 {
-        (le_u32(&w[..4]), le_u32(&w[n - 4..]))
-    } else {
-        (le_u16(&w[..2]), le_u16(&w[n - 2..]))
-    };
-    (first as u128 | (last as u128) << 64) & FOLD_CASE
-}
-
-/// Every byte but bit 5 (`b'a' ^ b'A'`).
-const FOLD_CASE: u128 = u128::from_ne_bytes([0xdf; 16]);
-
-fn le_u64(b: &[u8]) -> u64 {
-    u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))
-}
-
-fn le_u32(b: &[u8]) -> u64 {
-    u64::from(u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
-}
-
-fn le_u16(b: &[u8]) -> u64 {
-    u64::from(u16::from_le_bytes(b.try_into().unwrap_or([0; 2])))
-}
-
-/// [`keyword_key`] at compile time, for the keywords themselves.
-const fn keyword_key_const(w: &[u8]) -> u128 {
-    let n = w.len();
-    let width = if n >= 8 {
-        8
-    } else if n >= 4 {
-        4
-    } else {
-        2
-    };
-    let mut key = 0u128;
-    let mut i = 0;
-    while i < width {
-        key |= (w[i] as u128) << (8 * i);
-        key |= (w[n - width + i] as u128) << (64 + 8 * i);
-        i += 1;
-    }
-    key & FOLD_CASE
-}
-
 /// One instruction, as BuildKit's parser reads it, plus its typed form.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Instruction {
+    /// The keyword.
     pub keyword: Keyword,
     /// The keyword as written (`from`, `From`, ...).
     pub keyword_text: SharedStr,
+    /// Where the keyword was written.
     pub keyword_span: Span,
     /// From the keyword to the end of the last physical line the instruction
     /// consumed (continuation lines and heredoc bodies included), without the
@@ -343,7 +259,7 @@ pub struct Instruction {
 }
 
 /// A `--name[=value]` flag word.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flag {
     /// The name without dashes (`from` for `--from=build`).
     pub name: SharedStr,
@@ -351,12 +267,14 @@ pub struct Flag {
     pub value: Option<SharedStr>,
     /// The flag as BuildKit reports it (`--from=build`), quotes and escapes removed.
     pub text: SharedStr,
+    /// Where the flag was written.
     pub span: Span,
 }
 
 /// An argument node: its value (as BuildKit's parser produces it) and where it was written.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {
+    /// The value BuildKit's parser gives the argument.
     pub value: SharedStr,
     /// The source text the value came from (for a JSON element, the quoted string;
     /// for an ENV separator of the legacy form, an empty span between key and value).
@@ -364,7 +282,7 @@ pub struct Word {
 }
 
 /// A heredoc (`<<EOF` ... `EOF`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Heredoc {
     /// The delimiter with quotes removed.
     pub name: SharedStr,
@@ -384,7 +302,7 @@ pub struct Heredoc {
 }
 
 /// A build stage: a FROM and the instructions up to the next FROM.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stage {
     /// 0-based stage index.
     pub index: usize,
@@ -467,20 +385,9 @@ fn from_stage_name(args: &[Word]) -> Option<SharedStr> {
 mod tests {
     use super::*;
 
-    /// What `Keyword::known` must compute: an ASCII-case-insensitive lookup.
-    fn known_by_lookup(text: &str) -> Option<String> {
-        Keyword::ALL
-            .iter()
-            .find(|k| k.eq_ignore_ascii_case(text))
-            .map(|k| k.to_string())
-    }
-
     #[test]
     fn keywords_are_recognised_in_any_ascii_case_only() {
-        let mut words: Vec<String> = Vec::new();
         for k in Keyword::ALL {
-            words.push(k.to_string());
-            words.push(k.to_lowercase());
             let mixed: String = k
                 .chars()
                 .enumerate()
@@ -492,28 +399,21 @@ mod tests {
                     }
                 })
                 .collect();
-            words.push(mixed);
-            // Near misses: one more byte, one less, bytes that equal a letter once
-            // bit 5 is cleared, non-ASCII.
-            words.push(format!("{k} "));
-            words.push(format!("{k}\0"));
-            words.push(k[1..].to_string());
-            words.push(k.replace('R', "\u{72}\u{20}"));
-            words.push(k.replacen(|c: char| c.is_ascii_uppercase(), "\u{c5}", 1));
-            words.push(k.replace('A', "\u{1}"));
-            // Every ASCII byte in every position.
-            for i in 0..k.len() {
-                for b in 0..0x80u8 {
-                    let mut w = k.as_bytes().to_vec();
-                    w[i] = b;
-                    words.push(String::from_utf8(w).unwrap_or_default());
-                }
+            for spelling in [k.to_string(), k.to_lowercase(), mixed] {
+                let keyword = Keyword::from_text(&spelling);
+                assert_eq!(keyword.as_upper(), k, "{spelling}");
+                assert!(!matches!(keyword, Keyword::Unknown(_)), "{spelling}");
             }
+            assert!(Keyword::known(&format!("{k} ")).is_none());
+            assert!(Keyword::known(&k[1..]).is_none());
         }
-        words.extend(["", "x", "RU", "RUNN", "@DD", "ADD\u{feff}", "\u{212a}"].map(String::from));
-        for w in &words {
-            let got = Keyword::known(w).map(|k| k.as_upper().into_owned());
-            assert_eq!(got, known_by_lookup(w), "{w:?}");
-        }
+        // The Kelvin sign lower-cases to `k`, but only ASCII case is ignored.
+        assert!(Keyword::known("\u{212a}").is_none());
+        assert_eq!(Keyword::known("wOrKdIr"), Some(Keyword::Workdir));
+        assert_eq!(
+            Keyword::from_text("nosuch"),
+            Keyword::Unknown("nosuch".into())
+        );
+        assert_eq!(Keyword::from_text("nosuch").as_upper(), "NOSUCH");
     }
 }

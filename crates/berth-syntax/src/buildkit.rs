@@ -14,7 +14,7 @@
 use serde_json::{json, Value};
 
 use crate::ast::{Dockerfile, Instruction, Keyword};
-use crate::line::go_quote;
+use crate::go::go_quote;
 
 /// The AST dump of BuildKit's parser tests: one `(...)` line per instruction.
 pub fn dump(file: &Dockerfile) -> String {

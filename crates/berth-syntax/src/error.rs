@@ -1,14 +1,11 @@
 //! Errors and warnings with spans. Messages are BuildKit's own, word for word.
 
-use serde::Serialize;
-
 use crate::span::Span;
 
 /// Which check produced an error. The `Parser` group is what BuildKit's parser
 /// (the first stage of `docker build`) rejects; the others come from BuildKit's
 /// instructions layer, which runs right after it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     // --- parser stage -------------------------------------------------------
     /// `dockerfile line greater than max allowed size of 65535`
@@ -67,8 +64,9 @@ impl ErrorCode {
 }
 
 /// An error BuildKit would report, with the span of the offending text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// Which check found it.
     pub code: ErrorCode,
     /// BuildKit's message, exactly (without its `dockerfile parse error on line N:` prefix).
     pub message: String,
@@ -94,7 +92,7 @@ impl std::fmt::Display for SyntaxError {
 impl std::error::Error for SyntaxError {}
 
 /// A parser warning: BuildKit reports these but still builds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxWarning {
     /// `Empty continuation line found in: <instruction>` style message.
     pub message: String,

@@ -5,6 +5,12 @@
 //! found, each with a byte [`Span`] into the source. Line and column are computed
 //! only when rendering, with the file's [`LineIndex`].
 //!
+//! How it is built: a small scanner splits the text into physical lines and joins
+//! continuation lines (`scan`); the grammar of an instruction — keyword, flags, JSON
+//! arrays, words, `key=value` pairs, heredoc markers, directives — is a set of nom
+//! parsers, one per rule of BuildKit's parser (`grammar`); typed instructions and
+//! their validation follow BuildKit's instructions layer (`command`).
+//!
 //! What it reproduces (BuildKit's `frontend/dockerfile/parser` and `instructions`):
 //! parser directives (`syntax`, `escape`, `check`) at the top of the file, the
 //! escape character (`\` or backtick), continuation lines (with the comment and
@@ -38,19 +44,21 @@
 //! assert_eq!(bad.line_col(err.span.start), (2, 5));
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod ast;
 pub mod buildkit;
 mod command;
-mod directive;
 mod error;
 pub mod expand;
-mod heredoc;
-mod json;
-mod line;
+mod go;
+mod grammar;
 mod scan;
 pub mod scope;
 mod shared;
 mod span;
+pub mod suggest;
 
 pub use ast::{
     Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node, NodeKind, Stage,
@@ -60,9 +68,9 @@ pub use command::{
     parse_go_duration, Add, ArgDecl, Command, Copy, From, Healthcheck, KeyValue, Mount, MountKind,
     Run, Sharing, ShellOrExec, Source,
 };
-pub use directive::DIRECTIVE_NAMES;
 pub use error::{ErrorCode, SyntaxError, SyntaxWarning};
-pub use line::go_quote;
+pub use go::go_quote;
+pub use grammar::directive::DIRECTIVE_NAMES;
 pub use scan::MAX_LINE_LEN;
 pub use shared::SharedStr;
 pub use span::{LineIndex, Span};

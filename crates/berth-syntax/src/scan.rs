@@ -1,681 +1,159 @@
-//! The line scanner: BuildKit's `Parse` loop (`parser.go`) over physical lines,
-//! building the lossless node list, directives, comments and instructions.
+//! The line scanner: BuildKit's `Parse` loop (`parser.go`) over physical lines.
+//! It reads directives, comments and blank lines, joins an instruction's
+//! continuation lines into its logical line (which [`crate::grammar`] parses), reads
+//! heredoc bodies, and builds the lossless node list.
 
-use std::borrow::Cow;
-use std::cell::Cell;
-use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::Arc;
 
+use nom::Offset;
+
 use crate::ast::{Comment, Dockerfile, Flag, Heredoc, Instruction, Keyword, Node, NodeKind, Word};
-use crate::directive::DirectiveParser;
 use crate::error::{ErrorCode, SyntaxError, SyntaxWarning};
-use crate::heredoc;
-use crate::line::{node_from_line, trim_range, trim_start, LineNode, Value};
+use crate::grammar::directive::DirectiveParser;
+use crate::grammar::{self, heredoc, range_in, trim, LineNode, Token};
 use crate::shared::SharedStr;
 use crate::span::{LineIndex, Span};
 
-/// Go's `bufio.Scanner` default maximum token size, minus one.
+/// The longest physical line BuildKit reads: Go's `bufio.Scanner` default maximum
+/// token size, minus one. A longer line stops the parse.
 pub const MAX_LINE_LEN: usize = 65535;
 
 /// One physical line.
 #[derive(Clone, Copy, Debug)]
 struct Line {
     start: usize,
-    /// End of the text with all trailing `\r` and `\n` removed (Go's `trimNewline`).
+    /// End of the text without its trailing `\r`s (Go's `trimNewline`).
     content_end: usize,
-    /// After the `\n` (or end of file).
+    /// After the `\n` (or the end of the file).
     end: usize,
 }
 
-/// Physical lines, stopping (like Go's scanner) at a line longer than the limit.
+/// The physical lines of a file, stopping (like Go's scanner) at a line longer than
+/// [`MAX_LINE_LEN`].
 struct Lines<'a> {
     src: &'a str,
-    pos: usize,
-    /// Number of lines returned so far (= 1-based number of the last one).
+    starts: &'a [usize],
+    /// How many lines were returned (the 1-based number of the last one).
     count: usize,
-    /// Start of a line that exceeded [`MAX_LINE_LEN`].
+    /// Start of a line that was too long; nothing is read after it.
     too_long: Option<usize>,
-    /// Start of every line of the file (found in one pass; also the [`LineIndex`]).
-    line_starts: Vec<usize>,
 }
 
-impl<'a> Lines<'a> {
+impl Lines<'_> {
     fn next(&mut self) -> Option<Line> {
-        // `pos` is at the end once every line was read or a too-long line was met.
-        let src = self.src.as_bytes();
-        if self.pos >= src.len() {
+        if self.too_long.is_some() {
             return None;
         }
-        // The current line is number `count` (0-based) and starts at `pos`.
-        let start = self.pos;
-        let (text_end, end) = match self.line_starts.get(self.count + 1) {
+        let start = *self.starts.get(self.count)?;
+        if start >= self.src.len() {
+            return None;
+        }
+        let (text_end, end) = match self.starts.get(self.count + 1) {
             Some(&next) => (next - 1, next),
-            None => (src.len(), src.len()),
+            None => (self.src.len(), self.src.len()),
         };
         if text_end - start > MAX_LINE_LEN {
             self.too_long = Some(start);
-            self.pos = src.len();
             return None;
         }
-        // Go's `trimNewline` removes every trailing `\r` and `\n`; the text found
-        // here holds no `\n` (its own is at `next - 1`, outside it), so only `\r`s
-        // can be left at its end, and most lines have none (one test).
-        let content_end = if text_end > start && src[text_end - 1] == b'\r' {
-            let text = &src[start..text_end];
-            start + text.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1)
-        } else {
-            text_end
-        };
-        self.pos = end;
         self.count += 1;
+        let content = self.src[start..text_end].trim_end_matches('\r');
         Some(Line {
             start,
-            content_end,
+            content_end: start + content.len(),
             end,
         })
     }
 
-    /// `src[start..end]` for offsets of lines this scanner returned: a line's
-    /// `start` or `content_end`, or 3 (the end of a BOM at the start of the file).
-    ///
-    /// Runs for every physical line, and the character-boundary checks of `&str`
-    /// slicing were a tenth of the scan loop's own instructions.
-    fn text(&self, start: usize, end: usize) -> &'a str {
-        let src = self.src;
-        debug_assert!(start <= end && src.is_char_boundary(start) && src.is_char_boundary(end));
-        // SAFETY: `start..end` lies within `src` and both ends are character
-        // boundaries of `src`, as `str::get_unchecked` requires. Each end is one of:
-        // 0 or `src.len()`; just after a `\n` (a line start); at a `\n` or `\r` byte
-        // (a `content_end`, where `next` stopped trimming); or 3, past a byte-order
-        // mark that `src` starts with (the caller checks). A character boundary lies
-        // before every ASCII byte (`\n`, `\r`) and after it, and the BOM is one
-        // 3-byte character. `next` keeps `start <= content_end <= end <= src.len()`
-        // for every line, and a caller passing 3 passes `content_end.max(3)`, which
-        // is at most `src.len()` as `src` starts with the BOM.
-        unsafe { src.get_unchecked(start..end) }
+    /// The text of a line without its line ending.
+    fn text(&self, line: &Line) -> &str {
+        &self.src[line.start..line.content_end]
     }
 }
 
-/// The joined logical line and the map from its offsets back to the source.
-struct Logical<'s> {
-    /// The buffer holding the text: the source itself when the line is a single
-    /// piece (borrowed: no reference counting per instruction), else the joined pieces.
-    buf: Cow<'s, Arc<str>>,
-    /// Where the text lies in `buf`.
-    range: Range<usize>,
-    /// Source offset of the text when it is a single piece.
-    base: usize,
-    /// `(logical offset, source offset)` of each joined piece, in order (empty
-    /// when the text is a single piece starting at `base`).
-    segments: &'s [(usize, usize)],
-    /// The piece of the last offset mapped: tokens are mapped in order, so the next
-    /// one is usually in the same piece or the one after (see [`Logical::to_source`]).
-    /// Held by reference: a `Cell` inside the struct would make every method reload
-    /// the other fields after each call.
-    piece: &'s Cell<usize>,
+/// `trimContinuationCharacter`: the length of the text kept and whether the line
+/// ends the instruction (`([^E])E[ \t]*$|^E[ \t]*$` for the escape character E; an
+/// escape character that is itself escaped does not continue the line).
+fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
+    let body = text.trim_end_matches([' ', '\t']);
+    match body.strip_suffix(escape) {
+        Some(kept) if !kept.ends_with(escape) => (kept.len(), false),
+        _ => (text.len(), true),
+    }
 }
 
-impl Logical<'_> {
+/// An instruction's logical line: its pieces (the parts of its physical lines that
+/// BuildKit keeps) joined, and the map from its offsets back to the source.
+struct Logical {
+    /// The buffer the text lies in: the source itself for a single piece, else the
+    /// joined pieces.
+    buf: Arc<str>,
+    /// Where the text lies in `buf`.
+    range: Range<usize>,
+    /// `(logical offset, source offset)` at which each piece starts, in order.
+    pieces: Vec<(usize, usize)>,
+}
+
+impl Logical {
+    /// The logical line of the pieces `pieces` of `source`.
+    fn new(source: &Arc<str>, pieces: &[Range<usize>]) -> Logical {
+        if let [piece] = pieces {
+            return Logical {
+                buf: Arc::clone(source),
+                range: piece.clone(),
+                pieces: vec![(0, piece.start)],
+            };
+        }
+        let mut joined = String::with_capacity(pieces.iter().map(Range::len).sum());
+        let mut starts = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            starts.push((joined.len(), piece.start));
+            joined.push_str(&source[piece.clone()]);
+        }
+        Logical {
+            range: 0..joined.len(),
+            buf: Arc::from(joined),
+            pieces: starts,
+        }
+    }
+
     fn text(&self) -> &str {
         &self.buf[self.range.clone()]
     }
 
+    /// The source offset of a logical offset: in the last piece that starts at or
+    /// before it.
+    fn to_source(&self, offset: usize) -> usize {
+        let piece = self.pieces.partition_point(|&(at, _)| at <= offset) - 1;
+        let (at, source) = self.pieces[piece];
+        source + (offset - at)
+    }
+
+    /// The source span of a logical range (its end taken in the piece of its last byte).
+    fn span(&self, range: &Range<usize>) -> Span {
+        let start = self.to_source(range.start);
+        if range.start >= range.end {
+            return Span::new(start, start);
+        }
+        Span::new(start, self.to_source(range.end - 1) + 1)
+    }
+
     /// The text of a logical range, sharing the buffer.
-    fn shared(&self, r: &Range<usize>) -> SharedStr {
+    fn shared(&self, range: &Range<usize>) -> SharedStr {
         SharedStr::slice(
             &self.buf,
-            self.range.start + r.start..self.range.start + r.end,
+            self.range.start + range.start..self.range.start + range.end,
         )
     }
 
-    /// A token's value as a [`SharedStr`].
-    fn value(&self, value: Value) -> SharedStr {
-        match value {
-            Value::Range(r) => self.shared(&r),
-            Value::Owned(text) => SharedStr::from(text),
+    /// A token's value: its text shared from the line when written as is.
+    fn value(&self, token: &Token<'_>) -> SharedStr {
+        match &token.value {
+            std::borrow::Cow::Borrowed(text) => self.shared(&range_in(self.text(), text)),
+            std::borrow::Cow::Owned(text) => SharedStr::from(text.as_str()),
         }
     }
-
-    /// The whole logical line, BuildKit's `Original`. A joined line's buffer is
-    /// handed over rather than shared: each reference-count update is an atomic
-    /// operation, and this one came right after the instruction was written, where
-    /// it stalled on the pending stores (visible in profiles of the parser).
-    fn into_original(self) -> SharedStr {
-        match self.buf {
-            Cow::Owned(buf) if self.range == (0..buf.len()) => SharedStr::from(buf),
-            buf => SharedStr::slice(&buf, self.range),
-        }
-    }
-
-    /// The same line, borrowing this one's buffer (no reference counting).
-    fn borrowed(&self) -> Logical<'_> {
-        Logical {
-            buf: Cow::Borrowed(&*self.buf),
-            range: self.range.clone(),
-            base: self.base,
-            segments: self.segments,
-            piece: self.piece,
-        }
-    }
-
-    /// The source offset of a logical offset: in the last piece that starts at or
-    /// before it (the first piece starts at 0). Tokens are mapped in order, so the
-    /// piece of the previous lookup is tried first, inline; the others are found by
-    /// [`Logical::to_source_elsewhere`].
-    #[inline(always)]
-    fn to_source(&self, offset: usize) -> usize {
-        let segments = self.segments;
-        if segments.is_empty() {
-            return self.base + offset;
-        }
-        // Always a piece of this line (0, or one set by `to_source_elsewhere`).
-        let last = self.piece.get();
-        let (l, s) = segments[last];
-        let before_next = match segments.get(last + 1) {
-            Some(next) => offset < next.0,
-            None => true,
-        };
-        if l <= offset && before_next {
-            return s + (offset - l);
-        }
-        self.to_source_elsewhere(offset, last)
-    }
-
-    /// [`Logical::to_source`] for an offset outside the piece `last`: a binary
-    /// search of the pieces on the side the offset lies (usually just the next one).
-    #[inline(never)]
-    fn to_source_elsewhere(&self, offset: usize, last: usize) -> usize {
-        let segments = self.segments;
-        let at_or_before = |s: &(usize, usize)| s.0 <= offset;
-        let i = if !at_or_before(&segments[last]) {
-            segments[..last]
-                .partition_point(at_or_before)
-                .saturating_sub(1)
-        } else {
-            // The piece after `last` starts at or before `offset` (else it would be in
-            // `last`).
-            last + 1 + segments[last + 2..].partition_point(at_or_before)
-        };
-        self.piece.set(i);
-        let (l, s) = segments[i];
-        s + (offset - l)
-    }
-
-    /// Source span of a logical range (the end stays in the piece of the last byte).
-    /// Inlined, with the single-piece case (most instructions) a plain shift: it
-    /// runs for every token, and the call cost more than the work.
-    #[inline]
-    fn span(&self, r: &Range<usize>) -> Span {
-        if self.segments.is_empty() {
-            return Span::new(self.base + r.start, self.base + r.end.max(r.start));
-        }
-        self.joined_span(r)
-    }
-
-    /// [`Logical::span`] for a line joined from several pieces.
-    #[inline(never)]
-    fn joined_span(&self, r: &Range<usize>) -> Span {
-        let start = self.to_source(r.start);
-        if r.start >= r.end {
-            return Span::new(start, start);
-        }
-        Span::new(start, self.to_source(r.end - 1) + 1)
-    }
-}
-
-/// Does `text` contain `<<` (a possible heredoc)? A `memchr` per `<` is cheaper here
-/// than setting up a substring searcher for every RUN, COPY and ADD line.
-fn has_double_lt(text: &str) -> bool {
-    let b = text.as_bytes();
-    memchr::memchr_iter(b'<', b).any(|i| b.get(i + 1) == Some(&b'<'))
-}
-
-/// The text of a comment after its `#`, trimmed of Unicode whitespace on both sides
-/// (`str::trim`, Go's `TrimSpace`) by [`trim_range`], which looks at bytes while they
-/// are ASCII: `trim` decodes characters and cost about 70 instructions per comment line.
-fn trim_comment(text: &str) -> &str {
-    &text[trim_range(text, 0..text.len())]
-}
-
-/// `trimContinuationCharacter`: the end of the kept text and whether the line ends
-/// the instruction (`([^E])E[ \t]*$|^E[ \t]*$`).
-fn trim_continuation(text: &str, escape: char) -> (usize, bool) {
-    // The escape character is `\\` or `` ` `` (ASCII), so bytes suffice.
-    let b = text.as_bytes();
-    let esc = escape as u8;
-    // Most lines end in their last word or in the escape character itself, which
-    // the last byte tells apart; only blanks at the end need a loop.
-    let mut end = b.len();
-    match b.last() {
-        Some(&last) if last == esc => {}
-        Some(b' ' | b'\t') => {
-            while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
-                end -= 1;
-            }
-            if end == 0 || b[end - 1] != esc {
-                return (b.len(), true);
-            }
-        }
-        _ => return (b.len(), true),
-    }
-    // `b[end - 1]` is the escape character: it continues the line unless escaped.
-    if end >= 2 && b[end - 2] == esc {
-        return (b.len(), true);
-    }
-    (end - 1, false)
-}
-
-/// Buffers the scanner needs for every file, kept per thread between files: that
-/// saves about six allocations (and their growth) per file, and most files are small.
-#[derive(Default)]
-struct Scratch {
-    /// Comments since the last instruction (each instruction gets an exactly sized
-    /// copy: one allocation, and none without comments).
-    prev_comment: Vec<SharedStr>,
-    /// Source ranges of the pieces of the current instruction.
-    pieces: Vec<(usize, usize)>,
-    /// The joined text of a multi-line instruction and its pieces' offsets.
-    joined: String,
-    segments: Vec<(usize, usize)>,
-    /// The parsed line.
-    node: LineNode,
-}
-
-impl Scratch {
-    /// Empty every buffer, keeping its capacity.
-    fn clear(&mut self) {
-        self.prev_comment.clear();
-        self.pieces.clear();
-        self.joined.clear();
-        self.segments.clear();
-        self.node.clear();
-    }
-}
-
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
-}
-
-struct Builder<'s> {
-    src: &'s str,
-    /// `src` as a shared buffer, for the tokens that are slices of it.
-    buf: &'s Arc<str>,
-    file: &'s mut Dockerfile,
-}
-
-/// Parse `source` (already valid UTF-8).
-pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
-    // One pass over the file for the line starts, rather than a search per line.
-    // Counting the lines first (a vectorised count) sizes every vector below, which
-    // otherwise grew, reallocating and copying, in most files of the corpus.
-    let line_starts = crate::span::line_starts(source.as_bytes());
-    let lines = line_starts.len();
-    let mut file = Dockerfile {
-        source: SharedStr::default(),
-        escape: '\\',
-        directives: Vec::new(),
-        // At most one instruction per line, and about one per three lines or fewer in
-        // most files of the corpus (the others grow once or twice).
-        instructions: Vec::with_capacity(lines / 2 + 2),
-        // At most one comment per line; half the lines or fewer in 99% of the corpus.
-        comments: Vec::with_capacity(lines / 2 + 1),
-        // At most one node per line, plus the BOM and the unparsed tail.
-        nodes: Vec::with_capacity(lines + 2),
-        errors: Vec::new(),
-        warnings: Vec::new(),
-        line_index: LineIndex::from_line_starts(Vec::new()),
-    };
-    Builder {
-        src: &source,
-        buf: &source,
-        file: &mut file,
-    }
-    .run(line_starts);
-    file.source = SharedStr::from(source);
-    crate::command::check_file(&mut file);
-    file
-}
-
-impl<'s> Builder<'s> {
-    /// Scan the file, given the start of each of its lines.
-    fn run(&mut self, line_starts: Vec<usize>) {
-        let src = self.src;
-        let mut lines = Lines {
-            src,
-            pos: 0,
-            count: 0,
-            too_long: None,
-            line_starts,
-        };
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => self.scan(&mut lines, &mut scratch),
-            // Only if a parse ever ran inside another on this thread.
-            Err(_) => self.scan(&mut lines, &mut Scratch::default()),
-        });
-        if self.file.instructions.is_empty() {
-            let at = lines.too_long.unwrap_or(src.len());
-            self.error(
-                ErrorCode::NoInstructions,
-                "file with no instructions".to_string(),
-                Span::new(at, at),
-                None,
-            );
-        }
-        // Every line, including those after a too-long line that BuildKit never reads
-        // (indexed for rendering only).
-        self.file.line_index = LineIndex::from_line_starts(std::mem::take(&mut lines.line_starts));
-        if let Some(start) = lines.too_long {
-            let end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-            self.error(
-                ErrorCode::LineTooLong,
-                format!("dockerfile line greater than max allowed size of {MAX_LINE_LEN}"),
-                Span::new(start, end),
-                None,
-            );
-            self.file.nodes.push(Node {
-                kind: NodeKind::Unparsed,
-                span: Span::new(start, src.len()),
-            });
-        }
-    }
-
-    /// BuildKit's line loop: directives, comments, blank lines and instructions
-    /// (with their continuation lines and heredoc bodies), into `self.file`.
-    fn scan(&mut self, lines: &mut Lines<'_>, scratch: &mut Scratch) {
-        let src = self.src;
-        let mut dirs = DirectiveParser::default();
-        scratch.clear();
-        let Scratch {
-            prev_comment,
-            pieces,
-            joined,
-            segments,
-            node,
-        } = scratch;
-        while let Some(line) = lines.next() {
-            let mut start = line.start;
-            if start == 0 && src.starts_with('\u{feff}') {
-                self.file.nodes.push(Node {
-                    kind: NodeKind::Bom,
-                    span: Span::new(0, 3),
-                });
-                start = 3;
-            }
-            let content = lines.text(start, line.content_end.max(start));
-            let trimmed = trim_start(content);
-            let t_start = line.content_end.max(start) - trimmed.len();
-            let node_span = Span::new(start, line.end);
-
-            let directive = if dirs.active() {
-                dirs.parse_line(trimmed, t_start, self.buf)
-            } else {
-                Ok(None)
-            };
-            match directive {
-                Ok(Some(d)) => {
-                    if d.name == "escape" {
-                        match d.value.as_str() {
-                            "\\" => self.file.escape = '\\',
-                            "`" => self.file.escape = '`',
-                            v => self.error(
-                                ErrorCode::InvalidEscapeToken,
-                                format!("invalid escape token '{v}' does not match ` or \\"),
-                                d.value_span,
-                                None,
-                            ),
-                        }
-                    }
-                    self.file.nodes.push(Node {
-                        kind: NodeKind::Directive(self.file.directives.len()),
-                        span: node_span,
-                    });
-                    self.file.directives.push(d);
-                    continue;
-                }
-                Ok(None) => {}
-                Err((message, span)) => {
-                    self.error(ErrorCode::DuplicateDirective, message, span, None);
-                    self.file.nodes.push(Node {
-                        kind: NodeKind::Comment(self.file.comments.len()),
-                        span: node_span,
-                    });
-                    self.file.comments.push(Comment {
-                        text: self.shared(trim_comment(&trimmed[1..])),
-                        span: Span::new(t_start, line.content_end),
-                        in_continuation: false,
-                    });
-                    continue;
-                }
-            }
-            if let Some(comment) = trimmed.strip_prefix('#') {
-                let text = self.shared(trim_comment(comment));
-                if text.is_empty() {
-                    prev_comment.clear();
-                } else {
-                    prev_comment.push(text.clone());
-                }
-                self.file.nodes.push(Node {
-                    kind: NodeKind::Comment(self.file.comments.len()),
-                    span: node_span,
-                });
-                self.file.comments.push(Comment {
-                    text,
-                    span: Span::new(t_start, line.content_end),
-                    in_continuation: false,
-                });
-                continue;
-            }
-            let (kept, mut end_of_line) = trim_continuation(trimmed, self.file.escape);
-            if end_of_line && kept == 0 {
-                self.file.nodes.push(Node {
-                    kind: NodeKind::Blank,
-                    span: node_span,
-                });
-                continue;
-            }
-            // An instruction: gather its continuation lines.
-            let start_line = lines.count;
-            // The first piece stays here unless continuation lines add others.
-            let first = (t_start, t_start + kept);
-            pieces.clear();
-            let mut last = line;
-            let mut empty_continuation: Option<Span> = None;
-            while !end_of_line {
-                let Some(next) = lines.next() else { break };
-                last = next;
-                let text = lines.text(next.start, next.content_end);
-                let trimmed = trim_start(text);
-                if let Some(comment) = trimmed.strip_prefix('#') {
-                    self.file.comments.push(Comment {
-                        text: self.shared(trim_comment(comment)),
-                        span: Span::new(next.content_end - trimmed.len(), next.content_end),
-                        in_continuation: true,
-                    });
-                    continue;
-                }
-                if trimmed.is_empty() {
-                    empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
-                    continue;
-                }
-                let (kept, eol) = trim_continuation(text, self.file.escape);
-                end_of_line = eol;
-                if pieces.is_empty() {
-                    pieces.push(first);
-                }
-                pieces.push((next.start, next.start + kept));
-            }
-            let piece = Cell::new(0);
-            let logical = if pieces.is_empty() {
-                Logical {
-                    buf: Cow::Borrowed(self.buf),
-                    range: first.0..first.1,
-                    base: t_start,
-                    segments: &[],
-                    piece: &piece,
-                }
-            } else {
-                joined.clear();
-                joined.reserve(pieces.iter().map(|&(a, z)| z - a).sum());
-                segments.clear();
-                for &(a, z) in pieces.iter() {
-                    segments.push((joined.len(), a));
-                    joined.push_str(&src[a..z]);
-                }
-                Logical {
-                    buf: Cow::Owned(Arc::from(joined.as_str())),
-                    range: 0..joined.len(),
-                    base: t_start,
-                    segments,
-                    piece: &piece,
-                }
-            };
-            let text = logical.text();
-            let index = self.file.instructions.len();
-            let err = node_from_line(text, 0..text.len(), self.file.escape, node);
-            let mut failed = false;
-            if let Some(err) = err {
-                failed = true;
-                self.error(err.code, err.message, logical.span(&err.range), Some(index));
-            }
-            // Heredocs: RUN, COPY, ADD (or ONBUILD of those), not in JSON form.
-            let target = node
-                .sub
-                .as_deref()
-                .filter(|_| node.known == Some(Keyword::Onbuild))
-                .unwrap_or(node);
-            let heredoc_ok = matches!(
-                target.known,
-                Some(Keyword::Run | Keyword::Copy | Keyword::Add)
-            ) && !target.json;
-            let mut heredocs = Vec::new();
-            if !failed && heredoc_ok && has_double_lt(text) {
-                match heredoc::markers(text) {
-                    Err(e) => {
-                        self.error(
-                            ErrorCode::HeredocDelimiter,
-                            e.message,
-                            logical.span(&e.range),
-                            Some(index),
-                        );
-                    }
-                    Ok(markers) => {
-                        for m in markers {
-                            let body_start = last.end;
-                            let mut terminated = false;
-                            let mut content_end = body_start;
-                            while let Some(next) = lines.next() {
-                                last = next;
-                                let mut text = lines.text(next.start, next.content_end);
-                                if m.chomp {
-                                    text = text.trim_start_matches('\t');
-                                }
-                                if text == m.name {
-                                    terminated = true;
-                                    break;
-                                }
-                                content_end = next.end;
-                            }
-                            let marker_span = logical.span(&m.range);
-                            if !terminated {
-                                self.error(
-                                    ErrorCode::UnterminatedHeredoc,
-                                    "unterminated heredoc".to_string(),
-                                    marker_span,
-                                    Some(index),
-                                );
-                            }
-                            heredocs.push(Heredoc {
-                                name: SharedStr::from(m.name),
-                                file_descriptor: m.file_descriptor,
-                                expand: m.expand,
-                                chomp: m.chomp,
-                                content: SharedStr::slice(self.buf, body_start..content_end),
-                                marker_span,
-                                span: Span::new(body_start, last.content_end.max(body_start)),
-                            });
-                            if !terminated {
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some(span) = empty_continuation {
-                self.file.warnings.push(SyntaxWarning {
-                    message: format!("Empty continuation line found in: {text}"),
-                    span,
-                    instruction: index,
-                });
-            }
-            self.file.nodes.push(Node {
-                kind: NodeKind::Instruction(index),
-                span: Span::new(start, last.end),
-            });
-            let mut comments = Vec::with_capacity(prev_comment.len());
-            comments.append(prev_comment);
-            // The instruction is written straight into the vector's next slot: built
-            // elsewhere and pushed, its 288 bytes were copied once more.
-            let instructions = &mut self.file.instructions;
-            instructions.reserve(1);
-            let len = instructions.len();
-            instruction(
-                &mut instructions.spare_capacity_mut()[0],
-                logical,
-                node,
-                Extent {
-                    start_line,
-                    end_line: lines.count,
-                    end: last.content_end,
-                },
-                comments,
-                heredocs,
-                empty_continuation.is_some(),
-            );
-            // SAFETY: `instruction` wrote slot `len` (the first spare one, which
-            // `reserve(1)` guarantees exists), so the first `len + 1` elements are
-            // initialised.
-            unsafe { instructions.set_len(len + 1) };
-        }
-        // Nothing of this file may stay behind (the comments hold its text).
-        scratch.clear();
-    }
-
-    /// `text`, a slice of the source, as a [`SharedStr`].
-    fn shared(&self, text: &str) -> SharedStr {
-        let start = text.as_ptr() as usize - self.src.as_ptr() as usize;
-        SharedStr::slice(self.buf, start..start + text.len())
-    }
-
-    fn error(&mut self, code: ErrorCode, message: String, span: Span, instruction: Option<usize>) {
-        self.file.errors.push(SyntaxError {
-            code,
-            message,
-            span,
-            instruction,
-        });
-    }
-}
-
-/// The flags of a parsed line, taken out of it.
-fn flags(logical: &Logical<'_>, node: &mut LineNode) -> Vec<Flag> {
-    node.flags
-        .drain(..)
-        .map(|(flag, range)| {
-            let flag = logical.value(flag);
-            let body = flag.strip_prefix("--").unwrap_or(&flag);
-            let (name, value) = match body.split_once('=') {
-                Some((n, v)) => (flag.substr_of(n), Some(flag.substr_of(v))),
-                None => (flag.substr_of(body), None),
-            };
-            Flag {
-                name,
-                value,
-                text: flag,
-                span: logical.span(&range),
-            }
-        })
-        .collect()
 }
 
 /// The physical lines an instruction covers.
@@ -690,83 +168,408 @@ struct Extent {
     end: usize,
 }
 
-/// Build an [`Instruction`] from a parsed logical line into `out` (always written),
-/// taking the line over for its `original` (see [`Logical::into_original`]).
-///
-/// `original` is set in the struct literal, once: the instruction is 288 bytes, and
-/// setting it afterwards on a local or in the vector cost copies of the whole struct
-/// and a load of the fresh slot (to drop the placeholder) that stalled on the
-/// pending stores of the copy (6% of the scan loop's cycles).
-fn instruction<'o>(
-    out: &'o mut MaybeUninit<Instruction>,
-    logical: Logical<'_>,
-    node: &mut LineNode,
-    extent: Extent,
-    prev_comment: Vec<SharedStr>,
-    heredocs: Vec<Heredoc>,
-    empty_continuation_line: bool,
-) -> &'o mut Instruction {
-    let text = logical.text();
-    let keyword = node
-        .known
-        .take()
-        .unwrap_or_else(|| Keyword::Unknown(text[node.keyword.clone()].to_string()));
-    let keyword_span = logical.span(&node.keyword);
-    // Most instructions have no flags: no collecting (and its call) for those.
-    let flags = if node.flags.is_empty() {
-        Vec::new()
-    } else {
-        flags(&logical, node)
+/// Parse `source` (valid UTF-8).
+pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
+    let line_index = LineIndex::new(&source);
+    // Sized from the line count: a node per line at most (and the BOM and unparsed
+    // text), an instruction or comment per line at most but usually far fewer.
+    let lines = line_index.line_count();
+    let mut scanner = Scanner {
+        src: &source,
+        buf: &source,
+        file: Dockerfile {
+            source: SharedStr::from(Arc::clone(&source)),
+            escape: '\\',
+            directives: Vec::new(),
+            instructions: Vec::with_capacity(lines / 2 + 1),
+            comments: Vec::with_capacity(lines / 4 + 1),
+            nodes: Vec::with_capacity(lines + 2),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            line_index: LineIndex::new(""),
+        },
+        directives: DirectiveParser::default(),
+        prev_comment: Vec::new(),
+        pieces: Vec::new(),
     };
-    let mut args = Vec::with_capacity(node.args.len());
-    for (value, range) in node.args.drain(..) {
-        args.push(Word {
-            value: logical.value(value),
-            span: logical.span(&range),
+    let mut lines = Lines {
+        src: &source,
+        starts: line_index.line_starts(),
+        count: 0,
+        too_long: None,
+    };
+    while let Some(line) = lines.next() {
+        scanner.line(line, &mut lines);
+    }
+    let too_long = lines.too_long;
+    let mut file = scanner.file;
+    if file.instructions.is_empty() {
+        let at = too_long.unwrap_or(source.len());
+        file.errors.push(SyntaxError {
+            code: ErrorCode::NoInstructions,
+            message: "file with no instructions".to_string(),
+            span: Span::new(at, at),
+            instruction: None,
         });
     }
+    if let Some(start) = too_long {
+        let end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        file.errors.push(SyntaxError {
+            code: ErrorCode::LineTooLong,
+            message: format!("dockerfile line greater than max allowed size of {MAX_LINE_LEN}"),
+            span: Span::new(start, end),
+            instruction: None,
+        });
+        file.nodes.push(Node {
+            kind: NodeKind::Unparsed,
+            span: Span::new(start, source.len()),
+        });
+    }
+    // Every line, those after a too-long line included (for rendering only).
+    file.line_index = line_index;
+    crate::command::check_file(&mut file);
+    file
+}
+
+/// The state of BuildKit's line loop.
+struct Scanner<'s> {
+    src: &'s str,
+    /// `src` as a shared buffer, for the tokens that are slices of it.
+    buf: &'s Arc<str>,
+    file: Dockerfile,
+    directives: DirectiveParser,
+    /// Comments since the last instruction (BuildKit's `PrevComment`).
+    prev_comment: Vec<SharedStr>,
+    /// The pieces of the current instruction's logical line (kept between
+    /// instructions for its capacity).
+    pieces: Vec<Range<usize>>,
+}
+
+impl Scanner<'_> {
+    /// One line between instructions: a directive, a comment, a blank line, or the
+    /// first line of an instruction (which reads the rest of it from `lines`).
+    fn line(&mut self, line: Line, lines: &mut Lines<'_>) {
+        let mut start = line.start;
+        if start == 0 && self.src.starts_with('\u{feff}') {
+            self.file.nodes.push(Node {
+                kind: NodeKind::Bom,
+                span: Span::new(0, 3),
+            });
+            start = 3;
+        }
+        let content = &self.src[start..line.content_end.max(start)];
+        let trimmed = content.trim_start();
+        let trimmed_at = self.src.offset(trimmed);
+        let node_span = Span::new(start, line.end);
+        if self.directives.active() {
+            match self.directives.parse_line(trimmed, trimmed_at, self.buf) {
+                Ok(Some(directive)) => return self.directive(directive, node_span),
+                Ok(None) => {}
+                Err((message, span)) => {
+                    // A repeated directive: an error, and the line is a comment.
+                    self.error(ErrorCode::DuplicateDirective, message, span, None);
+                    self.comment(&trimmed[1..], trimmed_at, line, node_span);
+                    return;
+                }
+            }
+        }
+        if let Some(text) = trimmed.strip_prefix('#') {
+            let text = self.comment(text, trimmed_at, line, node_span);
+            // BuildKit's `PrevComment`: a bare `#` drops the comments gathered so far.
+            if text.is_empty() {
+                self.prev_comment.clear();
+            } else {
+                self.prev_comment.push(text);
+            }
+            return;
+        }
+        let (kept, end_of_line) = trim_continuation(trimmed, self.file.escape);
+        if end_of_line && kept == 0 {
+            self.file.nodes.push(Node {
+                kind: NodeKind::Blank,
+                span: node_span,
+            });
+            return;
+        }
+        self.instruction(
+            start,
+            trimmed_at..trimmed_at + kept,
+            end_of_line,
+            line,
+            lines,
+        );
+    }
+
+    /// A parser directive line.
+    fn directive(&mut self, directive: crate::ast::Directive, node_span: Span) {
+        if directive.name == "escape" {
+            match directive.value.as_str() {
+                "\\" => self.file.escape = '\\',
+                "`" => self.file.escape = '`',
+                value => self.error(
+                    ErrorCode::InvalidEscapeToken,
+                    format!("invalid escape token '{value}' does not match ` or \\"),
+                    directive.value_span,
+                    None,
+                ),
+            }
+        }
+        self.file.nodes.push(Node {
+            kind: NodeKind::Directive(self.file.directives.len()),
+            span: node_span,
+        });
+        self.file.directives.push(directive);
+    }
+
+    /// A comment line between instructions (`text` after its `#`, which is at
+    /// `trimmed_at`): its node, and its text (trimmed).
+    fn comment(&mut self, text: &str, trimmed_at: usize, line: Line, node_span: Span) -> SharedStr {
+        self.file.nodes.push(Node {
+            kind: NodeKind::Comment(self.file.comments.len()),
+            span: node_span,
+        });
+        let text = self.shared(trim(text));
+        self.file.comments.push(Comment {
+            text: text.clone(),
+            span: Span::new(trimmed_at, line.content_end),
+            in_continuation: false,
+        });
+        text
+    }
+
+    /// An instruction whose node starts at `node_start` and whose first line is
+    /// `first` (its kept text at `first_piece`): its continuation lines, its logical
+    /// line parsed, its heredoc bodies.
+    fn instruction(
+        &mut self,
+        node_start: usize,
+        first_piece: Range<usize>,
+        mut end_of_line: bool,
+        first: Line,
+        lines: &mut Lines<'_>,
+    ) {
+        let start_line = lines.count;
+        let mut pieces = std::mem::take(&mut self.pieces);
+        pieces.clear();
+        pieces.push(first_piece);
+        let mut last = first;
+        let mut empty_continuation: Option<Span> = None;
+        while !end_of_line {
+            let Some(next) = lines.next() else { break };
+            last = next;
+            let text = lines.text(&next);
+            let trimmed = text.trim_start();
+            if let Some(comment) = trimmed.strip_prefix('#') {
+                // Comment lines inside an instruction are dropped from it.
+                self.file.comments.push(Comment {
+                    text: self.shared(trim(comment)),
+                    span: Span::new(next.content_end - trimmed.len(), next.content_end),
+                    in_continuation: true,
+                });
+                continue;
+            }
+            if trimmed.is_empty() {
+                // Whitespace-only lines are dropped too, with BuildKit's warning.
+                empty_continuation.get_or_insert(Span::new(next.start, next.content_end));
+                continue;
+            }
+            let (kept, eol) = trim_continuation(text, self.file.escape);
+            end_of_line = eol;
+            pieces.push(next.start..next.start + kept);
+        }
+        let logical = Logical::new(self.buf, &pieces);
+        self.pieces = pieces;
+        let text = logical.text();
+        let index = self.file.instructions.len();
+        let (node, error) = grammar::node_from_line(text, text, self.file.escape);
+        let heredocs = match error {
+            // BuildKit stops at the error: no heredoc bodies are read.
+            Some(error) => {
+                let span = logical.span(&error.range);
+                self.error(error.code, error.message, span, Some(index));
+                Vec::new()
+            }
+            None => self.heredocs(&logical, &node, lines, &mut last, index),
+        };
+        if let Some(span) = empty_continuation {
+            self.file.warnings.push(SyntaxWarning {
+                message: format!("Empty continuation line found in: {text}"),
+                span,
+                instruction: index,
+            });
+        }
+        self.file.nodes.push(Node {
+            kind: NodeKind::Instruction(index),
+            span: Span::new(node_start, last.end),
+        });
+        let extent = Extent {
+            start_line,
+            end_line: lines.count,
+            end: last.content_end,
+        };
+        let mut instruction = build_instruction(&logical, &node, extent, heredocs);
+        instruction.prev_comment = std::mem::take(&mut self.prev_comment);
+        instruction.empty_continuation_line = empty_continuation.is_some();
+        self.file.instructions.push(instruction);
+    }
+
+    /// The heredocs of an instruction (RUN, COPY, ADD, or ONBUILD of those, not in
+    /// JSON form, with `<<` in the line): their bodies are the physical lines after
+    /// the instruction, up to each delimiter in turn. `last` becomes the last line read.
+    fn heredocs(
+        &mut self,
+        logical: &Logical,
+        node: &LineNode<'_>,
+        lines: &mut Lines<'_>,
+        last: &mut Line,
+        index: usize,
+    ) -> Vec<Heredoc> {
+        let target = match (&node.known, &node.sub) {
+            (Some(Keyword::Onbuild), Some(sub)) => sub,
+            _ => node,
+        };
+        let allowed = matches!(
+            target.known,
+            Some(Keyword::Run | Keyword::Copy | Keyword::Add)
+        ) && !target.json;
+        if !allowed || !logical.text().contains("<<") {
+            return Vec::new();
+        }
+        let markers = match heredoc::markers(logical.text()) {
+            Ok(markers) => markers,
+            Err(e) => {
+                let span = logical.span(&e.range);
+                self.error(ErrorCode::HeredocDelimiter, e.message, span, Some(index));
+                return Vec::new();
+            }
+        };
+        let mut heredocs = Vec::new();
+        for marker in markers {
+            let body_start = last.end;
+            let mut content_end = body_start;
+            let mut terminated = false;
+            while let Some(next) = lines.next() {
+                *last = next;
+                let mut text = lines.text(&next);
+                if marker.chomp {
+                    text = text.trim_start_matches('\t');
+                }
+                if text == marker.name {
+                    terminated = true;
+                    break;
+                }
+                content_end = next.end;
+            }
+            let marker_span = logical.span(&marker.range);
+            if !terminated {
+                self.error(
+                    ErrorCode::UnterminatedHeredoc,
+                    "unterminated heredoc".to_string(),
+                    marker_span,
+                    Some(index),
+                );
+            }
+            heredocs.push(Heredoc {
+                name: SharedStr::from(marker.name),
+                file_descriptor: marker.file_descriptor,
+                expand: marker.expand,
+                chomp: marker.chomp,
+                content: SharedStr::slice(self.buf, body_start..content_end),
+                marker_span,
+                span: Span::new(body_start, last.content_end.max(body_start)),
+            });
+            if !terminated {
+                break;
+            }
+        }
+        heredocs
+    }
+
+    /// `text`, a slice of the source, as a [`SharedStr`].
+    fn shared(&self, text: &str) -> SharedStr {
+        SharedStr::slice(self.buf, range_in(self.src, text))
+    }
+
+    fn error(&mut self, code: ErrorCode, message: String, span: Span, instruction: Option<usize>) {
+        self.file.errors.push(SyntaxError {
+            code,
+            message,
+            span,
+            instruction,
+        });
+    }
+}
+
+/// The [`Instruction`] of a parsed logical line (ONBUILD's trigger included; the
+/// scanner fills in the comments before it and the continuation warning).
+fn build_instruction(
+    logical: &Logical,
+    node: &LineNode<'_>,
+    extent: Extent,
+    heredocs: Vec<Heredoc>,
+) -> Instruction {
+    let text = logical.text();
+    let keyword_range = range_in(text, node.keyword);
+    let keyword = node
+        .known
+        .clone()
+        .unwrap_or_else(|| Keyword::Unknown(node.keyword.to_string()));
+    let keyword_span = logical.span(&keyword_range);
     let span_end = extent.end.max(keyword_span.start);
-    let onbuild = match (&keyword, node.sub.take()) {
-        (Keyword::Onbuild, Some(mut sub)) => {
-            let inner_extent = Extent {
+    let onbuild = match (&keyword, &node.sub) {
+        (Keyword::Onbuild, Some(sub)) => {
+            let sub_extent = Extent {
                 end: span_end,
                 ..extent
             };
-            let mut inner = MaybeUninit::uninit();
-            // Rare (ONBUILD), so a placeholder overwritten is fine here.
-            instruction(
-                &mut inner,
-                logical.borrowed(),
-                &mut sub,
-                inner_extent,
-                Vec::new(),
-                heredocs.clone(),
-                false,
-            )
-            .original = logical.shared(&node.rest);
-            // SAFETY: `instruction` always writes its `out` (its last statement).
-            Some(Box::new(unsafe { inner.assume_init() }))
+            let mut trigger = build_instruction(logical, sub, sub_extent, heredocs.clone());
+            trigger.original = logical.shared(&range_in(text, node.rest));
+            Some(Box::new(trigger))
         }
         _ => None,
     };
-    let keyword_text = logical.shared(&node.keyword);
-    out.write(Instruction {
+    Instruction {
         keyword,
-        keyword_text,
+        keyword_text: logical.shared(&keyword_range),
         keyword_span,
         span: Span::new(keyword_span.start, span_end),
         start_line: extent.start_line,
         end_line: extent.end_line,
-        original: logical.into_original(),
-        flags,
-        args,
+        original: logical.shared(&(0..text.len())),
+        flags: node.flags.iter().map(|f| flag(logical, f)).collect(),
+        args: node
+            .args
+            .iter()
+            .map(|arg| Word {
+                value: logical.value(arg),
+                span: logical.span(&arg.range),
+            })
+            .collect(),
         json: node.json,
         heredocs,
-        prev_comment,
+        prev_comment: Vec::new(),
         onbuild,
         command: None,
-        empty_continuation_line,
-    })
+        empty_continuation_line: false,
+    }
+}
+
+/// A flag token as a [`Flag`]: `--name[=value]`.
+fn flag(logical: &Logical, token: &Token<'_>) -> Flag {
+    let text = logical.value(token);
+    let body = text.strip_prefix("--").unwrap_or(&text);
+    let (name, value) = match body.split_once('=') {
+        Some((name, value)) => (text.substr_of(name), Some(text.substr_of(value))),
+        None => (text.substr_of(body), None),
+    };
+    Flag {
+        name,
+        value,
+        span: logical.span(&token.range),
+        text,
+    }
 }
 
 #[cfg(test)]
@@ -774,110 +577,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn joined_offsets_map_like_a_binary_search_in_any_order() {
-        // Pieces of a joined line, an empty one among them (two pieces starting at
-        // the same logical offset).
-        let segments = [(0, 10), (5, 40), (9, 60), (9, 70), (14, 90)];
-        let buf: Arc<str> = Arc::from("x".repeat(20));
-        let logical = Logical {
-            buf: Cow::Borrowed(&buf),
-            range: 0..20,
-            base: 10,
-            segments: &segments,
-            piece: &Cell::new(0),
-        };
-        let by_search = |offset: usize| {
-            let i = segments
-                .partition_point(|s| s.0 <= offset)
-                .saturating_sub(1);
-            segments[i].1 + (offset - segments[i].0)
-        };
-        // Forwards, backwards and jumping about.
-        let offsets: Vec<usize> = (0..20)
-            .chain((0..20).rev())
-            .chain([3, 17, 0, 9, 8, 19, 5, 4, 14, 13, 2])
-            .collect();
-        for offset in offsets {
-            assert_eq!(logical.to_source(offset), by_search(offset), "{offset}");
+    fn joined_offsets_map_into_the_last_piece_starting_before_them() {
+        let source: Arc<str> = Arc::from("0123456789".repeat(10));
+        // Pieces of a joined line, an empty one among them.
+        let pieces = [10..15, 40..44, 60..60, 70..75, 90..96];
+        let logical = Logical::new(&source, &pieces);
+        assert_eq!(logical.text(), "01234012301234012345");
+        let want = [
+            (0, 10),
+            (4, 14),
+            (5, 40),
+            (8, 43),
+            (9, 70),
+            (13, 74),
+            (14, 90),
+            (19, 95),
+            (20, 96),
+        ];
+        for (offset, source) in want {
+            assert_eq!(logical.to_source(offset), source, "{offset}");
         }
-    }
-
-    /// `trimContinuationCharacter` as first written here: blanks trimmed, then the
-    /// escape character looked at.
-    fn trim_continuation_by_loop(text: &str, escape: char) -> (usize, bool) {
-        let b = text.as_bytes();
-        let esc = escape as u8;
-        let mut end = b.len();
-        while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
-            end -= 1;
-        }
-        if end == 0 || b[end - 1] != esc || (end >= 2 && b[end - 2] == esc) {
-            return (text.len(), true);
-        }
-        (end - 1, false)
+        assert_eq!(logical.span(&(3..10)), Span::new(13, 71));
+        assert_eq!(logical.span(&(9..9)), Span::new(70, 70));
     }
 
     #[test]
-    fn continuation_is_found_like_the_plain_loop() {
-        // Every text of up to five bytes from blanks, both escape characters and
-        // another byte.
-        let alphabet = [' ', '\t', '\\', '`', 'a'];
-        let mut texts = vec![String::new()];
-        for _ in 0..5 {
-            let longer: Vec<String> = texts
-                .iter()
-                .filter(|t| t.len() == texts.last().map_or(0, String::len))
-                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
-                .collect();
-            texts.extend(longer);
+    fn continuation_follows_the_regexp() {
+        for (text, want) in [
+            ("RUN a \\", (6, false)),
+            ("RUN a \\  \t", (6, false)),
+            ("\\", (0, false)),
+            ("\\\\", (2, true)),
+            ("a\\\\ ", (4, true)),
+            ("a", (1, true)),
+            ("", (0, true)),
+            ("é\\", (2, false)),
+        ] {
+            assert_eq!(trim_continuation(text, '\\'), want, "{text:?}");
         }
-        for text in &texts {
-            for escape in ['\\', '`'] {
-                assert_eq!(
-                    trim_continuation(text, escape),
-                    trim_continuation_by_loop(text, escape),
-                    "{text:?} {escape:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn comments_are_trimmed_like_str_trim() {
-        let mut texts: Vec<String> = [
-            "",
-            " ",
-            "x",
-            " x ",
-            "\tx\r",
-            " \u{a0}x\u{a0} ",
-            "x \u{2003}",
-            "\u{2003} \t",
-            "é ",
-            " \u{85}",
-            "x\u{b}\u{c}",
-            "\u{1c}x\u{1f}",
-            "a b",
-            "\u{feff}x\u{feff}",
-            "x\u{3000}\t ",
-        ]
-        .map(String::from)
-        .to_vec();
-        // Every ASCII byte and a few non-ASCII characters on either side.
-        for c in (0u8..0x80)
-            .map(char::from)
-            .chain(['\u{a0}', '\u{2028}', 'é', '\u{180e}'])
-        {
-            texts.push(format!("{c}x{c}"));
-            texts.push(format!(" {c}"));
-            texts.push(format!("{c} "));
-        }
-        for text in &texts {
-            let trimmed = trim_comment(text);
-            assert_eq!(trimmed, text.trim(), "{text:?}");
-            // A slice of `text` (the caller maps it back to a source offset).
-            let offset = trimmed.as_ptr() as usize - text.as_ptr() as usize;
-            assert!(offset + trimmed.len() <= text.len(), "{text:?}");
-        }
+        assert_eq!(trim_continuation("a `", '`'), (2, false));
+        assert_eq!(trim_continuation("a \\", '`'), (3, true));
     }
 }

@@ -117,10 +117,12 @@ impl Env {
         self.vars.iter().map(|(k, _)| k.as_str())
     }
 
+    /// How many variables are set.
     pub fn len(&self) -> usize {
         self.vars.len()
     }
 
+    /// True when no variable is set.
     pub fn is_empty(&self) -> bool {
         self.vars.is_empty()
     }
@@ -145,9 +147,13 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Env {
 /// An OS/architecture pair such as `linux/arm64/v8`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
+    /// `linux`, `windows`, ...
     pub os: String,
+    /// `amd64`, `arm64`, ...
     pub arch: String,
+    /// `v7`, `v8`, ... or empty.
     pub variant: String,
+    /// The OS version (Windows images), or empty.
     pub os_version: String,
 }
 
@@ -202,7 +208,9 @@ pub struct ScopeOptions {
     pub build_args: Vec<(String, String)>,
     /// `--target` (case-insensitive stage name); the last stage when `None`.
     pub target: Option<String>,
+    /// The platform the build runs on (`BUILDPLATFORM`).
     pub build_platform: Platform,
+    /// The platform the build is for (`TARGETPLATFORM`, `--platform`).
     pub target_platform: Platform,
     /// The ENV of base images, keyed by the image reference as expanded from FROM. An
     /// image missing here is treated as setting no variables (then BuildKit adds
@@ -231,6 +239,7 @@ impl ScopeOptions {
 /// A meta ARG (declared before the first FROM).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MetaArg {
+    /// The declared name.
     pub name: String,
     /// The default as written.
     pub default: Option<String>,
@@ -264,11 +273,13 @@ pub struct StageScope {
     pub from: usize,
     /// The FROM image after expansion against the global scope.
     pub base_name: String,
+    /// What the stage is built on.
     pub base: Base,
     /// `--platform` after expansion, if given.
     pub platform: Option<String>,
-    /// Global names the FROM line (image and platform) referenced, set and unset.
+    /// Global names the FROM line (image and platform) referenced that were set.
     pub from_matched: BTreeSet<String>,
+    /// Global names the FROM line referenced that were unset.
     pub from_unmatched: BTreeSet<String>,
     /// Whether building the target needs this stage (target, its bases, `COPY --from`
     /// and `RUN --mount from=` sources, transitively).
@@ -293,7 +304,9 @@ impl StageScope {
 /// An ARG declared in a stage and its value there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeclaredArg {
+    /// The declared name.
     pub name: String,
+    /// Its value there (`None`: unset).
     pub value: Option<String>,
     /// Index of the declaring ARG instruction (in the stage or an ancestor stage).
     pub instruction: usize,
@@ -325,20 +338,29 @@ pub struct StepScope {
 /// The expanded operands of one instruction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expansion {
+    /// ENV pairs, expanded.
     Env(Vec<(String, String)>),
+    /// LABEL pairs, expanded.
     Label(Vec<(String, String)>),
     /// Each declared name with the value it took (`None`: unset).
     Arg(Vec<(String, Option<String>)>),
+    /// COPY operands.
     Copy(FileCopy),
+    /// ADD operands.
     Add(FileCopy),
+    /// The WORKDIR path as written after expansion (not yet cleaned or joined).
     Workdir(String),
+    /// The USER.
     User(String),
+    /// The VOLUME paths.
     Volume(Vec<String>),
+    /// The STOPSIGNAL.
     Stopsignal(String),
     /// Ports after word splitting.
     Expose(Vec<String>),
     /// The `key=value` fields of each `--mount`, values expanded.
     Run {
+        /// Per mount, its `(key, value)` fields (keys lower-cased).
         mounts: Vec<Vec<(String, String)>>,
     },
 }
@@ -348,8 +370,11 @@ pub enum Expansion {
 pub struct FileCopy {
     /// Source paths (heredoc sources excluded; see `heredocs`).
     pub sources: Vec<String>,
+    /// The destination.
     pub dest: String,
+    /// `--chown`.
     pub chown: Option<String>,
+    /// `--chmod`.
     pub chmod: Option<String>,
     /// ADD `--checksum`.
     pub checksum: Option<String>,
@@ -364,6 +389,7 @@ pub struct FileCopy {
 pub struct ScopeError {
     /// Index of the instruction.
     pub instruction: usize,
+    /// BuildKit's message.
     pub message: String,
 }
 
@@ -375,12 +401,15 @@ pub struct Scope {
     /// The global scope computed from defaults only, ignoring build args (BuildKit's
     /// check that base images stay valid without build args uses it).
     pub global_defaults: Env,
+    /// The ARGs declared before the first FROM.
     pub meta_args: Vec<MetaArg>,
     /// Proxy build args handed to every RUN outside the cache key.
     pub proxy_env: Env,
+    /// Every stage, in order.
     pub stages: Vec<StageScope>,
     /// Index of the target stage (`None`: no stage, or `--target` not found).
     pub target: Option<usize>,
+    /// Errors found while resolving (BuildKit stops at the first).
     pub errors: Vec<ScopeError>,
 }
 
@@ -942,53 +971,31 @@ impl StepExpander<'_> {
     }
 }
 
-/// BuildKit's "did you mean" search: the option closest to `name` by edit distance, if
-/// it is at most 2 edits away; `None` when an option equals `name` exactly (then the
-/// problem is something else). With `case_sensitive == false` the comparison ignores case
-/// and the suggestion takes the case of `name` when that is all-lower or all-upper.
+/// BuildKit's "did you mean" search (see [`crate::suggest`]): the option closest to
+/// `name` by edit distance, if it is at most 2 edits away; `None` when an option
+/// equals `name` exactly (then the problem is something else). With
+/// `case_sensitive == false` the comparison ignores case and the suggestion takes the
+/// case of `name` ([`crate::suggest::match_case`]).
 ///
 /// ```
 /// use berth_syntax::scope::suggest;
 /// assert_eq!(suggest("PAHT", ["PATH", "HOME"], true).as_deref(), Some("PATH"));
 /// assert_eq!(suggest("PATH", ["PATH"], true), None);
 /// assert_eq!(suggest("XYZZY", ["PATH"], true), None);
+/// assert_eq!(suggest("paht", ["PATH", "HOME"], false).as_deref(), Some("path"));
 /// ```
 pub fn suggest<'a>(
     name: &str,
     options: impl IntoIterator<Item = &'a str>,
     case_sensitive: bool,
 ) -> Option<String> {
-    let wanted = if case_sensitive {
-        name.to_string()
-    } else {
-        name.to_lowercase()
-    };
-    let mut best: Option<String> = None;
-    let mut best_distance = 3;
-    for option in options {
-        let option = if case_sensitive {
-            option.to_string()
-        } else {
-            option.to_lowercase()
-        };
-        if option == wanted {
-            return None;
-        }
-        let distance = crate::command::capped_edit_distance(&wanted, &option, false);
-        if distance < best_distance {
-            best_distance = distance;
-            best = Some(if case_sensitive {
-                option
-            } else if name == name.to_lowercase() {
-                option.to_lowercase()
-            } else if name == name.to_uppercase() {
-                option.to_uppercase()
-            } else {
-                option
-            });
-        }
+    if case_sensitive {
+        return crate::suggest::closest(name, options).map(str::to_string);
     }
-    best
+    // BuildKit lower-cases the whole strings (`strings.ToLower`) before comparing.
+    let lowered: Vec<String> = options.into_iter().map(str::to_lowercase).collect();
+    let found = crate::suggest::closest(&name.to_lowercase(), lowered.iter().map(String::as_str))?;
+    Some(crate::suggest::match_case(found, name))
 }
 
 /// Split a `--mount` value into CSV fields (double quotes group, `""` is a quote).

@@ -12,7 +12,10 @@ pub enum ExpandErrorKind {
     /// `"...` without its closing quote.
     UnterminatedDoubleQuote,
     /// The end of the word came while looking for `expected` (inner words of `${...}`).
-    UnexpectedEnd { expected: char },
+    UnexpectedEnd {
+        /// The character that was looked for.
+        expected: char,
+    },
     /// `${name` (or a modifier's word) without the closing `}`.
     MissingBrace,
     /// `${}`, `${:...}`, `${{...}`.
@@ -22,9 +25,19 @@ pub enum ExpandErrorKind {
     /// `${name/pattern` without the `/` that starts the replacement.
     MissingSlash,
     /// A `#`, `%` or `/` pattern with an invalid escape.
-    InvalidPattern { pattern: String, detail: String },
+    InvalidPattern {
+        /// The pattern as written.
+        pattern: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// `${name?msg}` / `${name:?msg}` on an unset (or empty) variable.
-    Required { name: String, message: String },
+    Required {
+        /// The variable.
+        name: String,
+        /// The message written after `?` (or BuildKit's default).
+        message: String,
+    },
 }
 
 impl fmt::Display for ExpandErrorKind {
@@ -119,7 +132,7 @@ impl std::error::Error for ExpandError {}
 
 /// Go's `%q` of a string (`strconv.Quote`): the parser's implementation, shared so error
 /// messages from expansion and from the parser quote words the same way.
-pub(crate) use crate::line::go_quote;
+pub(crate) use crate::go::go_quote;
 
 #[cfg(test)]
 mod tests {

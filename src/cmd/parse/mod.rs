@@ -5,11 +5,13 @@
 //! parser rejects the file, nothing is printed on stdout, its error goes to stderr
 //! as `FILE:LINE:COL: message`, and the exit code is 1.
 //!
-//! `json` is berth's own full tree (`berth_syntax::Dockerfile` serialised: source,
-//! escape, directives, comments, nodes, instructions with spans, flags, arguments,
-//! heredocs and typed commands, errors and warnings). It is printed even when the
-//! file has errors; every error (BuildKit's parser stage and its instructions
-//! layer) is also printed on stderr, and any error makes the exit code 1.
+//! `json` is berth's own full tree (see [`json`]: source, escape, directives,
+//! comments, nodes, instructions with spans, flags, arguments, heredocs and typed
+//! commands, errors and warnings). It is printed even when the file has errors;
+//! every error (BuildKit's parser stage and its instructions layer) is also printed
+//! on stderr, and any error makes the exit code 1.
+
+mod json;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,7 +69,7 @@ pub fn run(args: ParseArgs) -> CmdResult {
             Ok(crate::EXIT_OK)
         }
         ParseFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &file)?;
+            serde_json::to_writer_pretty(&mut out, &json::File::from(&file))?;
             writeln!(out)?;
             for err in &file.errors {
                 report(&name, &file, err);

@@ -5,10 +5,11 @@ use nom::bytes::complete::take_while;
 use nom::character::complete::{char, satisfy};
 use nom::combinator::recognize;
 use nom::sequence::{pair, preceded, tuple};
-use nom::IResult;
+use nom::Offset;
 
 use std::sync::Arc;
 
+use super::PResult;
 use crate::ast::Directive;
 use crate::shared::SharedStr;
 use crate::span::Span;
@@ -21,8 +22,9 @@ fn re_space(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ')
 }
 
-/// `#\s*name\s*=\s*` — returns the name and the rest (the raw value).
-fn directive_head(line: &str) -> IResult<&str, &str> {
+/// `#\s*name\s*=\s*` of BuildKit's `reDirectives`: the name, and the rest (the
+/// raw value).
+fn directive_head(line: &str) -> PResult<'_, &str> {
     let name = recognize(pair(
         satisfy(|c| c.is_ascii_alphabetic()),
         take_while(|c: char| c.is_ascii_alphanumeric()),
@@ -37,12 +39,6 @@ fn directive_head(line: &str) -> IResult<&str, &str> {
     Ok((rest, name))
 }
 
-/// Value: the rest of the line, trailing `\s` removed.
-fn directive_value(rest: &str) -> IResult<&str, &str> {
-    let (after, value) = take_while(|_| true)(rest)?;
-    Ok((after, value.trim_end_matches(re_space)))
-}
-
 /// Tracks whether directives are still possible and which were seen.
 #[derive(Default)]
 pub(crate) struct DirectiveParser {
@@ -51,16 +47,14 @@ pub(crate) struct DirectiveParser {
 }
 
 impl DirectiveParser {
-    /// Look at one line (left-trimmed, starting at offset `at` of the source `src`).
-    /// False once a line ended the directive block: the scanner then skips
+    /// True until a line ends the directive block: the scanner then skips
     /// [`DirectiveParser::parse_line`] for the rest of the file's lines.
-    #[inline]
     pub(crate) fn active(&self) -> bool {
         !self.done
     }
 
-    /// Returns the directive, nothing (and possibly switches itself off), or the
-    /// duplicate error.
+    /// Look at one line (left-trimmed, starting at offset `at` of the source `src`):
+    /// the directive, nothing (and the block may end), or the duplicate error.
     pub(crate) fn parse_line(
         &mut self,
         line: &str,
@@ -73,10 +67,9 @@ impl DirectiveParser {
             self.done = true;
             return Ok(None);
         }
-        let parsed = directive_head(line).and_then(|(rest, name)| {
-            let (_, value) = directive_value(rest)?;
-            Ok((name, value, rest))
-        });
+        // The value: the rest of the line, trailing `\s` removed.
+        let parsed =
+            directive_head(line).map(|(rest, name)| (name, rest.trim_end_matches(re_space), rest));
         let Ok((name, mut value, mut rest)) = parsed else {
             self.done = true;
             return Ok(None);
@@ -97,8 +90,8 @@ impl DirectiveParser {
             self.done = true;
             return Ok(None);
         }
-        let name_start = at + (name.as_ptr() as usize - line.as_ptr() as usize);
-        let value_start = at + (rest.as_ptr() as usize - line.as_ptr() as usize);
+        let name_start = at + line.offset(name);
+        let value_start = at + line.offset(rest);
         let span = Span::new(at, at + line.len());
         let name_len = name.len();
         if self.seen.contains(&key) {
