@@ -348,7 +348,9 @@ impl Repo {
                     continue;
                 }
             }
-            let name = a.or(b).map(|x| &x.name).expect("one side");
+            let Some(name) = a.or(b).map(|x| &x.name) else {
+                continue; // not reached: the loop runs while either side has entries
+            };
             let len = prefix.len();
             if !prefix.is_empty() {
                 prefix.push(b'/');
