@@ -7,7 +7,10 @@
    `berth cache plan` against `git status --porcelain` on the same tree (target: within
    1.5x), with berth's peak memory (target: under 150 MiB).
 
-Usage: benches/cache-compare.py [--berth target/release/berth] [--files 100000] [--runs 9]
+With `--baseline OTHER_BERTH` (e.g. main's binary), every berth figure is also taken for
+OTHER_BERTH in the same run, runs interleaved, and the ratio printed.
+
+Usage: benches/cache-compare.py [--berth target/release/berth] [--baseline PATH] [--files 100000] [--runs 9]
 """
 
 import argparse
@@ -41,6 +44,24 @@ def timed(cmd, cwd=None, runs=9):
     return statistics.median(walls), walls, statistics.median(c for _, c in results)
 
 
+def timed_pair(cmd, other, runs=9):
+    """`timed` for two commands, their runs interleaved: (median wall ms, walls) each."""
+    run_once(cmd)
+    run_once(other)
+    mine, theirs = [], []
+    for _ in range(runs):
+        mine.append(run_once(cmd)[0])
+        theirs.append(run_once(other)[0])
+    return (statistics.median(mine), mine), (statistics.median(theirs), theirs)
+
+
+def compare_line(what, cmd, other, runs):
+    """One line comparing a berth command with the baseline's, interleaved."""
+    (mine, _), (theirs, _) = timed_pair(cmd, other, runs)
+    return (f"{what}: berth {mine:.1f} ms, baseline {theirs:.1f} ms, ratio {mine / theirs:.2f}x "
+            f"(target <= 1.10x)")
+
+
 def peak_rss_mib(cmd):
     """Peak resident memory (MiB) of one run of cmd, from wait4's rusage."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -68,6 +89,7 @@ def generate(root, files):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--berth", default=os.path.join(ROOT, "target/release/berth"))
+    ap.add_argument("--baseline", help="another berth binary to time side by side (e.g. main's)")
     ap.add_argument("--files", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--tree", help="reuse this generated tree (made by an earlier run with --keep)")
@@ -86,6 +108,13 @@ def main():
         small_ms, small_all, _ = timed([berth, "cache", "plan", small, "--state", state], runs=args.runs * 3)
         print(f"small context ({len(os.listdir(small))} top-level entries): berth cache plan median {small_ms:.1f} ms "
               f"(min {min(small_all):.1f}, max {max(small_all):.1f}; target < 20 ms)")
+        baseline = os.path.abspath(args.baseline) if args.baseline else None
+        if baseline:
+            base_state = os.path.join(work, "small-baseline.json")
+            subprocess.run([baseline, "cache", "record", small, "--state", base_state], check=True,
+                           stderr=subprocess.DEVNULL)
+            print(compare_line("small context, cache plan", [berth, "cache", "plan", small, "--state", state],
+                               [baseline, "cache", "plan", small, "--state", base_state], args.runs * 3))
 
         git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
         t0 = time.perf_counter()
@@ -116,6 +145,13 @@ def main():
               f"berth cache plan median {berth_ms:.0f} ms wall (min {min(berth_all):.0f}), {berth_cpu:.0f} ms CPU; "
               f"wall ratio {berth_ms / git_ms:.2f}x (min/min {min(berth_all) / min(git_all):.2f}x), CPU ratio {berth_cpu / git_cpu:.2f}x "
               f"(target <= 1.5x); berth peak RSS {rss:.0f} MiB (target < 150 MiB); load average {os.getloadavg()[0]:.1f}")
+        if baseline:
+            base_state = os.path.join(work, "large-baseline.json")
+            subprocess.run([baseline, "cache", "record", large, "--state", base_state], check=True,
+                           stderr=subprocess.DEVNULL)
+            base_cmd = [baseline, "cache", "plan", large, "--state", base_state]
+            print(compare_line(f"{files} files, cache plan", berth_cmd, base_cmd, args.runs))
+            print(f"baseline peak RSS {peak_rss_mib(base_cmd):.0f} MiB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -11,7 +11,10 @@ Prints, on generated deterministic contexts (benches/scripts/gen-contexts.py):
      (`/usr/bin/time -v`, target <= 150 MiB).
 Runs are interleaved and each figure is the median of RUNS (default 5) runs.
 
-Usage: benches/context-compare.py [--berth PATH] [--dir /tmp/berth-bench] [--runs N]
+With `--baseline OTHER_BERTH` (e.g. main's binary) OTHER_BERTH is timed in the same
+interleaved rounds on every berth figure, and the ratios are printed.
+
+Usage: benches/context-compare.py [--berth PATH] [--baseline PATH] [--dir /tmp/berth-bench] [--runs N]
 """
 import argparse
 import os
@@ -55,6 +58,7 @@ def main():
     ap.add_argument("--berth", default=os.environ.get("BERTH_BIN", os.path.join(ROOT, "target/release/berth")))
     ap.add_argument("--dir", default=os.environ.get("BERTH_BENCH_DIR", "/tmp/berth-bench"))
     ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "5")))
+    ap.add_argument("--baseline", help="another berth binary to time side by side (e.g. main's)")
     args = ap.parse_args()
     for tool in ("openssl", "git", "/usr/bin/time"):
         if not shutil.which(tool):
@@ -84,28 +88,51 @@ def main():
     print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}; runs: {args.runs}")
     print(f"big context: {nbig} files, {size / 2**20:.0f} MiB; small context: 100,000 files")
 
+    baseline = args.baseline
+    base_state = os.path.join(args.dir, "small-baseline.state")
+    if baseline:
+        if os.path.exists(base_state):
+            os.remove(base_state)
+        subprocess.run([baseline, "context", "hash", small, "--state", base_state], check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def versus(name, med):
+        return (f"; baseline {med['baseline']:.3f} s, berth/baseline {med[name] / med['baseline']:.2f}x"
+                if baseline else "")
+
     openssl = f"find {big} -type f -print0 | xargs -0 -P2 -n64 openssl dgst -sha256 >/dev/null"
-    med, _ = interleaved(args.runs, [
+    commands = [
         ("berth", lambda: run([args.berth, "context", "hash", big, "--format", "json"])),
         ("openssl", lambda: run(openssl, shell=True)),
-    ])
+    ]
+    if baseline:
+        commands.append(("baseline", lambda: run([baseline, "context", "hash", big, "--format", "json"])))
+    med, _ = interleaved(args.runs, commands)
     r1 = med["berth"] / med["openssl"]
     print(f"warm hash 1 GiB: berth {med['berth']:.3f} s ({size / med['berth'] / 2**30:.2f} GiB/s), "
-          f"openssl x2 {med['openssl']:.3f} s; ratio {r1:.2f}x (target <= 1.15x)")
+          f"openssl x2 {med['openssl']:.3f} s; ratio {r1:.2f}x (target <= 1.15x){versus('berth', med)}")
 
-    med, _ = interleaved(args.runs, [
+    commands = [
         ("berth", lambda: run([args.berth, "context", "hash", small, "--state", state])),
         ("git", lambda: run(["git", "status", "--porcelain"], cwd=small)),
-    ])
+    ]
+    if baseline:
+        commands.append(("baseline", lambda: run([baseline, "context", "hash", small, "--state", base_state])))
+    med, _ = interleaved(args.runs, commands)
     r2 = med["berth"] / med["git"]
     print(f"re-scan 100k unchanged: berth --state {med['berth'] * 1000:.0f} ms, "
-          f"git status --porcelain {med['git'] * 1000:.0f} ms; ratio {r2:.2f}x (target <= 1.5x)")
+          f"git status --porcelain {med['git'] * 1000:.0f} ms; ratio {r2:.2f}x (target <= 1.5x)"
+          f"{versus('berth', med)}")
 
     rss_rescan = peak_rss_kib([args.berth, "context", "hash", small, "--state", state])
     rss_full = peak_rss_kib([args.berth, "context", "hash", small])
     rss_ls = peak_rss_kib([args.berth, "context", "ls", small])
     print(f"peak RSS 100k tree: full hash {rss_full / 1024:.1f} MiB, re-scan {rss_rescan / 1024:.1f} MiB, "
           f"ls {rss_ls / 1024:.1f} MiB (target <= 150 MiB)")
+    if baseline:
+        rss_rescan = peak_rss_kib([baseline, "context", "hash", small, "--state", base_state])
+        rss_full = peak_rss_kib([baseline, "context", "hash", small])
+        print(f"baseline peak RSS 100k tree: full hash {rss_full / 1024:.1f} MiB, re-scan {rss_rescan / 1024:.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -69,8 +69,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Panics inside the shell parser are caught and handled; don't print them.
+    // Panics inside the shell parser and the lint rules are caught and handled (a rule's
+    // panic is reported as an internal error of its file); don't print them.
     berth_shell::quiet_shell_parser_panics();
+    berth_lint::quiet_rule_panics();
     // Usage errors exit 2 (clap's default for errors), help and version exit 0.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -226,3 +226,96 @@ fn the_readme_example_is_what_berth_prints() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), shown);
 }
+
+/// One model: the history's step for a commit, with only the commit before it in the
+/// cache, is exactly what `berth cache plan --since <the commit before>` says in an export
+/// of that commit (`git archive`, so no `.git` folder joins the context) — the same
+/// statuses and reasons (the changed paths too), as both come from berth-context's
+/// snapshot and berth-cache's comparison.
+#[test]
+fn each_commit_of_the_history_is_what_plan_since_the_commit_before_says() {
+    let mut compared = 0;
+    for (_, h) in support::all_histories() {
+        let work = support::tempdir();
+        let repo = work.path().join("repo");
+        let ids = h.generate(&repo).unwrap();
+        let export = work.path().join("export");
+        let mut build_args = vec![];
+        for (k, v) in &h.args {
+            build_args.push("--build-arg".to_string());
+            build_args.push(format!("{k}={v}"));
+        }
+        if let Some(target) = &h.target {
+            build_args.push("--target".to_string());
+            build_args.push(target.clone());
+        }
+        let main_line = h.main_line();
+        for i in 2..ids.len() {
+            if main_line[i].not_built || main_line[i - 1].not_built {
+                continue;
+            }
+            let _ = std::fs::remove_dir_all(&export);
+            std::fs::create_dir(&export).unwrap();
+            let archive = Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "git -C '{}' -c tar.umask=0022 archive {} | tar -x -C '{}'",
+                    repo.display(),
+                    ids[i],
+                    export.display()
+                ))
+                .output()
+                .unwrap();
+            assert!(archive.status.success(), "{archive:?}");
+            let in_tree = |root: &Path| {
+                let context = root.join(&h.context);
+                let dockerfile = context.join(&h.dockerfile);
+                (
+                    context.to_string_lossy().into_owned(),
+                    dockerfile.to_string_lossy().into_owned(),
+                )
+            };
+            let (ctx, df) = in_tree(&repo);
+            let range = format!("{}..{}", ids[i - 2], ids[i]);
+            let mut history_args = vec![
+                "cache", "history", &ctx, "-f", &df, "--range", &range, "--format", "json",
+            ];
+            history_args.extend(build_args.iter().map(String::as_str));
+            let history = json(&berth(&repo, &history_args));
+            let (ctx, df) = in_tree(&export);
+            let mut plan_args = vec![
+                "cache",
+                "plan",
+                &ctx,
+                "-f",
+                &df,
+                "--since",
+                &ids[i - 1],
+                "--format",
+                "json",
+            ];
+            plan_args.extend(build_args.iter().map(String::as_str));
+            let plan = Command::new(env!("CARGO_BIN_EXE_berth"))
+                .current_dir(&export)
+                .args(&plan_args)
+                .env("GIT_DIR", repo.join(".git"))
+                .env("GIT_WORK_TREE", &export)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .unwrap();
+            let plan: Value = serde_json::from_slice(&plan.stdout)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&plan.stderr)));
+            let commits = history["commits"].as_array().unwrap();
+            assert_eq!(commits.len(), 2, "{}: {range}", h.name);
+            assert_eq!(commits[1]["rev"], ids[i].as_str());
+            assert_eq!(
+                commits[1]["steps"], plan["steps"],
+                "{}: commit `{}`",
+                h.name, main_line[i].subject
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "only {compared} commits compared");
+}

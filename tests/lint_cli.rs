@@ -336,3 +336,49 @@ fn fix_rewrites_files_and_reports_what_is_left() {
     let o = berth(dir.path(), &["lint", "--unsafe-fixes", "Dockerfile"], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_panicking_rule_is_an_internal_error_of_its_file_and_exit_2() {
+    // BR999 exists only in test builds: it panics on a RUN that says `berth-test-panic`.
+    let dir = project(&[
+        ("a/Dockerfile", "FROM alpine:3.19\nRUN berth-test-panic\n"),
+        ("b/Dockerfile", BAD),
+    ]);
+    let o = berth(
+        dir.path(),
+        &["lint", "--format", "json", "--select", "BR999,BR104", "."],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = findings.as_array().unwrap();
+    let of = |file: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|f| f["file"] == file)
+            .map(|f| f["code"].as_str().unwrap())
+            .collect()
+    };
+    // The broken file gets the internal error, the other one is linted as usual.
+    assert_eq!(of("a/Dockerfile"), ["BR000"]);
+    assert_eq!(of("b/Dockerfile"), ["BR104"]);
+    let internal = findings.iter().find(|f| f["code"] == "BR000").unwrap();
+    assert_eq!(
+        (internal["line"].as_u64(), internal["level"].as_str()),
+        (Some(2), Some("error"))
+    );
+    // One line on stderr, naming the file and the rule; no panic message or backtrace hint.
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("berth: error: a/Dockerfile: internal error: rule BR999 panicked at "),
+        "{err}"
+    );
+    assert!(
+        !err.contains("RUST_BACKTRACE") && !err.contains("thread '"),
+        "{err}"
+    );
+    // Without the rule selected nothing panics.
+    let o = berth(dir.path(), &["lint", "--format", "json", "a"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

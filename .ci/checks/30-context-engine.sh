@@ -5,10 +5,11 @@
 # with berth's listing (directories are not compared: the engine adds its own).
 #
 # The engine on this machine is Docker 20.10, whose client applies the 20.10 `fileutils`
-# matcher; berth reproduces it with `--ignore-semantics docker20`, and that listing must
+# matcher; berth reproduces it with `--engine docker20`, and that listing must
 # agree everywhere. The default (current BuildKit) listing is compared too and its
 # differences are printed: they are expected only on the contexts marked `legacy-*`,
-# which exercise the places where current BuildKit changed behaviour.
+# which exercise the places where current BuildKit changed behaviour (`.dockerignore`
+# matching; a named pipe, which current BuildKit copies and BuildKit v0.8 leaves out).
 #
 # Env: BERTH_BIN (berth binary), BERTH_ENGINE (1 when the engine is up).
 set -euo pipefail
@@ -50,7 +51,7 @@ gen() { # gen NAME: create $WORK/ctx/NAME and cd into it (in a subshell)
     mkdir -p empty/nested emptyexcluded; ln -s real/file link; ln -s nowhere broken; ln -s loop2 loop1
     ln -s loop1 loop2; ln -s real dirlink; ln -s /etc/passwd abslink
     printf 'emptyexcluded\n' >.dockerignore)
-(gen special-files; mk regular; mkfifo fifo
+(gen legacy-special-files; mk regular; mkfifo fifo
     python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("sock")'
     mknod chardev c 1 3 2>/dev/null || true)
 (gen dockerfile-specific; mk a b c sub/d
@@ -126,7 +127,7 @@ for ctx in "${contexts[@]}"; do
     "$DOCKER" rm "$cid" >/dev/null
     "$DOCKER" rmi "$tag" >/dev/null
     list_export "$WORK/export.tar" >"$WORK/engine.lst"
-    "$BERTH_BIN" context ls -z -f "$df" --ignore-semantics docker20 "$ctx" >"$WORK/berth.lst"
+    "$BERTH_BIN" context ls -z -f "$df" --engine docker20 "$ctx" >"$WORK/berth.lst"
     "$BERTH_BIN" context ls -z -f "$df" "$ctx" >"$WORK/modern.lst"
     count=$(tr -cd '\0' <"$WORK/engine.lst" | wc -c)
     if cmp -s "$WORK/engine.lst" "$WORK/berth.lst"; then

@@ -15,7 +15,7 @@ if [ "${BERTH_ENGINE:-0}" != "1" ]; then
 fi
 
 status=0
-for version in ${BERTH_ENGINES:-20}; do
+for version in ${BERTH_ENGINES:-28 20}; do
     start=$(date +%s)
     log=$(mktemp)
     rc=0

@@ -1,12 +1,12 @@
 //! `.dockerignore` handling never panics or hangs: any file content is read into
-//! patterns, compiled under both semantics, and matched against paths taken from the
+//! patterns, compiled under both engine profiles, and matched against paths taken from the
 //! same input, through every matcher entry point.
 //!
 //! Input: the bytes before the first NUL are the `.dockerignore` file, the rest are
 //! NUL-separated paths.
 #![no_main]
 
-use berth_context::{parse_dockerignore, MatchInfo, Matcher, Semantics};
+use berth_context::{parse_dockerignore, Engine, MatchInfo, Matcher};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,8 +14,8 @@ fuzz_target!(|data: &[u8]| {
     let file = parts.next().unwrap_or_default();
     let paths: Vec<&[u8]> = parts.take(16).collect();
     let patterns: Vec<Vec<u8>> = parse_dockerignore(file).into_iter().map(|(_, p)| p).collect();
-    for semantics in [Semantics::BuildKit, Semantics::Docker20] {
-        let Ok(matcher) = Matcher::with_semantics(&patterns, semantics) else {
+    for engine in Engine::ALL {
+        let Ok(matcher) = Matcher::for_engine(&patterns, engine) else {
             continue;
         };
         for path in &paths {

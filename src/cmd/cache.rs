@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use berth_cache::{Baseline, Options, Plan, Status};
 
-use super::CmdResult;
+use super::{CmdResult, EngineProfile};
 use crate::color::ColorChoice;
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
@@ -39,6 +39,9 @@ pub struct BuildArgs {
     /// context's absolute path). With --compose: a directory holding one state per service.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// The engine to reproduce where engines differ.
+    #[arg(long, value_enum, default_value = "buildkit")]
+    pub engine: EngineProfile,
 }
 
 impl BuildArgs {
@@ -116,6 +119,7 @@ fn options(build: &BuildArgs) -> Result<Options, String> {
         dockerfile: build.file.clone(),
         build_args: build_arg_values(&build.build_arg)?,
         target: build.target.clone(),
+        engine: build.engine.into(),
     })
 }
 
@@ -162,7 +166,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
                     eprintln!(
                         "recorded {steps} build steps of target {} and {} context paths in {}",
                         s.evaluation.target,
-                        s.snapshot.entries.len(),
+                        s.snapshot.entries().len() - 1,
                         state.display()
                     );
                     Ok(EXIT_OK)

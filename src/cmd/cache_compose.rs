@@ -28,6 +28,8 @@ pub struct Inputs {
     /// Build args: the service's, then `--build-arg` overrides.
     pub build_args: Vec<(String, String)>,
     pub target: Option<String>,
+    /// The engine profile (`--engine`).
+    pub engine: berth_cache::Engine,
     /// This service's state file.
     pub state: PathBuf,
 }
@@ -42,6 +44,7 @@ mod simulate {
             dockerfile: Some(inputs.dockerfile.clone()),
             build_args: inputs.build_args.clone(),
             target: inputs.target.clone(),
+            engine: inputs.engine,
         }
     }
 
@@ -305,6 +308,7 @@ fn inputs_for(
         dockerfile,
         build_args,
         target: build.target.clone(),
+        engine: args.engine.into(),
         state,
     }))
 }

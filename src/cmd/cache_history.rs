@@ -9,7 +9,7 @@ use berth_history::report::{History, Summary};
 use berth_history::walk::Layout;
 
 use super::cache::{build_arg_values, emit, first_line};
-use super::CmdResult;
+use super::{CmdResult, EngineProfile};
 use crate::progress::{Progress, Unit};
 use crate::EXIT_OK;
 
@@ -52,6 +52,9 @@ pub struct HistoryArgs {
     pub what_if: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: HistoryFormat,
+    /// The engine to reproduce where engines differ.
+    #[arg(long, value_enum, default_value = "buildkit")]
+    pub engine: EngineProfile,
     /// Write the output to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -83,6 +86,7 @@ pub fn run(args: HistoryArgs) -> CmdResult {
             dockerfile: None,
             build_args: build_arg_values(&args.build_arg)?,
             target: args.target.clone(),
+            engine: args.engine.into(),
         },
         range,
         what_if,

@@ -2,11 +2,10 @@
 
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use berth_context::{Context, EntryKind, Semantics, StatCache};
+use berth_context::{Context, Rescan, Reuse, State, StateError};
 
-use super::CmdResult;
+use super::{CmdResult, EngineProfile};
 use crate::progress::{Progress, Unit};
 use crate::EXIT_OK;
 
@@ -19,24 +18,6 @@ pub enum ContextCommand {
     Hash(HashArgs),
 }
 
-/// Which `.dockerignore` implementation to reproduce.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum IgnoreSemantics {
-    /// Current BuildKit (moby/patternmatcher).
-    Buildkit,
-    /// The Docker 20.10 client's `fileutils` (what a 20.10 engine's `docker build` sends).
-    Docker20,
-}
-
-impl From<IgnoreSemantics> for Semantics {
-    fn from(s: IgnoreSemantics) -> Semantics {
-        match s {
-            IgnoreSemantics::Buildkit => Semantics::BuildKit,
-            IgnoreSemantics::Docker20 => Semantics::Docker20,
-        }
-    }
-}
-
 /// Options shared by the context commands.
 #[derive(clap::Args)]
 pub struct ContextArgs {
@@ -46,18 +27,20 @@ pub struct ContextArgs {
     /// replaces CONTEXT/.dockerignore.
     #[arg(short = 'f', long = "file")]
     file: Option<PathBuf>,
-    /// `.dockerignore` semantics to reproduce.
-    #[arg(long, value_enum, default_value = "buildkit")]
-    ignore_semantics: IgnoreSemantics,
+    /// The engine to reproduce where engines differ (`.dockerignore` matching, which
+    /// special files COPY creates). `--ignore-semantics` is the earlier name.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "buildkit",
+        alias = "ignore-semantics"
+    )]
+    engine: EngineProfile,
 }
 
 impl ContextArgs {
     fn open(&self) -> Result<Context, berth_context::ContextError> {
-        Context::open(
-            &self.context,
-            self.file.as_deref(),
-            self.ignore_semantics.into(),
-        )
+        Context::open(&self.context, self.file.as_deref(), self.engine.into())
     }
 }
 
@@ -88,8 +71,8 @@ pub struct HashArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: HashFormat,
-    /// A stat cache to use and update: unchanged files (size, mtime, inode, mode) are
-    /// not read again.
+    /// A state file to use and update: files whose stat fingerprint (size, mtime,
+    /// ctime, inode, mode) is unchanged since it was written are not read again.
     #[arg(long)]
     state: Option<PathBuf>,
 }
@@ -119,46 +102,47 @@ fn ls(args: LsArgs) -> CmdResult {
     }
 }
 
+/// The kind of berth-context state `berth context hash --state` keeps.
+const STATE_KIND: &str = "context";
+
 fn hash(args: HashArgs) -> CmdResult {
     let context = args.context.open()?;
-    let cache = match &args.state {
-        Some(path) => match StatCache::load(path) {
-            Ok(cache) => cache,
+    let previous = match &args.state {
+        Some(path) => match State::load(path, STATE_KIND) {
+            Ok(state) => Some(state.snapshot),
+            Err(StateError::Missing { .. }) => None,
             Err(err) => {
-                eprintln!("berth: warning: {err}");
+                eprintln!("berth: warning: {err}; hashing every file");
                 None
             }
         },
         None => None,
     };
-    let scan_started = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64);
     let progress = Progress::new("hashing", Unit::Bytes);
     let report = |done: u64, total: u64| progress.set(done, total);
-    let (snapshot, stats) = context.snapshot_with_stats(cache.as_ref(), Some(&report))?;
+    let reuse = previous.as_ref().map_or(Reuse::Nothing, Reuse::Digests);
+    let rescan = context.rescan(reuse, Some(&report))?;
     progress.finish();
-    if let Some(path) = &args.state {
-        // Rewrite the state only when it would say something new.
-        let files = snapshot
-            .entries()
-            .iter()
-            .filter(|e| e.kind == EntryKind::File)
-            .count();
-        let unchanged = cache
-            .as_ref()
-            .is_some_and(|c| stats.hashed_files == 0 && c.len() == files);
-        if !unchanged {
-            StatCache::from_snapshot(&snapshot, scan_started).save(path)?;
-        }
-    }
-    let files = snapshot.files().count();
-    let bytes: u64 = snapshot
-        .entries()
-        .iter()
-        .filter(|e| e.kind == EntryKind::File)
-        .map(|e| e.size)
-        .sum();
+    // An unchanged context is the recorded snapshot; a changed one is written back.
+    let snapshot = match (rescan, previous) {
+        (Rescan::Unchanged, Some(previous)) => previous,
+        // Not reached: without an earlier snapshot a rescan reports a change.
+        (Rescan::Unchanged, None) => context.snapshot(None, None)?.0,
+        (Rescan::Changed(snapshot, _), _) => match &args.state {
+            Some(path) => {
+                let state = State {
+                    kind: STATE_KIND.into(),
+                    payload: Vec::new(),
+                    snapshot,
+                };
+                state.save(path)?;
+                state.snapshot
+            }
+            None => snapshot,
+        },
+    };
+    let files = snapshot.file_count();
+    let bytes = snapshot.file_bytes();
     let digest = snapshot.root_digest().to_string();
     match args.format {
         HashFormat::Text => println!("{digest}"),

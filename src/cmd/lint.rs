@@ -202,6 +202,8 @@ struct Linted {
     rejected: bool,
     /// Findings a fix was applied for (`--fix`).
     fixed: usize,
+    /// berth failed on this file (a rule panicked): the message of its BR000 finding.
+    internal_error: Option<String>,
     from_stdin: bool,
     /// The compose service whose build this is (`berth lint compose.yaml`).
     service: Option<String>,
@@ -319,6 +321,7 @@ pub fn run(args: LintArgs) -> CmdResult {
             };
             Ok(Linted {
                 rejected: result.rejected(),
+                internal_error: result.internal_error().map(|d| d.message.clone()),
                 path: display,
                 source: result.dockerfile.source.to_string(),
                 diagnostics: result.diagnostics,
@@ -388,7 +391,12 @@ pub fn run(args: LintArgs) -> CmdResult {
         fix::write_summary(&linted, &mut io::stderr().lock())?;
     }
 
-    if !io_errors.is_empty() {
+    for l in &linted {
+        if let Some(message) = &l.internal_error {
+            eprintln!("berth: error: {}: {message}", l.path);
+        }
+    }
+    if !io_errors.is_empty() || linted.iter().any(|l| l.internal_error.is_some()) {
         return Ok(EXIT_ERROR);
     }
     let rejected = linted.iter().any(|l| l.rejected) || !composed.rejected.is_empty();

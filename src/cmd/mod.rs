@@ -18,6 +18,26 @@ pub mod version;
 /// What a subcommand returns: an exit code, or an error that becomes exit 2.
 pub type CmdResult = Result<u8, Box<dyn std::error::Error>>;
 
+/// `--engine`: which engine to reproduce where engines differ (one setting for the
+/// context and the cache model).
+#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
+pub enum EngineProfile {
+    /// Current BuildKit, as in Docker 28 (moby/patternmatcher for `.dockerignore`).
+    #[default]
+    Buildkit,
+    /// Docker 20.10: BuildKit v0.8 and the 20.10 client's `.dockerignore` matching.
+    Docker20,
+}
+
+impl From<EngineProfile> for berth_context::Engine {
+    fn from(profile: EngineProfile) -> berth_context::Engine {
+        match profile {
+            EngineProfile::Buildkit => berth_context::Engine::BuildKit,
+            EngineProfile::Docker20 => berth_context::Engine::Docker20,
+        }
+    }
+}
+
 /// `--format` of the commands that print either text for people or JSON for programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum TextOrJson {

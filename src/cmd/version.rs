@@ -8,8 +8,7 @@ use berth_lint::registry;
 use clap::ValueEnum;
 use serde::Serialize;
 
-use super::context::IgnoreSemantics;
-use super::{CmdResult, TextOrJson};
+use super::{CmdResult, EngineProfile, TextOrJson};
 use crate::EXIT_OK;
 
 /// Arguments of `berth version`.
@@ -28,8 +27,8 @@ struct Engine {
     buildx: Option<&'static str>,
     /// `reference` (what berth follows where engines differ) or `second profile`.
     role: &'static str,
-    /// The `--ignore-semantics` setting that reproduces it.
-    semantics: IgnoreSemantics,
+    /// The `--engine` profile that reproduces it.
+    profile: EngineProfile,
 }
 
 const ENGINES: [Engine; 2] = [
@@ -37,13 +36,13 @@ const ENGINES: [Engine; 2] = [
         version: "28.5.2",
         buildx: Some("0.29.1"),
         role: "reference",
-        semantics: IgnoreSemantics::Buildkit,
+        profile: EngineProfile::Buildkit,
     },
     Engine {
         version: "20.10.24",
         buildx: None,
         role: "second profile",
-        semantics: IgnoreSemantics::Docker20,
+        profile: EngineProfile::Docker20,
     },
 ];
 
@@ -95,6 +94,10 @@ struct EngineJson {
     version: &'static str,
     buildx: Option<&'static str>,
     role: &'static str,
+    /// The `--engine` profile (`berth context` and `berth cache`).
+    engine: String,
+    /// The same value under its earlier name (the profile began as `.dockerignore`
+    /// semantics only).
     ignore_semantics: String,
 }
 
@@ -115,7 +118,7 @@ pub fn run(args: VersionArgs) -> CmdResult {
         on_by_default += usize::from(entry.meta.default_enabled);
         *by_family.entry(entry.meta.family.as_str()).or_default() += 1;
     }
-    let semantics = |s: IgnoreSemantics| {
+    let profile = |s: EngineProfile| {
         s.to_possible_value()
             .map(|v| v.get_name().to_string())
             .unwrap_or_default()
@@ -141,7 +144,8 @@ pub fn run(args: VersionArgs) -> CmdResult {
                         version: e.version,
                         buildx: e.buildx,
                         role: e.role,
-                        ignore_semantics: semantics(e.semantics),
+                        engine: profile(e.profile),
+                        ignore_semantics: profile(e.profile),
                     })
                     .collect(),
                 oracles: ORACLES
@@ -174,10 +178,10 @@ pub fn run(args: VersionArgs) -> CmdResult {
                     .unwrap_or_default();
                 writeln!(
                     out,
-                    "checked against Docker {}{buildx} ({}, --ignore-semantics {})",
+                    "checked against Docker {}{buildx} ({}, --engine {})",
                     e.version,
                     e.role,
-                    semantics(e.semantics)
+                    profile(e.profile)
                 )?;
             }
             for o in &ORACLES {

@@ -1,10 +1,17 @@
 //! berth-cache: predicts, without building, which steps of a Dockerfile the next
 //! `docker build` takes from the layer cache, which it re-runs, and why.
 //!
-//! It evaluates the Dockerfile against the build context the way BuildKit forms cache
-//! keys (`RUN` chained on its parent with its command, environment and mounts; `COPY`
-//! keyed by the content it copies; metadata instructions keyed by nothing), records the
-//! keys of a build, and compares a later evaluation with that record.
+//! It is the only place that knows what invalidates a step. It computes BuildKit's
+//! cache keys from the two models berth has of a build and nothing else:
+//! `berth_syntax::scope` for the Dockerfile (stages, ARG/ENV in effect, expanded
+//! operands) and `berth_context` for the build context (what each COPY selects and its
+//! digest). It records the keys of a build ([`record`]), compares a later evaluation
+//! with that record ([`plan`]), and says what each step depends on ([`explain`]; the
+//! linter asks [`explain_parsed`], which needs a walk of the context but never reads a
+//! file).
+//!
+//! Where engines differ, [`Options::engine`] picks the profile (current BuildKit by
+//! default, or Docker 20.10); see [`Engine`].
 //!
 //! ```
 //! use berth_cache::{plan, record, Baseline, Options, Status};
@@ -20,58 +27,84 @@
 //! assert_eq!(statuses, [Status::Cached, Status::Rebuild, Status::Rebuild]);
 //! assert_eq!(p.steps[1].reason.paths, ["app.txt"]);
 //! ```
+#![warn(missing_docs)]
 
 mod eval;
 mod explain;
 mod git;
 mod plan;
-mod select;
-mod snapshot;
 mod state;
 
 use std::path::{Path, PathBuf};
 
-pub use eval::{EvalStep, Evaluation, Op, StepKind};
+pub use berth_context::Engine;
+use berth_context::{Context, Rescan, Snapshot, Tree};
+use berth_syntax::scope::{Frontend, Scope, ScopeOptions};
+use berth_syntax::Dockerfile;
+pub use eval::{remote_source, ContextRead, EvalStep, Evaluation, Op, Remote, StepKind};
 pub use explain::{explain_evaluation, Explanation, StepExplanation};
 pub use plan::{BuildCache, Plan, PlannedStep, Reason, Status};
-pub use select::{select, Selected, Selection};
-pub use snapshot::{entry_digest, Digest, Entry, Kind, Snapshot, Stat};
-pub use state::{default_state_path, State, STATE_VERSION};
+pub use state::{default_state_path, State};
 
 /// Errors of the cache simulator. [`Error::is_rejected`] tells those BuildKit itself
 /// would report (exit 1) from usage and I/O problems (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file could not be read.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The underlying error.
         source: std::io::Error,
     },
+    /// The build context is not a directory.
     #[error("build context {0} does not exist or is not a directory")]
     MissingContext(PathBuf),
+    /// The Dockerfile does not exist.
     #[error("Dockerfile {0} not found (use -f to name it)")]
     MissingDockerfile(PathBuf),
+    /// BuildKit would reject the Dockerfile here, with this message.
     #[error("{file}:{line}:{column}: {message}")]
     Rejected {
+        /// The Dockerfile, as named to the user.
         file: String,
+        /// 1-based line.
         line: usize,
+        /// 1-based column.
         column: usize,
+        /// BuildKit's message.
         message: String,
     },
+    /// `--target` names no stage.
     #[error("target stage \"{target}\" could not be found{}", known_stages(.known))]
-    UnknownTarget { target: String, known: Vec<String> },
+    UnknownTarget {
+        /// The requested target.
+        target: String,
+        /// The stage names there are.
+        known: Vec<String>,
+    },
+    /// A `--from` value that is almost a stage name (BuildKit would pull it as an image).
     #[error("{file}:{line}:{column}: unknown stage `{name}`{hint}")]
     UnknownStage {
+        /// The Dockerfile, as named to the user.
         file: String,
+        /// 1-based line.
         line: usize,
+        /// 1-based column.
         column: usize,
+        /// The value as written.
         name: String,
+        /// The suggestion.
         hint: String,
     },
+    /// The context could not be read (I/O, or a `.dockerignore` BuildKit rejects).
     #[error("{0}")]
     Context(String),
+    /// The state file could not be written, or is inside the context.
     #[error("{0}")]
     State(String),
+    /// `--since`: git failed or the revision does not exist.
     #[error("git: {0}")]
     Git(String),
 }
@@ -98,6 +131,15 @@ impl Error {
     }
 }
 
+impl From<berth_context::ContextError> for Error {
+    fn from(e: berth_context::ContextError) -> Error {
+        match e {
+            berth_context::ContextError::Io { path, source } => Error::Io { path, source },
+            other => Error::Context(other.to_string()),
+        }
+    }
+}
+
 /// Build options, as `docker build` takes them.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -107,6 +149,8 @@ pub struct Options {
     pub build_args: Vec<(String, String)>,
     /// `--target` stage.
     pub target: Option<String>,
+    /// The engine to reproduce where engines differ.
+    pub engine: Engine,
 }
 
 /// What a plan compares against.
@@ -119,23 +163,41 @@ pub enum Baseline<'a> {
     None,
 }
 
+/// The Dockerfile frontend of an engine profile.
+pub fn frontend(engine: Engine) -> Frontend {
+    match engine {
+        Engine::BuildKit => Frontend::CURRENT,
+        Engine::Docker20 => Frontend::BUILDKIT_0_8,
+    }
+}
+
+/// The scope options of a build: its build args and target, the native platform, and
+/// the engine's frontend.
+pub fn scope_options(opts: &Options) -> ScopeOptions {
+    ScopeOptions {
+        build_args: opts.build_args.clone(),
+        target: opts.target.clone(),
+        frontend: frontend(opts.engine),
+        ..ScopeOptions::default()
+    }
+}
+
 /// The build inputs berth reads from disk.
 struct Inputs {
-    context: PathBuf,
+    context: Context,
     dockerfile_path: PathBuf,
     dockerfile_name: String,
     dockerfile_text: String,
-    dockerignore: Option<Vec<u8>>,
 }
 
 fn read_inputs(context: &Path, opts: &Options) -> Result<Inputs, Error> {
     if !context.is_dir() {
         return Err(Error::MissingContext(context.to_path_buf()));
     }
-    let context = context.canonicalize().map_err(|e| Error::io(context, e))?;
+    let root = context.canonicalize().map_err(|e| Error::io(context, e))?;
     let dockerfile_path = match &opts.dockerfile {
         Some(p) => p.clone(),
-        None => context.join("Dockerfile"),
+        None => root.join("Dockerfile"),
     };
     let text = match std::fs::read(&dockerfile_path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -144,75 +206,89 @@ fn read_inputs(context: &Path, opts: &Options) -> Result<Inputs, Error> {
         }
         Err(e) => return Err(Error::io(&dockerfile_path, e)),
     };
-    let dockerignore = read_dockerignore(&context, &dockerfile_path)?;
     Ok(Inputs {
+        context: Context::open(&root, Some(&dockerfile_path), opts.engine)?,
         dockerfile_name: dockerfile_path.display().to_string(),
-        context,
         dockerfile_path,
         dockerfile_text: text,
-        dockerignore,
     })
 }
 
-/// `<Dockerfile>.dockerignore` next to the Dockerfile wins over `CONTEXT/.dockerignore`.
-fn read_dockerignore(context: &Path, dockerfile: &Path) -> Result<Option<Vec<u8>>, Error> {
-    let mut candidates = vec![];
-    if let Some(name) = dockerfile.file_name() {
-        let mut n = name.to_os_string();
-        n.push(".dockerignore");
-        candidates.push(dockerfile.with_file_name(n));
-    }
-    candidates.push(context.join(".dockerignore"));
-    for c in candidates {
-        match std::fs::read(&c) {
-            Ok(b) => return Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io(&c, e)),
-        }
-    }
-    Ok(None)
-}
-
-fn evaluate_inputs(
-    inputs: &Inputs,
-    snapshot: &Snapshot,
+/// Parses and evaluates Dockerfile text: against `snapshot` when given (keys), else for
+/// its structure only.
+pub(crate) fn evaluate_dockerfile(
+    text: &str,
+    file_name: &str,
+    snapshot: Option<&Snapshot>,
     same_snapshot: Option<&Evaluation>,
     opts: &Options,
 ) -> Result<Evaluation, Error> {
-    let df = berth_syntax::parse(&inputs.dockerfile_text);
-    eval::evaluate(&eval::EvalInput {
+    let df = berth_syntax::parse(text);
+    let scope = berth_syntax::scope::resolve(&df, &scope_options(opts));
+    let input = eval::EvalInput {
         dockerfile: &df,
-        file_name: &inputs.dockerfile_name,
+        file_name,
+        scope: &scope,
         snapshot,
         same_snapshot,
-        build_args: &opts.build_args,
-        target: opts.target.as_deref(),
-    })
+        engine: opts.engine,
+        lenient: false,
+        texts: true,
+    };
+    eval::evaluate(&input, opts.target.as_deref())
 }
 
-/// Evaluates the Dockerfile against the context as it is now.
+impl Inputs {
+    fn evaluate(
+        &self,
+        snapshot: &Snapshot,
+        same_snapshot: Option<&Evaluation>,
+        opts: &Options,
+    ) -> Result<Evaluation, Error> {
+        evaluate_dockerfile(
+            &self.dockerfile_text,
+            &self.dockerfile_name,
+            Some(snapshot),
+            same_snapshot,
+            opts,
+        )
+    }
+}
+
+/// Evaluates the Dockerfile against the context as it is now (every file digested).
 pub fn evaluate(context: &Path, opts: &Options) -> Result<(Evaluation, Snapshot), Error> {
     let inputs = read_inputs(context, opts)?;
-    let ignore = snapshot::dockerignore_matcher(inputs.dockerignore.as_deref())?;
-    let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
-    let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
-    Ok((eval, snap))
+    let (snapshot, _) = inputs.context.snapshot(None, None)?;
+    let eval = inputs.evaluate(&snapshot, None, opts)?;
+    Ok((eval, snapshot))
 }
 
 /// Records the cache keys a build of `context` would have now, atomically, in `state`.
 /// Refuses a state path inside the build context (it would change what `COPY .` sends).
+/// An earlier record of the same context is the engine's earlier view: its digests of
+/// unchanged files are reused, and its directory modes kept (see
+/// [`berth_context::Reuse::EngineView`]).
 pub fn record(context: &Path, opts: &Options, state_path: &Path) -> Result<State, Error> {
     let inputs = read_inputs(context, opts)?;
-    state::check_outside(&inputs.context, state_path)?;
-    let previous = State::load(state_path).ok();
-    let ignore = snapshot::dockerignore_matcher(inputs.dockerignore.as_deref())?;
-    let snap = Snapshot::scan(
-        &inputs.context,
-        &ignore,
-        previous.as_ref().map(|s| &s.snapshot),
-    )?;
-    let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
-    let state = State::new(&inputs.context, &inputs.dockerfile_path, eval, snap);
+    state::check_outside(inputs.context.root(), state_path)?;
+    let previous = State::load(state_path)
+        .ok()
+        .filter(|s| s.context == inputs.context.root());
+    let (snapshot, same) = match &previous {
+        Some(previous) => match inputs.context.engine_view(&previous.snapshot, None)? {
+            Rescan::Unchanged => (previous.snapshot.clone(), Some(&previous.evaluation)),
+            Rescan::Changed(snapshot, _) => (snapshot, None),
+        },
+        None => (inputs.context.snapshot(None, None)?.0, None),
+    };
+    let evaluation = inputs.evaluate(&snapshot, same, opts)?;
+    let state = State {
+        context: inputs.context.root().to_path_buf(),
+        dockerfile: inputs.dockerfile_path.clone(),
+        engine: opts.engine,
+        evaluation,
+        snapshot,
+    };
     state.save(state_path)?;
     Ok(state)
 }
@@ -220,64 +296,75 @@ pub fn record(context: &Path, opts: &Options, state_path: &Path) -> Result<State
 /// Predicts the status of every instruction against the baseline.
 pub fn plan(context: &Path, opts: &Options, baseline: &Baseline) -> Result<Plan, Error> {
     let inputs = read_inputs(context, opts)?;
-    let ignore = snapshot::dockerignore_matcher(inputs.dockerignore.as_deref())?;
     match baseline {
         Baseline::None => {
-            let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
-            let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
+            let (snapshot, _) = inputs.context.snapshot(None, None)?;
+            let eval = inputs.evaluate(&snapshot, None, opts)?;
             Ok(plan::compare(
                 &eval,
-                &snap,
+                &snapshot,
                 None,
                 Some("no record: a first build".into()),
             ))
         }
         Baseline::State(path) => {
-            let (state, notice) = match State::load(path) {
-                Ok(s) => (Some(s), None),
-                Err(why) => (None, Some(why)),
+            let state = match State::load(path) {
+                Ok(s) => s,
+                Err(why) => {
+                    let (snapshot, _) = inputs.context.snapshot(None, None)?;
+                    let eval = inputs.evaluate(&snapshot, None, opts)?;
+                    return Ok(plan::compare(&eval, &snapshot, None, Some(why)));
+                }
             };
-            let Some(state) = state else {
-                let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
-                let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
-                return Ok(plan::compare(&eval, &snap, None, notice));
+            // The engine's view of the context since the record; an unchanged one is
+            // the recorded snapshot itself, whose selection digests are reused.
+            let view = inputs.context.engine_view(&state.snapshot, None)?;
+            let (snapshot, same_snapshot) = match &view {
+                Rescan::Changed(snapshot, _) => (snapshot, None),
+                Rescan::Unchanged => (&state.snapshot, Some(&state.evaluation)),
             };
-            // An unchanged context is compared against the recorded snapshot itself.
-            let changed = Snapshot::changed_since(&inputs.context, &ignore, &state.snapshot)?;
-            let (snap, same_snapshot) = match &changed {
-                Some(snap) => (snap, None),
-                None => (&state.snapshot, Some(&state.evaluation)),
-            };
-            let eval = evaluate_inputs(&inputs, snap, same_snapshot, opts)?;
+            let eval = inputs.evaluate(snapshot, same_snapshot, opts)?;
             let recorded = plan::Recorded {
                 eval: &state.evaluation,
                 snapshot: &state.snapshot,
             };
-            Ok(plan::compare(&eval, snap, Some(recorded), notice))
+            Ok(plan::compare(&eval, snapshot, Some(recorded), None))
         }
         Baseline::Since(rev) => {
             let (old_eval, old_snap) =
-                git::evaluate_at(&inputs.context, &inputs.dockerfile_path, rev, opts)?;
-            let snap = Snapshot::scan(&inputs.context, &ignore, None)?;
-            let eval = evaluate_inputs(&inputs, &snap, None, opts)?;
+                git::evaluate_at(inputs.context.root(), &inputs.dockerfile_path, rev, opts)?;
+            let view = inputs.context.engine_view(&old_snap, None)?;
+            let (snapshot, same_snapshot) = match &view {
+                Rescan::Changed(snapshot, _) => (snapshot, None),
+                Rescan::Unchanged => (&old_snap, Some(&old_eval)),
+            };
+            let eval = inputs.evaluate(snapshot, same_snapshot, opts)?;
             let recorded = plan::Recorded {
                 eval: &old_eval,
                 snapshot: &old_snap,
             };
-            Ok(plan::compare(&eval, &snap, Some(recorded), None))
+            Ok(plan::compare(&eval, snapshot, Some(recorded), None))
         }
     }
 }
 
 /// For every instruction, what can invalidate it: context files, args, env, earlier
-/// steps. The linter quotes this ("RUN npm ci re-runs whenever any of 1,240 files changes").
+/// steps. Walks the context but reads no file.
 pub fn explain(context: &Path, opts: &Options) -> Result<Explanation, Error> {
-    let (eval, snap) = evaluate(context, opts)?;
-    Ok(explain_evaluation(&eval, &snap))
+    let inputs = read_inputs(context, opts)?;
+    let tree = inputs.context.tree()?;
+    let eval = evaluate_dockerfile(
+        &inputs.dockerfile_text,
+        &inputs.dockerfile_name,
+        None,
+        None,
+        opts,
+    )?;
+    Ok(explain_evaluation(&eval, &tree))
 }
 
-/// Like [`explain`], for Dockerfile text already in memory (the linter's case): the
-/// context is read from `context`, `.dockerignore` from `CONTEXT/.dockerignore`.
+/// Like [`explain`], for Dockerfile text already in memory: the context is read from
+/// `context` (with `CONTEXT/.dockerignore`).
 ///
 /// ```
 /// let ctx = tempfile::tempdir().unwrap();
@@ -287,8 +374,8 @@ pub fn explain(context: &Path, opts: &Options) -> Result<Explanation, Error> {
 /// }
 /// let text = "FROM node:20\nCOPY . .\nRUN npm ci\n";
 /// let x = berth_cache::explain_text(ctx.path(), text, &berth_cache::Options::default()).unwrap();
-/// assert_eq!(x.steps[2].files, 4); // src/ and its three files
-/// assert!(x.steps[2].summary.starts_with("RUN re-runs whenever any of 4 files changes"));
+/// assert_eq!(x.steps[2].files, 3);
+/// assert!(x.steps[2].summary.starts_with("RUN re-runs whenever any of 3 files changes"));
 /// ```
 pub fn explain_text(
     context: &Path,
@@ -298,11 +385,40 @@ pub fn explain_text(
     if !context.is_dir() {
         return Err(Error::MissingContext(context.to_path_buf()));
     }
-    let ignore_bytes = read_dockerignore(context, &context.join("Dockerfile"))?;
-    let ignore = snapshot::dockerignore_matcher(ignore_bytes.as_deref())?;
-    let snap = Snapshot::scan(context, &ignore, None)?;
-    let eval = evaluate_text(dockerfile, &snap, opts)?;
-    Ok(explain_evaluation(&eval, &snap))
+    let tree = Context::open(context, None, opts.engine)?.tree()?;
+    let eval = evaluate_dockerfile(dockerfile, "Dockerfile", None, None, opts)?;
+    Ok(explain_evaluation(&eval, &tree))
+}
+
+/// The linter's question: for a parsed Dockerfile and its resolved scope (default
+/// options: no build args, the last stage), what each step reads from `tree` and what
+/// invalidates it. Nothing is hashed, and nothing BuildKit would reject stops it: such
+/// instructions are left out (the linter reports them on its own). The texts a person
+/// reads (instruction, summary, top paths) are left empty: the linter words its own.
+pub fn explain_parsed(
+    dockerfile: &Dockerfile,
+    scope: &Scope,
+    tree: &Tree,
+    engine: Engine,
+) -> Explanation {
+    let input = eval::EvalInput {
+        dockerfile,
+        file_name: "Dockerfile",
+        scope,
+        snapshot: None,
+        same_snapshot: None,
+        engine,
+        lenient: true,
+        texts: false,
+    };
+    match eval::evaluate(&input, None) {
+        Ok(eval) => explain::explain_with(&eval, tree, false),
+        // Lenient evaluation does not fail; an empty explanation is the safe answer.
+        Err(_) => Explanation {
+            target: String::new(),
+            steps: Vec::new(),
+        },
+    }
 }
 
 /// Evaluates Dockerfile text against an in-memory snapshot (for tests and tools that
@@ -312,15 +428,7 @@ pub fn evaluate_text(
     snapshot: &Snapshot,
     opts: &Options,
 ) -> Result<Evaluation, Error> {
-    let df = berth_syntax::parse(dockerfile);
-    eval::evaluate(&eval::EvalInput {
-        dockerfile: &df,
-        file_name: "Dockerfile",
-        snapshot,
-        same_snapshot: None,
-        build_args: &opts.build_args,
-        target: opts.target.as_deref(),
-    })
+    evaluate_dockerfile(dockerfile, "Dockerfile", Some(snapshot), None, opts)
 }
 
 /// Compares two evaluations (the second is the record).
@@ -356,55 +464,7 @@ pub fn compare_with_cache(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Plans of an unchanged context reuse the record (snapshot and selection digests);
-    /// a Dockerfile that selects something new from it is still hashed afresh.
-    #[test]
-    fn unchanged_context_plans_reuse_the_record_soundly() {
-        let ctx = tempfile::tempdir().unwrap();
-        let out = tempfile::tempdir().unwrap();
-        let state = out.path().join("state");
-        std::fs::create_dir(ctx.path().join("src")).unwrap();
-        std::fs::write(ctx.path().join("src/a.js"), "a").unwrap();
-        std::fs::write(ctx.path().join("b.txt"), "b").unwrap();
-        let dockerfile = "FROM busybox\nCOPY src /src\nCOPY . /all\n";
-        std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();
-        let opts = Options::default();
-        let recorded = record(ctx.path(), &opts, &state).unwrap();
-        // Old enough that stat fingerprints are trusted (no racy re-reads).
-        let mut settled = State::load(&state).unwrap();
-        settled.snapshot.taken_at += 10;
-        settled.save(&state).unwrap();
-
-        let p = plan(ctx.path(), &opts, &Baseline::State(&state)).unwrap();
-        assert!(p.steps.iter().all(|s| s.status == Status::Cached), "{p:?}");
-
-        // Same snapshot, a new selection: its digest is computed, not guessed.
-        let text = format!("{dockerfile}COPY b.txt /b\n");
-        let df = berth_syntax::parse(&text);
-        let digests = |same_snapshot| -> Vec<String> {
-            let eval = eval::evaluate(&eval::EvalInput {
-                dockerfile: &df,
-                file_name: "Dockerfile",
-                snapshot: &recorded.snapshot,
-                same_snapshot,
-                build_args: &[],
-                target: None,
-            })
-            .unwrap();
-            eval.steps
-                .iter()
-                .filter_map(|s| s.op.as_ref())
-                .flat_map(|o| o.selections.iter().map(|(_, d)| d.clone()))
-                .collect()
-        };
-        let fresh = digests(None);
-        assert_eq!(fresh.len(), 3);
-        assert_eq!(fresh, digests(Some(&recorded.evaluation)));
-    }
-}
+mod tests;
 
 /// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
 #[cfg(doctest)]

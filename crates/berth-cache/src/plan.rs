@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::eval::{EvalStep, Evaluation, Op, StepKind};
-use crate::select::select;
-use crate::snapshot::{Digest, Snapshot};
+use std::cmp::Ordering;
+
+use berth_context::{key_cmp, Digest, Snapshot};
+
+use crate::eval::{ContextRead, EvalStep, Evaluation, Op, StepKind};
 
 /// The predicted outcome of one instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -46,6 +48,7 @@ pub struct Reason {
     /// `new-step`, `base-image-changed`, `stage-output`, `remote-source`,
     /// `missing-source`, `variable-changed`, `metadata`, `not-needed`.
     pub kind: String,
+    /// One sentence for a person.
     pub detail: String,
     /// Context paths involved (changed paths for `files-changed`).
     pub paths: Vec<String>,
@@ -54,18 +57,26 @@ pub struct Reason {
 /// One instruction of the plan (DESIGN.md 3.4).
 #[derive(Clone, Debug, Serialize)]
 pub struct PlannedStep {
+    /// Stage name, or its index when unnamed.
     pub stage: String,
+    /// First line of the instruction.
     pub line: usize,
+    /// Last line of the instruction.
     pub end_line: usize,
+    /// The instruction's source text.
     pub instruction: String,
+    /// The predicted outcome.
     pub status: Status,
+    /// Why.
     pub reason: Reason,
 }
 
 /// The prediction for a whole build.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
+    /// The target stage.
     pub target: String,
+    /// Every instruction, in file order.
     pub steps: Vec<PlannedStep>,
     /// Why the plan is as for a first build (no, corrupt or older state); not part of
     /// the JSON contract.
@@ -122,22 +133,54 @@ fn reason(kind: &str, detail: impl Into<String>) -> Reason {
 
 const MAX_PATHS: usize = 50;
 
-/// Paths whose entry differs between two selections.
-fn changed_paths(old: &[(String, Digest)], new: &[(String, Digest)]) -> Vec<String> {
-    let old: BTreeMap<&str, &Digest> = old.iter().map(|(p, d)| (p.as_str(), d)).collect();
-    let new: BTreeMap<&str, &Digest> = new.iter().map(|(p, d)| (p.as_str(), d)).collect();
-    let mut out: BTreeSet<&str> = BTreeSet::new();
-    for (p, d) in &new {
-        if old.get(p) != Some(d) {
-            out.insert(p);
+/// The entries a context read selects, with their record digests, in key order.
+fn selected<'s>(snapshot: &'s Snapshot, read: &ContextRead) -> Vec<(&'s [u8], Digest)> {
+    snapshot
+        .select_source(&read.source, &read.exclude)
+        .map(|sel| {
+            sel.entries
+                .iter()
+                .map(|&i| {
+                    let e = &snapshot.entries()[i];
+                    (&*e.path, e.digest)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Paths whose entry differs between two selections (both in key order): one merge
+/// pass, and only the paths that differ are turned into text (a `COPY . .` of a large
+/// context selects every entry on both sides).
+fn changed_paths(old: &[(&[u8], Digest)], new: &[(&[u8], Digest)]) -> Vec<String> {
+    let text = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => key_cmp(a.0, b.0),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                out.push(text(old[i].0));
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.push(text(new[j].0));
+                j += 1;
+            }
+            Ordering::Equal => {
+                if old[i].1 != new[j].1 {
+                    out.push(text(new[j].0));
+                }
+                i += 1;
+                j += 1;
+            }
         }
     }
-    for p in old.keys() {
-        if !new.contains_key(p) {
-            out.insert(p);
-        }
-    }
-    out.into_iter().map(str::to_string).collect()
+    out
 }
 
 fn metadata_reason(step: &EvalStep) -> Reason {
@@ -364,18 +407,18 @@ fn own_cause(
             return reason("files-changed", "the files it reads changed");
         };
         let mut paths = BTreeSet::new();
-        for (i, (sel, digest)) in op.selections.iter().enumerate() {
-            let old_sel = old_op.selections.get(i);
-            if old_sel.map(|(_, d)| d) == Some(digest) {
+        for (i, read) in op.reads.iter().enumerate() {
+            let old_read = old_op.reads.get(i);
+            if old_read.map(|r| r.digest) == Some(read.digest) {
                 continue;
             }
-            let new_entries = select(snapshot, sel).entries;
-            let old_entries = old_sel
-                .map(|(s, _)| select(rec.snapshot, s).entries)
+            let new_entries = selected(snapshot, read);
+            let old_entries = old_read
+                .map(|r| selected(rec.snapshot, r))
                 .unwrap_or_default();
             paths.extend(changed_paths(&old_entries, &new_entries));
-            if digest.starts_with("missing:") {
-                paths.insert(sel.describe());
+            if read.digest.is_none() {
+                paths.insert(read.describe().to_string());
             }
         }
         let total = paths.len();

@@ -112,6 +112,7 @@ mod scenario_berth {
                 dockerfile: None,
                 build_args: sc.args.clone(),
                 target: sc.target.clone(),
+                ..berth_cache::Options::default()
             };
             berth_cache::record(ctx, &opts, state).map_err(|e| format!("berth record: {e}"))?;
             Ok(Recorder {
@@ -124,6 +125,7 @@ mod scenario_berth {
                 dockerfile: None,
                 build_args: sc.after_args.clone(),
                 target: sc.after_target.clone(),
+                ..berth_cache::Options::default()
             };
             let plan = berth_cache::plan(ctx, &opts, &berth_cache::Baseline::State(&self.state))
                 .map_err(|e| format!("berth plan: {e}"))?;

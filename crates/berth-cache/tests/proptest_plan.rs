@@ -1,42 +1,15 @@
 //! Property tests of the simulator on generated Dockerfiles and contexts.
 
-use berth_cache::{
-    compare, entry_digest as digest, evaluate_text, Entry, Kind, Options, Snapshot, Status,
-};
+use berth_cache::{compare, evaluate_text, Options, Status};
+use berth_context::{Entry, RootHeader, Snapshot};
 use proptest::prelude::*;
 
 fn snapshot(files: &[(String, String)]) -> Snapshot {
-    let mut s = Snapshot::default();
-    for (path, content) in files {
-        let mut cur = path.as_str();
-        while let Some((parent, _)) = cur.rsplit_once('/') {
-            s.entries.entry(parent.to_string()).or_insert(Entry {
-                kind: Kind::Dir,
-                mode: 0o755,
-                digest: digest(Kind::Dir, 0o755, 0, "", b""),
-                link: None,
-                stat: None,
-            });
-            cur = parent;
-        }
-        s.entries.insert(
-            path.clone(),
-            Entry {
-                kind: Kind::File,
-                mode: 0o644,
-                digest: digest(
-                    Kind::File,
-                    0o644,
-                    content.len() as u64,
-                    "",
-                    content.as_bytes(),
-                ),
-                link: None,
-                stat: None,
-            },
-        );
-    }
-    s
+    let entries = files
+        .iter()
+        .map(|(path, content)| Entry::file(path.as_bytes(), 0o644, content.as_bytes()))
+        .collect();
+    Snapshot::from_entries(entries, RootHeader::Transfer)
 }
 
 fn instruction(stage: usize) -> impl Strategy<Value = String> {

@@ -5,9 +5,9 @@
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::{Digest, EntryKind};
-use crate::gopath;
+use crate::path as gopath;
 use crate::pattern::{MatchInfo, Matcher, PatternError};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, Tree};
 
 /// Options of one checksum, as BuildKit's `ChecksumOpts`.
 #[derive(Clone, Debug, Default)]
@@ -27,9 +27,39 @@ pub struct ChecksumOpts {
 pub struct Selection {
     /// The digest BuildKit would put in the cache key for this input.
     pub digest: Digest,
-    /// Every entry whose change can alter the digest (files, symlinks, directories),
-    /// relative to the context root, sorted in key order.
-    pub paths: Vec<Vec<u8>>,
+    /// Every entry whose change can alter the digest (files, symlinks, directories), as
+    /// indices into the snapshot's entries, in key order.
+    pub entries: Vec<usize>,
+}
+
+impl Selection {
+    /// The selected paths, relative to the context root, in key order.
+    pub fn paths<'a>(&'a self, tree: &'a Tree) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.entries.iter().map(|&i| &*tree.entries()[i].path)
+    }
+}
+
+/// The records one source selects, before their digests are read.
+enum Picked {
+    /// A plain path: one record, the entry's own (a directory's contents digest).
+    Whole { index: usize, entries: Vec<usize> },
+    /// File-list mode (wildcards, include or exclude patterns): records one by one.
+    List {
+        /// (path relative to the prefix, entry index, whether the entry's tree digest is
+        /// used: a followed top-level symlink's target).
+        records: Vec<(Vec<u8>, usize, bool)>,
+        entries: Vec<usize>,
+        /// Exactly one record whose base name is the path's own.
+        single_base: bool,
+    },
+}
+
+impl Picked {
+    fn entries(self) -> Vec<usize> {
+        match self {
+            Picked::Whole { entries, .. } | Picked::List { entries, .. } => entries,
+        }
+    }
 }
 
 /// Why a checksum failed.
@@ -74,7 +104,7 @@ struct Included {
     exclude_info: MatchInfo,
 }
 
-impl Snapshot {
+impl Tree {
     /// Resolve `path` inside the tree: symlinks in non-final components are always
     /// followed (absolute targets from the root, `..` clamped at the root), the final one
     /// only with `follow_final`. Returns the entry index and its real path.
@@ -115,90 +145,95 @@ impl Snapshot {
         Ok(self.find(&joined).map(|i| (i, joined)))
     }
 
-    /// BuildKit's checksum of `path` (relative to the root; `/` or empty is the root).
-    pub fn checksum(&self, path: &str, opts: &ChecksumOpts) -> Result<Selection, ChecksumError> {
+    /// The entry at `index` and, for a directory, everything below it.
+    fn with_subtree(&self, index: usize) -> Vec<usize> {
+        let mut entries = vec![index];
+        if self.entries()[index].kind == EntryKind::Dir {
+            entries.extend(self.subtree(index));
+        }
+        entries
+    }
+
+    /// The records BuildKit's checksum of `path` reads (see [`Snapshot::checksum`]).
+    fn pick(&self, path: &str, opts: &ChecksumOpts) -> Result<Picked, ChecksumError> {
         let clean = key_path(path.as_bytes());
         if !opts.wildcard && opts.include.is_empty() && opts.exclude.is_empty() {
             let Some((index, _)) = self.resolve(&clean, opts.follow_links)? else {
                 return Err(ChecksumError::NotFound(path.to_string()));
             };
-            let entry = &self.entries()[index];
-            let mut paths = vec![entry.path.to_vec()];
-            if entry.kind == EntryKind::Dir {
-                paths.extend(
-                    self.entries()[self.subtree(index)]
-                        .iter()
-                        .map(|e| e.path.to_vec()),
-                );
-            }
-            return Ok(Selection {
-                digest: entry.tree_digest(),
-                paths,
+            return Ok(Picked::Whole {
+                index,
+                entries: self.with_subtree(index),
             });
         }
-        if let Some(sel) = self.noop_exclude(&clean, opts)? {
-            return Ok(sel);
+        if let Some(picked) = self.noop_exclude(&clean, opts)? {
+            return Ok(picked);
         }
         let (included, orig_prefix) = self.included_paths(&clean, opts)?;
-        let mut paths: Vec<Vec<u8>> = Vec::new();
-        let mut records: Vec<(Vec<u8>, Digest)> = Vec::new();
+        let mut entries: Vec<usize> = Vec::new();
+        let mut records: Vec<(Vec<u8>, usize, bool)> = Vec::new();
         for inc in &included {
             let entry = &self.entries()[inc.index];
-            paths.push(entry.path.to_vec());
-            let mut digest = entry.digest;
+            entries.push(inc.index);
+            let mut record = (inc.index, false);
             if opts.follow_links && inc.top && entry.kind == EntryKind::Symlink {
                 let rel = &inc.path[1..];
                 match self.resolve(rel, true)? {
                     Some((target, _)) => {
-                        let t = &self.entries()[target];
-                        digest = t.tree_digest();
-                        paths.push(t.path.to_vec());
-                        if t.kind == EntryKind::Dir {
-                            paths.extend(
-                                self.entries()[self.subtree(target)]
-                                    .iter()
-                                    .map(|e| e.path.to_vec()),
-                            );
-                        }
+                        record = (target, true);
+                        entries.extend(self.with_subtree(target));
                     }
                     None => return Err(ChecksumError::NotFound(lossy(&inc.path))),
                 }
             }
             let rel = &inc.path[orig_prefix.len().min(inc.path.len())..];
-            records.push((
-                if rel.is_empty() {
-                    b"/".to_vec()
-                } else {
-                    rel.to_vec()
-                },
-                digest,
-            ));
+            let rel = if rel.is_empty() {
+                b"/".to_vec()
+            } else {
+                rel.to_vec()
+            };
+            records.push((rel, record.0, record.1));
         }
-        paths.sort_by(|a, b| crate::snapshot::key_cmp(a, b));
-        paths.dedup();
-        let digest = match records.as_slice() {
-            [] => Digest::empty(),
-            [(_, d)] if gopath::base(&included[0].path) == gopath::base(&abs(&clean)) => *d,
-            _ => {
-                let mut h = Sha256::new();
-                for (p, d) in &records {
-                    h.update(to_key(p));
-                    h.update(d.text());
-                }
-                Digest(h.finalize().into())
-            }
-        };
-        Ok(Selection { digest, paths })
+        entries.sort_unstable();
+        entries.dedup();
+        let single_base =
+            included.len() == 1 && gopath::base(&included[0].path) == gopath::base(&abs(&clean));
+        Ok(Picked::List {
+            records,
+            entries,
+            single_base,
+        })
     }
 
-    /// The records a wildcard or pattern checksum includes, in key order.
+    /// Which entries a COPY/ADD source list selects, as indices in key order: the entries
+    /// whose change can alter the sources' digest (see [`Snapshot::select`]), found
+    /// without reading any digest.
+    ///
+    /// ```
+    /// let tree = berth_context::Tree::from_paths(["src/a.js", "src/b.js", "README.md"]);
+    /// let picked = tree.select_paths(&["src"], &["*.md"]).unwrap();
+    /// assert_eq!(picked.len(), 3); // src/ and its two files
+    /// ```
+    pub fn select_paths<S: AsRef<str>, E: AsRef<str>>(
+        &self,
+        sources: &[S],
+        exclude: &[E],
+    ) -> Result<Vec<usize>, ChecksumError> {
+        let mut entries = Vec::new();
+        for source in sources {
+            entries.extend(
+                self.pick(source.as_ref(), &copy_opts(source.as_ref(), exclude))?
+                    .entries(),
+            );
+        }
+        entries.sort_unstable();
+        entries.dedup();
+        Ok(entries)
+    }
+
     /// A plain directory path whose exclude patterns remove nothing below it has the
     /// same digest as without them (BuildKit's `IdenticalWithNoopExclude` test).
-    fn noop_exclude(
-        &self,
-        p: &[u8],
-        opts: &ChecksumOpts,
-    ) -> Result<Option<Selection>, ChecksumError> {
+    fn noop_exclude(&self, p: &[u8], opts: &ChecksumOpts) -> Result<Option<Picked>, ChecksumError> {
         if opts.wildcard || !opts.include.is_empty() || opts.exclude.is_empty() {
             return Ok(None);
         }
@@ -219,7 +254,7 @@ impl Snapshot {
             follow_links: opts.follow_links,
             ..ChecksumOpts::default()
         };
-        self.checksum(&String::from_utf8_lossy(p), &plain).map(Some)
+        self.pick(&String::from_utf8_lossy(p), &plain).map(Some)
     }
 
     fn included_paths(
@@ -342,6 +377,50 @@ impl Snapshot {
             out.into_iter().filter(|i| i.included).collect(),
             orig_prefix,
         ))
+    }
+}
+
+impl Snapshot {
+    /// BuildKit's checksum of `path` (relative to the root; `/` or empty is the root).
+    pub fn checksum(&self, path: &str, opts: &ChecksumOpts) -> Result<Selection, ChecksumError> {
+        let picked = self.pick(path, opts)?;
+        Ok(self.digest_of(picked))
+    }
+
+    fn digest_of(&self, picked: Picked) -> Selection {
+        match picked {
+            Picked::Whole { index, entries } => Selection {
+                digest: self.entries()[index].tree_digest(),
+                entries,
+            },
+            Picked::List {
+                records,
+                entries,
+                single_base,
+            } => {
+                let record = |index: usize, tree: bool| {
+                    let entry = &self.entries()[index];
+                    if tree {
+                        entry.tree_digest()
+                    } else {
+                        entry.digest
+                    }
+                };
+                let digest = match records.as_slice() {
+                    [] => Digest::empty(),
+                    [(_, index, tree)] if single_base => record(*index, *tree),
+                    _ => {
+                        let mut h = Sha256::new();
+                        for (p, index, tree) in &records {
+                            h.update(to_key(p));
+                            h.update(record(*index, *tree).text());
+                        }
+                        Digest(h.finalize().into())
+                    }
+                };
+                Selection { digest, entries }
+            }
+        }
     }
 }
 
@@ -533,39 +612,52 @@ fn lossy(p: &[u8]) -> String {
     String::from_utf8_lossy(p).into_owned()
 }
 
+/// The options of one COPY/ADD source: symlinks followed, wildcards detected as BuildKit
+/// does, `COPY --exclude` patterns.
+fn copy_opts<E: AsRef<str>>(source: &str, exclude: &[E]) -> ChecksumOpts {
+    ChecksumOpts {
+        follow_links: true,
+        wildcard: contains_wildcards(source),
+        include: Vec::new(),
+        exclude: exclude.iter().map(|e| e.as_ref().to_string()).collect(),
+    }
+}
+
 impl Snapshot {
-    /// The digest of a COPY/ADD source list against this (already `.dockerignore`-filtered)
-    /// snapshot: each source is checksummed with symlinks followed (wildcards detected as
-    /// BuildKit does) and the `exclude` patterns of `COPY --exclude`; the per-source digests
-    /// are joined with NUL and hashed again, as BuildKit combines the selectors of one
-    /// input. `paths` lists every entry the selection covers.
-    pub fn select<S: AsRef<str>>(
+    /// The digest of one COPY/ADD source against this (already `.dockerignore`-filtered)
+    /// snapshot: checksummed with symlinks followed, wildcards detected as BuildKit does,
+    /// and the `exclude` patterns of `COPY --exclude`.
+    pub fn select_source<E: AsRef<str>>(
+        &self,
+        source: &str,
+        exclude: &[E],
+    ) -> Result<Selection, ChecksumError> {
+        self.checksum(source, &copy_opts(source, exclude))
+    }
+
+    /// The digest of a COPY/ADD source list: each source as [`Snapshot::select_source`],
+    /// the per-source digests joined with NUL and hashed again, as BuildKit combines the
+    /// selectors of one input. `entries` lists every entry the selection covers.
+    pub fn select<S: AsRef<str>, E: AsRef<str>>(
         &self,
         sources: &[S],
-        exclude: &[S],
+        exclude: &[E],
     ) -> Result<Selection, ChecksumError> {
         let mut h = Sha256::new();
-        let mut paths = Vec::new();
+        let mut entries = Vec::new();
         for (i, source) in sources.iter().enumerate() {
-            let source = source.as_ref();
-            let opts = ChecksumOpts {
-                follow_links: true,
-                wildcard: contains_wildcards(source),
-                include: Vec::new(),
-                exclude: exclude.iter().map(|e| e.as_ref().to_string()).collect(),
-            };
-            let sel = self.checksum(source, &opts)?;
+            let sel = self.select_source(source.as_ref(), exclude)?;
             if i > 0 {
                 h.update([0u8]);
             }
             h.update(sel.digest.text());
-            paths.extend(sel.paths);
+            entries.extend(sel.entries);
         }
-        paths.sort_by(|a, b| crate::snapshot::key_cmp(a, b));
-        paths.dedup();
+        entries.sort_unstable();
+        entries.dedup();
         Ok(Selection {
             digest: Digest(h.finalize().into()),
-            paths,
+            entries,
         })
     }
 }

@@ -87,6 +87,9 @@ pub enum EntryKind {
     CharDevice,
     /// A block device.
     BlockDevice,
+    /// A named pipe: part of the context digest on every engine (typeflag `6`); whether
+    /// COPY creates it depends on the engine ([`crate::Engine::copies_fifos`]).
+    Fifo,
 }
 
 impl EntryKind {
@@ -97,6 +100,7 @@ impl EntryKind {
             EntryKind::Symlink => b'2',
             EntryKind::CharDevice => b'3',
             EntryKind::BlockDevice => b'4',
+            EntryKind::Fifo => b'6',
         }
     }
 }

@@ -8,24 +8,9 @@
 //! exactly as patternmatcher compiles it: to an exact, prefix or suffix comparison when it
 //! can, else to the Go regular expression it would build (see [`crate::goregex`]).
 
-use crate::gopath;
+use crate::engine::Engine;
 use crate::goregex::Program;
-
-/// Which implementation of `.dockerignore` matching to reproduce.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Semantics {
-    /// Current BuildKit (moby/patternmatcher, fsutil's filtered walk): a pattern also
-    /// excludes everything below a directory it matches, at any depth.
-    #[default]
-    BuildKit,
-    /// The Docker 20.10 client (docker/docker `pkg/fileutils` and its fsutil walk), which
-    /// is what `docker build` on an engine of that age applies: only `.` and `$` are
-    /// escaped in the generated regular expression (so `+`, `(`, `|`, `{` are operators),
-    /// a pattern is tried against one parent directory only (as deep as the pattern has
-    /// components), and an excluded directory is skipped unless an exception pattern
-    /// literally starts with the directory's path.
-    Docker20,
-}
+use crate::path as gopath;
 
 /// A `.dockerignore` pattern BuildKit rejects.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -63,7 +48,7 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    fn new(raw: &[u8], semantics: Semantics) -> Result<Option<Pattern>, PatternError> {
+    fn new(raw: &[u8], engine: Engine) -> Result<Option<Pattern>, PatternError> {
         let trimmed = gopath::trim_space(raw);
         if trimmed.is_empty() {
             return Ok(None);
@@ -80,7 +65,7 @@ impl Pattern {
             return Err(bad(&text));
         }
         let dirs = text.split(|&b| b == b'/').count();
-        let kind = compile(&text, semantics);
+        let kind = compile(&text, engine);
         Ok(Some(Pattern {
             text,
             exclusion,
@@ -195,7 +180,7 @@ fn utf8_width(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Compile a cleaned pattern the way patternmatcher (or the 20.10 `fileutils`) does.
-fn compile(text: &[u8], semantics: Semantics) -> Option<Kind> {
+fn compile(text: &[u8], engine: Engine) -> Option<Kind> {
     #[derive(PartialEq)]
     enum Type {
         Exact,
@@ -208,9 +193,9 @@ fn compile(text: &[u8], semantics: Semantics) -> Option<Kind> {
     let mut kind = Type::Exact;
     let mut i = 0;
     let mut first = true;
-    let escaped: &[char] = match semantics {
-        Semantics::BuildKit => &['.', '+', '(', ')', '|', '{', '}', '$'],
-        Semantics::Docker20 => &['.', '$'],
+    let escaped: &[char] = match engine {
+        Engine::BuildKit => &['.', '+', '(', ')', '|', '{', '}', '$'],
+        Engine::Docker20 => &['.', '$'],
     };
     while i < chars.len() {
         let ch = chars[i];
@@ -222,7 +207,7 @@ fn compile(text: &[u8], semantics: Semantics) -> Option<Kind> {
                     i += 1;
                 }
                 if i == chars.len() {
-                    if kind == Type::Exact && semantics == Semantics::BuildKit {
+                    if kind == Type::Exact && engine == Engine::BuildKit {
                         kind = Type::Prefix;
                     } else {
                         re.extend(['.', '*']);
@@ -263,7 +248,7 @@ fn compile(text: &[u8], semantics: Semantics) -> Option<Kind> {
         first = false;
     }
     re.push('$');
-    if semantics == Semantics::Docker20 {
+    if engine == Engine::Docker20 {
         // The 20.10 code always went through the regular expression.
         kind = Type::Regex;
     }
@@ -295,7 +280,7 @@ pub struct MatchInfo {
 pub struct Matcher {
     patterns: Vec<Pattern>,
     has_exclusions: bool,
-    semantics: Semantics,
+    engine: Engine,
 }
 
 impl Matcher {
@@ -306,18 +291,18 @@ impl Matcher {
         I: IntoIterator<Item = P>,
         P: AsRef<[u8]>,
     {
-        Matcher::with_semantics(patterns, Semantics::BuildKit)
+        Matcher::for_engine(patterns, Engine::BuildKit)
     }
 
-    /// Compile patterns with the given semantics.
-    pub fn with_semantics<I, P>(patterns: I, semantics: Semantics) -> Result<Matcher, PatternError>
+    /// Compile patterns as `engine` matches them (see [`Engine`]).
+    pub fn for_engine<I, P>(patterns: I, engine: Engine) -> Result<Matcher, PatternError>
     where
         I: IntoIterator<Item = P>,
         P: AsRef<[u8]>,
     {
         let mut compiled = Vec::new();
         for raw in patterns {
-            if let Some(pattern) = Pattern::new(raw.as_ref(), semantics)? {
+            if let Some(pattern) = Pattern::new(raw.as_ref(), engine)? {
                 compiled.push(pattern);
             }
         }
@@ -325,7 +310,7 @@ impl Matcher {
         Ok(Matcher {
             patterns: compiled,
             has_exclusions,
-            semantics,
+            engine,
         })
     }
 
@@ -334,16 +319,16 @@ impl Matcher {
         &self.patterns
     }
 
-    /// Which semantics this matcher reproduces.
-    pub fn semantics(&self) -> Semantics {
-        self.semantics
+    /// Which engine this matcher reproduces.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// Whether `path` (relative, `/`-separated) is excluded: patternmatcher's
-    /// `MatchesOrParentMatches`, or the 20.10 `Matches` under [`Semantics::Docker20`].
+    /// `MatchesOrParentMatches`, or the 20.10 `Matches` under [`Engine::Docker20`].
     pub fn is_excluded(&self, path: impl AsRef<[u8]>) -> Result<bool, PatternError> {
         let path = path.as_ref();
-        if self.semantics == Semantics::Docker20 {
+        if self.engine == Engine::Docker20 {
             return self.legacy_matches(path);
         }
         let parent = gopath::dir(path);
@@ -396,13 +381,13 @@ impl Matcher {
 
     /// The walk's incremental form (`MatchesUsingParentResults`): `parent` is the info
     /// returned for the containing directory (default for a top-level entry). Under
-    /// [`Semantics::Docker20`] this is the plain per-path decision.
+    /// [`Engine::Docker20`] this is the plain per-path decision.
     pub fn is_excluded_in(
         &self,
         path: &[u8],
         parent: &MatchInfo,
     ) -> Result<(bool, MatchInfo), PatternError> {
-        if self.semantics == Semantics::Docker20 {
+        if self.engine == Engine::Docker20 {
             return Ok((self.legacy_matches(path)?, MatchInfo::default()));
         }
         if parent.parent_matched.is_empty() {
@@ -418,7 +403,7 @@ impl Matcher {
         if self.patterns.is_empty() {
             return Ok(false);
         }
-        if self.semantics == Semantics::Docker20 {
+        if self.engine == Engine::Docker20 {
             return self.legacy_matches(path);
         }
         let parent = (!parent.parent_matched.is_empty()).then_some(&parent.parent_matched[..]);
@@ -496,13 +481,13 @@ impl Matcher {
         dir_slash.push(b'/');
         self.patterns.iter().filter(|p| p.exclusion).any(|p| {
             let below = p.text.starts_with(&dir_slash) && p.text.len() > dir_slash.len();
-            match self.semantics {
-                Semantics::Docker20 => {
+            match self.engine {
+                Engine::Docker20 => {
                     let mut text = p.text.clone();
                     text.push(b'/');
                     text.starts_with(&dir_slash)
                 }
-                Semantics::BuildKit => !p.is_literal() || below,
+                Engine::BuildKit => !p.is_literal() || below,
             }
         })
     }
@@ -575,7 +560,7 @@ mod tests {
 
     #[test]
     fn legacy_regex_operators() {
-        let m = Matcher::with_semantics(["a+b", "q|r"], Semantics::Docker20).unwrap();
+        let m = Matcher::for_engine(["a+b", "q|r"], Engine::Docker20).unwrap();
         assert!(m.is_excluded("aab").unwrap());
         assert!(!m.is_excluded("a+b").unwrap());
         assert!(m.is_excluded("qqq").unwrap());
@@ -585,14 +570,14 @@ mod tests {
 
     #[test]
     fn legacy_trailing_doublestar() {
-        let m = Matcher::with_semantics(["abc/**"], Semantics::Docker20).unwrap();
+        let m = Matcher::for_engine(["abc/**"], Engine::Docker20).unwrap();
         assert!(m.is_excluded("abc/def").unwrap());
         assert!(!m.is_excluded("abc").unwrap());
     }
 
     #[test]
     fn legacy_parent_depth() {
-        let m = Matcher::with_semantics(["**/foo"], Semantics::Docker20).unwrap();
+        let m = Matcher::for_engine(["**/foo"], Engine::Docker20).unwrap();
         assert!(!m.is_excluded("a/b/foo/x").unwrap());
         let m = Matcher::new(["**/foo"]).unwrap();
         assert!(m.is_excluded("a/b/foo/x").unwrap());
@@ -605,7 +590,7 @@ mod tests {
         assert!(!m.may_reinclude_below(b"other"));
         let m = Matcher::new(["dir", "!**/keep"]).unwrap();
         assert!(m.may_reinclude_below(b"other"));
-        let m = Matcher::with_semantics(["dir", "!**/keep"], Semantics::Docker20).unwrap();
+        let m = Matcher::for_engine(["dir", "!**/keep"], Engine::Docker20).unwrap();
         assert!(!m.may_reinclude_below(b"dir"));
     }
 }

@@ -1,23 +1,24 @@
-//! Walking a build context the way the client sends it, and hashing it.
+//! A build context on disk: walking it the way the client sends it, and digesting it.
 //!
-//! Directories are read in parallel (rayon, one task per directory) with `lstat` only;
-//! symlinks are recorded, never followed, so loops are harmless. Named pipes are skipped
-//! (the engine does not send them); sockets are sent as empty regular files; devices
-//! keep their type.
+//! [`walkdir`] lists the directories (siblings sorted by name, which is BuildKit's key
+//! order), `.dockerignore` deciding on the way which to enter; then every entry's
+//! metadata is read (`lstat`, in parallel with rayon), and file contents only where a
+//! digest is needed (in parallel, largest first). Symlinks are recorded, never followed,
+//! so loops are harmless. Sockets are sent as empty regular files; named pipes and
+//! devices keep their type.
 
 use std::fs;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use rayon::prelude::*;
 
 use crate::digest::{file_record, Digest, EntryKind};
-use crate::pattern::{parse_dockerignore, MatchInfo, Matcher, PatternError, Semantics};
-use crate::snapshot::{key_cmp, Entry, RootHeader, Snapshot};
-use crate::statcache::StatCache;
+use crate::engine::Engine;
+use crate::filter::{IgnoreFilter, Verdict};
+use crate::pattern::{parse_dockerignore, Matcher, PatternError};
+use crate::scan::{self, Contents, HashStats, Progress, Rescan, Reuse};
+use crate::snapshot::{Entry, RootHeader, Snapshot, Stamp, Tree};
 
 /// Why the context could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -65,15 +66,17 @@ pub struct Context {
     root: PathBuf,
     matcher: Matcher,
     ignore_file: Option<PathBuf>,
+    engine: Engine,
 }
 
 impl Context {
-    /// Open `root` as a build context built with `dockerfile` (default `root/Dockerfile`):
-    /// `<dockerfile>.dockerignore` is used when it exists, instead of `root/.dockerignore`.
+    /// Open `root` as a build context built with `dockerfile` (default `root/Dockerfile`)
+    /// by `engine`: `<dockerfile>.dockerignore` is used when it exists, instead of
+    /// `root/.dockerignore`.
     pub fn open(
         root: &Path,
         dockerfile: Option<&Path>,
-        semantics: Semantics,
+        engine: Engine,
     ) -> Result<Context, ContextError> {
         let meta = fs::metadata(root).map_err(|e| io_err(root, e))?;
         if !meta.is_dir() {
@@ -83,31 +86,29 @@ impl Context {
         let mut specific = dockerfile.into_os_string();
         specific.push(".dockerignore");
         let candidates = [PathBuf::from(specific), root.join(".dockerignore")];
-        let mut ignore_file = None;
-        let mut matcher =
-            Matcher::with_semantics(Vec::<Vec<u8>>::new(), semantics).map_err(|source| {
-                ContextError::Pattern {
-                    file: root.join(".dockerignore"),
-                    line: 0,
-                    source,
-                }
-            })?;
+        let mut context = Context {
+            root: root.to_path_buf(),
+            matcher: Matcher::for_engine(Vec::<Vec<u8>>::new(), engine).unwrap_or_default(),
+            ignore_file: None,
+            engine,
+        };
         for candidate in candidates {
             match fs::read(&candidate) {
                 Ok(bytes) => {
-                    matcher = compile_ignore(&candidate, &bytes, semantics)?;
-                    ignore_file = Some(candidate);
+                    context.matcher = dockerignore_matcher(&candidate, &bytes, engine)?;
+                    context.ignore_file = Some(candidate);
                     break;
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io_err(&candidate, e)),
             }
         }
-        Ok(Context {
-            root: root.to_path_buf(),
-            matcher,
-            ignore_file,
-        })
+        Ok(context)
+    }
+
+    /// The context directory.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The ignore file in use, if any.
@@ -120,117 +121,86 @@ impl Context {
         &self.matcher
     }
 
+    /// The engine profile the context is read for.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
     /// Every entry the client would send, metadata only, in BuildKit key order (root
-    /// first, each directory followed by its subtree).
-    pub fn walk(&self) -> Result<Vec<Entry>, ContextError> {
-        let meta = fs::symlink_metadata(&self.root).map_err(|e| io_err(&self.root, e))?;
-        let chunks = self.walk_dir(&self.root, b"", &MatchInfo::default())?;
-        let mut out = Vec::with_capacity(1 + chunks.iter().map(Vec::len).sum::<usize>());
-        out.push(entry_from(b"", &meta, None));
-        for chunk in chunks {
-            out.extend(chunk);
+    /// first, each directory followed by its subtree). Regular files carry a stat
+    /// [`Stamp`]; no file is read.
+    pub fn tree(&self) -> Result<Tree, ContextError> {
+        use rayon::prelude::*;
+        let found = self.enumerate(0)?;
+        let entries = found
+            .par_iter()
+            .map(|f| self.stat(f))
+            .collect::<Result<Vec<Entry>, ContextError>>()?;
+        Ok(Tree::from_sorted(entries))
+    }
+
+    /// The paths the client would send, in key order: a [`walkdir`] walk (siblings
+    /// sorted by name, which is key order) that reads directories only, `.dockerignore`
+    /// applied on the way and excluded directories not entered. The root comes first,
+    /// as the empty path.
+    fn enumerate(&self, capacity: usize) -> Result<Vec<Box<[u8]>>, ContextError> {
+        // Siblings by name, compared as bytes (what `sort_by_file_name` does, without
+        // parsing the path into components for every comparison).
+        fn name(entry: &walkdir::DirEntry) -> &[u8] {
+            let path = entry.path().as_os_str().as_bytes();
+            path.iter()
+                .rposition(|&b| b == b'/')
+                .map_or(path, |i| &path[i + 1..])
+        }
+        let mut walker = walkdir::WalkDir::new(&self.root)
+            .follow_links(false)
+            .sort_by(|a, b| name(a).cmp(name(b)))
+            .into_iter();
+        let mut filter = IgnoreFilter::new(&self.matcher);
+        let mut out: Vec<Box<[u8]>> = Vec::with_capacity(capacity);
+        let root_len = self.root.as_os_str().len();
+        while let Some(item) = walker.next() {
+            let item = item.map_err(|e| self.walk_error(e))?;
+            // The file type comes from the directory listing (no stat).
+            let dir = item.file_type().is_dir();
+            if item.depth() == 0 {
+                out.push(Box::default());
+                continue;
+            }
+            // Below the root, walkdir's paths are the root's (as given, so with or without
+            // a final `/`), then the relative path.
+            let path = item.path().as_os_str().as_bytes();
+            let rel = path.get(root_len..).unwrap_or_default();
+            let rel = rel.strip_prefix(b"/").unwrap_or(rel);
+            let verdict = filter
+                .visit(rel, item.depth(), dir, rel.into(), &mut out)
+                .map_err(|source| self.pattern_error(source))?;
+            if dir && verdict == Verdict::Skip {
+                walker.skip_current_dir();
+            }
         }
         Ok(out)
     }
 
-    /// The entries below `dir`, in BuildKit key order: siblings sorted by name, each
-    /// directory followed by its own subtree (so no global sort is needed).
-    /// The result is a list of chunks whose concatenation is the subtree: moving chunk
-    /// vectors up the tree instead of their entries saves copying every entry once per
-    /// level.
-    fn walk_dir(
-        &self,
-        dir: &Path,
-        rel: &[u8],
-        info: &MatchInfo,
-    ) -> Result<Vec<Vec<Entry>>, ContextError> {
-        enum Child {
-            Leaf(Entry),
-            Dir(PathBuf, MatchInfo, bool, fs::Metadata),
-        }
-        let reader = fs::read_dir(dir).map_err(|e| io_err(dir, e))?;
-        let mut children: Vec<(Vec<u8>, Child)> = Vec::new();
-        for item in reader {
-            let item = item.map_err(|e| io_err(dir, e))?;
-            let name = item.file_name();
-            let mut child = Vec::with_capacity(rel.len() + 1 + name.len());
-            if !rel.is_empty() {
-                child.extend_from_slice(rel);
-                child.push(b'/');
-            }
-            child.extend_from_slice(name.as_bytes());
-            let meta = item.metadata().map_err(|e| io_err(&item.path(), e))?;
-            let ft = meta.file_type();
-            if ft.is_fifo() {
-                continue;
-            }
-            if ft.is_dir() {
-                let (excluded, child_info) = self
-                    .matcher
-                    .is_excluded_in(&child, info)
-                    .map_err(|source| self.pattern_error(source))?;
-                if excluded && !self.matcher.may_reinclude_below(&child) {
-                    continue;
-                }
-                children.push((child, Child::Dir(item.path(), child_info, excluded, meta)));
-                continue;
-            }
-            let excluded = self
-                .matcher
-                .is_excluded_leaf(&child, info)
-                .map_err(|source| self.pattern_error(source))?;
-            if excluded {
-                continue;
-            }
-            let target = if ft.is_symlink() {
-                let abs = item.path();
-                Some(fs::read_link(&abs).map_err(|e| io_err(&abs, e))?)
-            } else {
-                None
-            };
-            let entry = entry_from(&child, &meta, target.as_deref());
-            children.push((child, Child::Leaf(entry)));
-        }
-        // Siblings share the prefix, so plain byte order of the paths is key order.
-        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let subtrees: Vec<Result<Vec<Vec<Entry>>, ContextError>> = children
-            .par_iter()
-            .map(|(child, kind)| match kind {
-                Child::Leaf(_) => Ok(Vec::new()),
-                Child::Dir(abs, child_info, excluded, meta) => {
-                    let below = self.walk_dir(abs, child, child_info)?;
-                    // An excluded directory walked for possible exceptions is only sent
-                    // when something inside it was re-included.
-                    if *excluded && below.iter().all(Vec::is_empty) {
-                        return Ok(Vec::new());
-                    }
-                    let mut chunks = Vec::with_capacity(below.len() + 1);
-                    chunks.push(vec![entry_from(child, meta, None)]);
-                    chunks.extend(below);
-                    Ok(chunks)
-                }
-            })
-            .collect();
-        let mut out = Vec::new();
-        let mut current = Vec::new();
-        for ((_, kind), subtree) in children.into_iter().zip(subtrees) {
-            match kind {
-                Child::Leaf(entry) => current.push(entry),
-                Child::Dir(..) => {
-                    let subtree = subtree?;
-                    if !subtree.is_empty() {
-                        if !current.is_empty() {
-                            out.push(std::mem::take(&mut current));
-                        }
-                        out.extend(subtree);
-                    }
-                }
-            }
-        }
-        if !current.is_empty() {
-            out.push(current);
-        }
-        Ok(out)
+    /// The entry of a found path: its metadata (`lstat`) and, for a symlink, its target.
+    fn stat(&self, path: &[u8]) -> Result<Entry, ContextError> {
+        let abs = self.abs(path);
+        let meta = fs::symlink_metadata(&abs).map_err(|e| io_err(&abs, e))?;
+        let target = if meta.file_type().is_symlink() {
+            let target = fs::read_link(&abs).map_err(|e| io_err(&abs, e))?;
+            Some(target.into_os_string().into_vec())
+        } else {
+            None
+        };
+        Ok(entry_from(path, &meta, target.as_deref()))
+    }
+
+    fn walk_error(&self, err: walkdir::Error) -> ContextError {
+        let path = err.path().unwrap_or(&self.root).to_path_buf();
+        let source = err
+            .into_io_error()
+            .unwrap_or_else(|| io::Error::other("filesystem loop"));
+        ContextError::Io { path, source }
     }
 
     fn pattern_error(&self, source: PatternError) -> ContextError {
@@ -245,13 +215,17 @@ impl Context {
         ContextError::Pattern { file, line, source }
     }
 
-    /// The files and symlinks `COPY . /` would create, sorted by path (byte order); each
-    /// regular file is opened once so an unreadable one is reported as the client would.
+    /// What `COPY . /` creates besides directories, sorted by path (byte order): files,
+    /// symlinks, devices, and named pipes where the engine copies them. Each regular file
+    /// is opened once, so an unreadable one is reported as the client would.
     pub fn list(&self) -> Result<Vec<Entry>, ContextError> {
+        use rayon::prelude::*;
+        let copies_fifos = self.engine.copies_fifos();
         let mut entries: Vec<Entry> = self
-            .walk()?
+            .tree()?
+            .into_entries()
             .into_iter()
-            .filter(|e| e.kind != EntryKind::Dir)
+            .filter(|e| e.kind != EntryKind::Dir && (copies_fifos || e.kind != EntryKind::Fifo))
             .collect();
         entries.par_iter().try_for_each(|e| {
             if e.kind == EntryKind::File {
@@ -272,106 +246,158 @@ impl Context {
         self.root.join(std::ffi::OsStr::from_bytes(rel))
     }
 
-    /// Walk and hash the context. Files whose (size, mtime, inode, mode) match `cache`
-    /// reuse its digest; the others are read and hashed in parallel, largest first.
-    /// `progress` is called with the bytes hashed so far.
+    /// Walk and digest the context as a fresh build would hash it. Files whose stamp
+    /// (size, mtime, ctime, inode, mode) is unchanged since `previous` reuse its digest;
+    /// the others are read in parallel, largest first. `progress` is called with the
+    /// bytes digested so far.
     pub fn snapshot(
         &self,
-        cache: Option<&StatCache>,
-        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
-    ) -> Result<Snapshot, ContextError> {
-        self.snapshot_with_stats(cache, progress).map(|(s, _)| s)
+        previous: Option<&Snapshot>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<(Snapshot, HashStats), ContextError> {
+        let scanned_at = now_ns();
+        let reuse = previous.map_or(Reuse::Nothing, Reuse::Digests);
+        let (tree, stats) = scan::digest_files(self.tree()?, reuse, self, progress)?;
+        let mut snapshot = Snapshot::from_tree(tree, RootHeader::Transfer);
+        snapshot.scanned_at_ns = scanned_at;
+        Ok((snapshot, stats))
     }
 
-    /// [`Context::snapshot`], also saying how many files were read.
-    pub fn snapshot_with_stats(
+    /// The context as the engine sees it in its next build, after a build that sent
+    /// `previous` (see [`Reuse::EngineView`]): [`Rescan::Unchanged`] when nothing the
+    /// engine hashes changed.
+    pub fn engine_view(
         &self,
-        cache: Option<&StatCache>,
-        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
-    ) -> Result<(Snapshot, HashStats), ContextError> {
-        let mut entries = self.walk()?;
-        debug_assert!(entries
-            .windows(2)
-            .all(|w| key_cmp(&w[0].path, &w[1].path).is_lt()));
-        let mut todo: Vec<usize> = Vec::new();
-        let mut total = 0u64;
-        let mut cursor = 0;
-        for (i, entry) in entries.iter_mut().enumerate() {
-            if entry.kind != EntryKind::File {
-                continue;
-            }
-            match cache.and_then(|c| c.lookup_sorted(entry, &mut cursor)) {
-                Some(digest) => entry.digest = digest,
-                None => {
-                    total += entry.size;
-                    todo.push(i);
-                }
-            }
+        previous: &Snapshot,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Rescan, ContextError> {
+        self.rescan(Reuse::EngineView(previous), progress)
+    }
+
+    /// Walk and digest the context reusing an earlier snapshot of it, and say whether
+    /// anything changed. The common case of an unchanged context costs one walk and
+    /// reads only files whose stamp cannot vouch for them (modified since, or too close
+    /// to, the earlier scan); no entry list is built then.
+    pub fn rescan(
+        &self,
+        reuse: Reuse<'_>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Rescan, ContextError> {
+        use rayon::prelude::*;
+        let scanned_at = now_ns();
+        let Some(previous) = reuse.previous() else {
+            return scan::rescan_tree(
+                self.tree()?,
+                reuse,
+                RootHeader::Transfer,
+                self,
+                scanned_at,
+                progress,
+            );
+        };
+        let found = self.enumerate(previous.entries().len())?;
+        let old = previous.entries();
+        let same_paths = previous.root_header() == RootHeader::Transfer
+            && found.len() == old.len()
+            && found.par_iter().zip(old).all(|(f, o)| *f == o.path);
+        if !same_paths {
+            return scan::rescan_tree(
+                self.tree()?,
+                reuse,
+                RootHeader::Transfer,
+                self,
+                scanned_at,
+                progress,
+            );
         }
-        todo.sort_by_key(|&i| std::cmp::Reverse(entries[i].size));
-        let done = AtomicU64::new(0);
-        let digests: Vec<(usize, Digest)> = todo
+        // Entries that may differ from the earlier snapshot's, by index; files to re-read
+        // are among them, and still count as unchanged if their digest is.
+        let differing = found
+            .par_iter()
+            .zip(old)
+            .enumerate()
+            .skip(1)
+            .map(|(i, (f, o))| {
+                let entry = self.stat(f)?;
+                Ok(scan::may_differ(&entry, o, reuse).then_some((i, entry)))
+            })
+            .filter_map(Result::transpose)
+            .collect::<Result<Vec<(usize, Entry)>, ContextError>>()?;
+        let unchanged = differing
             .par_iter()
             .map_init(
                 || vec![0u8; 256 * 1024],
-                |buf, &i| {
-                    let entry = &entries[i];
-                    let abs = self.abs(&entry.path);
-                    let digest = match fs::File::open(&abs) {
-                        Ok(file) => {
-                            file_record(&entry.header(), file, buf).map_err(|e| io_err(&abs, e))?
-                        }
-                        // A socket cannot be opened; it is sent as an empty file.
-                        Err(_) if is_socket(&abs) => file_record(&entry.header(), io::empty(), buf)
-                            .map_err(|e| io_err(&abs, e))?,
-                        Err(e) => return Err(io_err(&abs, e)),
-                    };
-                    if let Some(report) = progress {
-                        let so_far = done.fetch_add(entry.size, Ordering::Relaxed) + entry.size;
-                        report(so_far, total);
-                    }
-                    Ok((i, digest))
+                |buf, (i, entry)| {
+                    let o = &old[*i];
+                    Ok(entry.kind == EntryKind::File
+                        && o.kind == EntryKind::File
+                        && entry.mode == o.mode
+                        && entry.size == o.size
+                        && self.record(entry, buf)? == o.digest)
                 },
             )
-            .collect::<Result<_, ContextError>>()?;
-        let stats = HashStats {
-            hashed_files: digests.len(),
-            hashed_bytes: total,
-        };
-        for (i, digest) in digests {
-            entries[i].digest = digest;
+            .try_reduce(|| true, |a, b| Ok(a && b))?;
+        if unchanged {
+            return Ok(Rescan::Unchanged);
         }
-        Ok((
-            Snapshot::from_complete(entries, RootHeader::Transfer),
-            stats,
-        ))
+        // Something changed: the entries that did not are the earlier ones.
+        let mut entries: Vec<Entry> = old.to_vec();
+        for (i, entry) in differing {
+            entries[i] = entry;
+        }
+        for entry in &mut entries {
+            entry.contents = None;
+        }
+        scan::rescan_tree(
+            Tree::from_sorted(entries),
+            reuse,
+            RootHeader::Transfer,
+            self,
+            scanned_at,
+            progress,
+        )
     }
 }
 
-/// What a snapshot had to read.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct HashStats {
-    /// Files read and hashed (not answered by the stat cache).
-    pub hashed_files: usize,
-    /// Their total size.
-    pub hashed_bytes: u64,
+impl Contents for Context {
+    fn record(&self, entry: &Entry, buf: &mut [u8]) -> Result<Digest, ContextError> {
+        let abs = self.abs(&entry.path);
+        match fs::File::open(&abs) {
+            Ok(file) => file_record(&entry.header(), file, buf).map_err(|e| io_err(&abs, e)),
+            // A socket cannot be opened; it is sent as an empty file.
+            Err(_) if is_socket(&abs) => {
+                file_record(&entry.header(), io::empty(), buf).map_err(|e| io_err(&abs, e))
+            }
+            Err(e) => Err(io_err(&abs, e)),
+        }
+    }
+}
+
+/// Nanoseconds since the epoch, now.
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
 }
 
 fn is_socket(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
 }
 
-fn compile_ignore(
+/// The matcher of a `.dockerignore` file's text, as `engine` reads it (`file` names it in
+/// errors, with the line of the first pattern the engine rejects): the one way every
+/// source of a context (a directory, a git tree) compiles its ignore file.
+pub fn dockerignore_matcher(
     file: &Path,
     bytes: &[u8],
-    semantics: Semantics,
+    engine: Engine,
 ) -> Result<Matcher, ContextError> {
     let patterns = parse_dockerignore(bytes);
-    Matcher::with_semantics(patterns.iter().map(|(_, p)| p), semantics).map_err(|source| {
+    Matcher::for_engine(patterns.iter().map(|(_, p)| p), engine).map_err(|source| {
         // Find the line: compile the patterns one by one.
         let line = patterns
             .iter()
-            .find(|(_, p)| Matcher::with_semantics([p], semantics).is_err())
+            .find(|(_, p)| Matcher::for_engine([p], engine).is_err())
             .map_or(0, |(line, _)| *line);
         ContextError::Pattern {
             file: file.to_path_buf(),
@@ -381,7 +407,7 @@ fn compile_ignore(
     })
 }
 
-fn entry_from(path: &[u8], meta: &fs::Metadata, target: Option<&Path>) -> Entry {
+fn entry_from(path: &[u8], meta: &fs::Metadata, target: Option<&[u8]>) -> Entry {
     let ft = meta.file_type();
     let kind = if ft.is_dir() {
         EntryKind::Dir
@@ -391,7 +417,11 @@ fn entry_from(path: &[u8], meta: &fs::Metadata, target: Option<&Path>) -> Entry 
         EntryKind::CharDevice
     } else if ft.is_block_device() {
         EntryKind::BlockDevice
+    } else if ft.is_fifo() {
+        EntryKind::Fifo
     } else {
+        // Regular files, and sockets: BuildKit clears the socket bit and sends them as
+        // empty files.
         EntryKind::File
     };
     let dev = if matches!(kind, EntryKind::CharDevice | EntryKind::BlockDevice) {
@@ -400,22 +430,18 @@ fn entry_from(path: &[u8], meta: &fs::Metadata, target: Option<&Path>) -> Entry 
     } else {
         (0, 0)
     };
-    Entry {
-        path: path.into(),
-        kind,
-        mode: meta.mode() & 0o7777,
-        size: if kind == EntryKind::File {
-            meta.len()
-        } else {
-            0
-        },
-        mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-        ino: meta.ino(),
-        dev,
-        target: target.map(|t| t.as_os_str().as_bytes().into()),
-        digest: Digest::default(),
-        contents: None,
+    let mut entry = Entry::bare(path, kind, meta.mode() & 0o7777);
+    if kind == EntryKind::File {
+        entry.size = meta.len();
+        entry.stamp = Stamp::Stat {
+            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+            ctime_ns: meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
+            ino: meta.ino(),
+        };
     }
+    entry.dev = dev;
+    entry.target = target.map(Into::into);
+    entry
 }
 
 /// glibc's `gnu_dev_major` / `gnu_dev_minor` encoding.

@@ -1,6 +1,6 @@
 //! Property tests for the `.dockerignore` matcher.
 
-use berth_context::{parse_dockerignore, Matcher, Semantics};
+use berth_context::{parse_dockerignore, Engine, Matcher};
 use proptest::prelude::*;
 
 /// A path of 1..4 segments over a small alphabet, so patterns hit often.
@@ -86,8 +86,8 @@ proptest! {
 
     #[test]
     fn never_panics(patterns in prop::collection::vec(any::<Vec<u8>>(), 0..4), path in any::<Vec<u8>>()) {
-        for semantics in [Semantics::BuildKit, Semantics::Docker20] {
-            if let Ok(m) = Matcher::with_semantics(&patterns, semantics) {
+        for engine in Engine::ALL {
+            if let Ok(m) = Matcher::for_engine(&patterns, engine) {
                 let _ = m.is_excluded(&path);
                 let _ = m.may_reinclude_below(&path);
             }

@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;
 
-use berth_context::{Context, Digest, EntryKind, Snapshot, StatCache};
+use berth_context::{Context, Digest, EntryKind, Snapshot, State, StateError};
 
 fn write(root: &Path, rel: &str, content: &str) {
     let path = root.join(rel);
@@ -18,6 +18,7 @@ fn digest(root: &Path) -> Digest {
         .unwrap()
         .snapshot(None, None)
         .unwrap()
+        .0
         .root_digest()
 }
 
@@ -38,7 +39,7 @@ fn tree() -> tempfile::TempDir {
 fn walk_is_in_key_order_and_matches_from_entries() {
     let dir = tree();
     let ctx = Context::open(dir.path(), None, Default::default()).unwrap();
-    let snap = ctx.snapshot(None, None).unwrap();
+    let (snap, _) = ctx.snapshot(None, None).unwrap();
     // Rebuilding from the same entries in any order gives the same digests.
     let mut shuffled = snap.entries().to_vec();
     shuffled.reverse();
@@ -113,36 +114,112 @@ fn ignored_paths_never_matter_and_reincluded_ones_do() {
 }
 
 #[test]
-fn stat_cache_skips_unchanged_files_and_rejects_corruption() {
+fn recorded_stamps_skip_unchanged_files_and_corruption_is_rejected() {
     let dir = tree();
     let root = dir.path();
     let state_dir = tempfile::tempdir().unwrap();
     let state = state_dir.path().join("state");
     let ctx = Context::open(root, None, Default::default()).unwrap();
-    let (snap, stats) = ctx.snapshot_with_stats(None, None).unwrap();
+    let (mut snap, stats) = ctx.snapshot(None, None).unwrap();
     assert!(stats.hashed_files > 0);
     // Pretend the scan happened well after the files were written (racy-mtime guard).
-    let later = i64::MAX / 2;
-    StatCache::from_snapshot(&snap, later).save(&state).unwrap();
-    let cache = StatCache::load(&state).unwrap().unwrap();
-    let (again, stats) = ctx.snapshot_with_stats(Some(&cache), None).unwrap();
+    snap.scanned_at_ns = i64::MAX / 2;
+    let record = State {
+        kind: "context".into(),
+        payload: Vec::new(),
+        snapshot: snap.clone(),
+    };
+    record.save(&state).unwrap();
+    let previous = State::load(&state, "context").unwrap().snapshot;
+    let (again, stats) = ctx.snapshot(Some(&previous), None).unwrap();
     assert_eq!(stats.hashed_files, 0, "unchanged files are not read again");
     assert_eq!(again.root_digest(), snap.root_digest());
     // A changed size is noticed.
     write(root, "a/b", "a longer content");
-    let (_, stats) = ctx.snapshot_with_stats(Some(&cache), None).unwrap();
+    let (_, stats) = ctx.snapshot(Some(&previous), None).unwrap();
     assert_eq!(stats.hashed_files, 1);
     // Corruption is reported, never trusted.
     let mut bytes = fs::read(&state).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 1;
     fs::write(&state, &bytes).unwrap();
-    assert!(StatCache::load(&state).is_err());
+    assert!(matches!(
+        State::load(&state, "context"),
+        Err(StateError::Corrupt { .. })
+    ));
     fs::write(&state, b"garbage").unwrap();
-    assert!(StatCache::load(&state).is_err());
-    assert!(StatCache::load(&state_dir.path().join("missing"))
-        .unwrap()
-        .is_none());
+    assert!(State::load(&state, "context").is_err());
+    assert!(matches!(
+        State::load(&state_dir.path().join("missing"), "context"),
+        Err(StateError::Missing { .. })
+    ));
+}
+
+#[test]
+fn engine_view_ignores_directory_modes_but_sees_everything_else() {
+    use berth_context::Rescan;
+    let dir = tree();
+    let root = dir.path();
+    let ctx = Context::open(root, None, Default::default()).unwrap();
+    let (mut first, _) = ctx.snapshot(None, None).unwrap();
+    first.scanned_at_ns = i64::MAX / 2;
+    assert!(matches!(
+        ctx.engine_view(&first, None).unwrap(),
+        Rescan::Unchanged
+    ));
+    fs::set_permissions(root.join("a"), fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(matches!(
+        ctx.engine_view(&first, None).unwrap(),
+        Rescan::Unchanged
+    ));
+    assert_ne!(
+        digest(root),
+        first.root_digest(),
+        "a fresh digest sees the mode"
+    );
+    write(root, "a/b", "changed");
+    let Rescan::Changed(changed, stats) = ctx.engine_view(&first, None).unwrap() else {
+        panic!("an edit is a change");
+    };
+    assert_eq!(stats.hashed_files, 1);
+    assert_eq!(
+        changed.get(b"a").unwrap().mode,
+        first.get(b"a").unwrap().mode
+    );
+    write(root, "a/b", "a/b");
+    fs::set_permissions(root.join("a/b"), fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(matches!(
+        ctx.engine_view(&first, None).unwrap(),
+        Rescan::Changed(..)
+    ));
+}
+
+#[test]
+fn named_pipes_are_hashed_and_copied_by_current_buildkit_only() {
+    use berth_context::Engine;
+    let dir = tree();
+    let root = dir.path();
+    let before = digest(root);
+    let status = std::process::Command::new("mkfifo")
+        .arg(root.join("pipe"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_ne!(
+        digest(root),
+        before,
+        "a named pipe is part of the context digest"
+    );
+    let listed = |engine| {
+        Context::open(root, None, engine)
+            .unwrap()
+            .list()
+            .unwrap()
+            .iter()
+            .any(|e| &*e.path == b"pipe")
+    };
+    assert!(listed(Engine::BuildKit));
+    assert!(!listed(Engine::Docker20));
 }
 
 #[test]
@@ -177,11 +254,31 @@ fn selection_of_a_directory_and_a_wildcard() {
     let snap = Context::open(dir.path(), None, Default::default())
         .unwrap()
         .snapshot(None, None)
-        .unwrap();
+        .unwrap()
+        .0;
     let sel = snap.select(&["a"], &[] as &[&str]).unwrap();
-    assert!(sel.paths.contains(&b"a/b-c/d".to_vec()));
+    assert!(sel.paths(&snap).any(|p| p == b"a/b-c/d"));
     let wild = snap.select(&["a*"], &[] as &[&str]).unwrap();
-    assert!(wild.paths.contains(&b"a-b".to_vec()));
+    assert!(wild.paths(&snap).any(|p| p == b"a-b"));
+    // The same selection from the paths alone, without digests.
+    let picked = snap.tree().select_paths(&["a"], &[] as &[&str]).unwrap();
+    assert_eq!(picked, sel.entries);
     assert_ne!(sel.digest, wild.digest);
     assert!(snap.select(&["missing"], &[] as &[&str]).is_err());
+}
+
+#[test]
+fn the_root_may_be_given_with_a_final_slash() {
+    let dir = tree();
+    let plain = Context::open(dir.path(), None, Default::default())
+        .unwrap()
+        .tree()
+        .unwrap();
+    let mut slashed = dir.path().as_os_str().to_owned();
+    slashed.push("/");
+    let slashed = Context::open(Path::new(&slashed), None, Default::default())
+        .unwrap()
+        .tree()
+        .unwrap();
+    assert_eq!(plain, slashed);
 }

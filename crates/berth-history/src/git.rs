@@ -99,6 +99,9 @@ impl Range {
     }
 }
 
+/// What a tree entry holds: a blob, or `Err(tree id)` for a subtree.
+pub type TreeChild = Result<Blob, ObjectId>;
+
 /// An open repository.
 pub struct Repo {
     repo: gix::Repository,
@@ -378,6 +381,44 @@ impl Repo {
     /// A blob's bytes.
     pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>, GitError> {
         let blob = self.repo.find_blob(id).map_err(|e| object_error(id, e))?;
+        Ok(blob.data.clone())
+    }
+
+    /// The entries of `tree` itself (not recursive), in git's order: each name with its
+    /// blob, or `Err(tree id)` for a subtree.
+    pub fn children(&self, tree: ObjectId) -> Result<Vec<(Vec<u8>, TreeChild)>, GitError> {
+        Ok(self
+            .items(tree)?
+            .into_iter()
+            .map(|item| (item.name, item.blob.ok_or(item.id)))
+            .collect())
+    }
+
+    /// A blob's size, from the object's header (its bytes are not read).
+    pub fn blob_size(&self, id: ObjectId) -> Result<u64, GitError> {
+        let header = self.repo.find_header(id).map_err(|e| object_error(id, e))?;
+        Ok(header.size())
+    }
+
+    /// A reader of blobs that threads can share (the context digests files in parallel).
+    pub fn blob_reader(&self) -> BlobReader {
+        BlobReader {
+            repo: self.repo.clone().into_sync(),
+        }
+    }
+}
+
+/// Reads blobs from any thread: each read opens a thread-local handle on the shared
+/// object store.
+pub struct BlobReader {
+    repo: gix::ThreadSafeRepository,
+}
+
+impl BlobReader {
+    /// A blob's bytes.
+    pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>, GitError> {
+        let repo = self.repo.to_thread_local();
+        let blob = repo.find_blob(id).map_err(|e| object_error(id, e))?;
         Ok(blob.data.clone())
     }
 }

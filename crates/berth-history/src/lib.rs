@@ -16,7 +16,7 @@ pub mod walk;
 
 use std::rc::Rc;
 
-use git::{GitError, Range, Repo};
+use git::{BlobReader, GitError, Range, Repo};
 use report::{CommitBuild, History, Summary, WhatIf};
 use sim::{Outcome, Simulator};
 use walk::{Input, Layout, Walker};
@@ -62,8 +62,13 @@ impl Replay {
         });
     }
 
-    fn build(&mut self, repo: &Repo, build: &walk::Build) -> Result<(), GitError> {
-        match self.simulator.build(repo, build)? {
+    fn build(
+        &mut self,
+        repo: &Repo,
+        reader: &BlobReader,
+        build: &walk::Build,
+    ) -> Result<(), GitError> {
+        match self.simulator.build(repo, reader, build)? {
             Outcome::Built(steps, target) => {
                 self.commits.push(CommitBuild {
                     rev: build.commit.id.to_string(),
@@ -92,6 +97,7 @@ pub fn replay(repo: &Repo, opts: &Options, progress: Progress) -> Result<History
             Some((Rc::new(text.clone()), in_context)),
         ))
     });
+    let reader = repo.blob_reader();
     let total = commits.len();
     for (done, commit) in commits.into_iter().enumerate() {
         match walker.input(commit)? {
@@ -102,9 +108,9 @@ pub fn replay(repo: &Repo, opts: &Options, progress: Progress) -> Result<History
                 }
             }
             Input::Build(build) => {
-                main.build(repo, &build)?;
+                main.build(repo, &reader, &build)?;
                 if let Some(w) = &mut what_if {
-                    w.build(repo, &build)?;
+                    w.build(repo, &reader, &build)?;
                 }
             }
         }

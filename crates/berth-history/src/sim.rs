@@ -1,21 +1,24 @@
-//! One builder replaying commits: the context of each commit as a snapshot of the cache
-//! model, built from its git tree, evaluated and compared by berth-cache exactly as `berth
-//! cache plan` does, against the build before (for the causes) and a cache that holds
-//! every earlier build (for the statuses).
+//! One builder replaying commits: each commit's context is an entry source of
+//! berth-context's one model — the commit's git tree, filtered by berth-context's
+//! `.dockerignore` filter and digested by its `digest_files` (blob ids as stamps, so a blob
+//! already digested is never read again) — evaluated and compared by berth-cache exactly
+//! as `berth cache plan` does, against the build before (for the causes) and a cache that
+//! holds every earlier build (for the statuses).
 //!
 //! Git keeps only a file's execute bit and no directories of their own: the context is
 //! what a fresh checkout with umask 022 gives (files 0644 or 0755, directories 0755),
 //! as a CI runner builds it. Submodules are left out (`git archive` has no files for them).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use berth_cache::{
-    entry_digest, BuildCache, Entry, Evaluation, Kind as EntryKind, Options, PlannedStep, Snapshot,
+use berth_cache::{BuildCache, Evaluation, Options, PlannedStep};
+use berth_context::{
+    file_record_bytes, rescan_tree, Contents, ContextError, Digest, Entry, EntryKind, IgnoreFilter,
+    Matcher, Rescan, Reuse, RootHeader, Snapshot, Stamp, Tree, Verdict,
 };
-use berth_context::Matcher;
 
-use crate::git::{Blob, Kind, ObjectId, Repo};
+use crate::git::{Blob, BlobReader, Kind, ObjectId, Repo};
 use crate::walk::Build;
 
 /// A replay failure that stops it (git cannot be read).
@@ -26,16 +29,30 @@ pub struct Simulator {
     opts: Options,
     /// The alternative Dockerfile and its path in the context (`--what-if`).
     replacement: Option<(Rc<Vec<u8>>, Option<String>)>,
-    /// The context tree's entries, ignored ones too, kept up to date commit by commit.
-    tree: BTreeMap<Vec<u8>, Blob>,
-    /// What of it the engine's walk sends under the current `.dockerignore`.
-    sent: Sent,
-    /// Digest of each (blob, kind) seen: a blob is read once.
-    digests: HashMap<(ObjectId, Kind), (u64, [u8; 32])>,
+    /// Blob sizes, read once per blob from its header.
+    sizes: HashMap<ObjectId, u64>,
+    /// Symlink targets, read once per blob.
+    links: HashMap<ObjectId, Box<[u8]>>,
     matcher: Option<(Option<Rc<Vec<u8>>>, Matcher)>,
-    previous: Option<(Evaluation, Snapshot)>,
+    previous: Option<Built>,
     cache: BuildCache,
 }
+
+/// The last build: its evaluation and context snapshot, and what the snapshot was made
+/// from.
+struct Built {
+    eval: Evaluation,
+    snapshot: Snapshot,
+    /// The `.dockerignore` it was filtered with.
+    dockerignore: Option<Rc<Vec<u8>>>,
+    /// The git tree id of every directory the walks visited, by context path (`""`: the
+    /// context itself). For every directory of `snapshot` it is the id it had there (an
+    /// unvisited directory lies in a subtree whose id did not change).
+    dir_ids: HashMap<Vec<u8>, ObjectId>,
+}
+
+/// Directories walked and their tree ids, by context path.
+type DirIds = Vec<(Vec<u8>, ObjectId)>;
 
 /// What one commit's build gives.
 pub enum Outcome {
@@ -46,6 +63,176 @@ pub enum Outcome {
     Refused(String),
 }
 
+/// A blob id as a [`Stamp`] (left-aligned, zero-padded): equal ids, equal bytes.
+fn object_stamp(id: &ObjectId) -> Stamp {
+    let mut stamp = [0u8; 32];
+    let bytes = id.as_bytes();
+    let n = bytes.len().min(32);
+    stamp[..n].copy_from_slice(&bytes[..n]);
+    Stamp::Object(stamp)
+}
+
+/// The blob id a file entry was stamped with.
+fn stamped_object(entry: &Entry) -> Option<ObjectId> {
+    match entry.stamp {
+        Stamp::Object(bytes) => {
+            let sha1: [u8; 20] = bytes[..20].try_into().ok()?;
+            Some(ObjectId::from(sha1))
+        }
+        _ => None,
+    }
+}
+
+/// File contents for `digest_files`: the blob each file entry is stamped with, or the
+/// what-if text at the Dockerfile's path.
+struct CommitContents<'a> {
+    reader: &'a BlobReader,
+    replacement: Option<(&'a [u8], &'a [u8])>,
+}
+
+impl Contents for CommitContents<'_> {
+    fn record(&self, entry: &Entry, _: &mut [u8]) -> Result<Digest, ContextError> {
+        if let Some((path, text)) = self.replacement {
+            if *entry.path == *path {
+                return Ok(file_record_bytes(&entry.header(), text));
+            }
+        }
+        let io = |message: String| ContextError::Io {
+            path: entry.path_lossy().into_owned().into(),
+            source: std::io::Error::other(message),
+        };
+        let id = stamped_object(entry).ok_or_else(|| io("no git blob id".into()))?;
+        let bytes = self.reader.blob(id).map_err(|e| io(e.to_string()))?;
+        Ok(file_record_bytes(&entry.header(), &bytes))
+    }
+}
+
+/// One commit's context tree walked like a directory: depth first, siblings in key
+/// order, through berth-context's `.dockerignore` filter. A directory the filter keeps
+/// whose tree id is the one it had in the previous build (with the same `.dockerignore`)
+/// is that build's entries again, taken from its snapshot without opening the subtree.
+struct TreeWalk<'a> {
+    repo: &'a Repo,
+    sizes: &'a mut HashMap<ObjectId, u64>,
+    links: &'a mut HashMap<ObjectId, Box<[u8]>>,
+    /// The previous build, when its snapshot was filtered with the same `.dockerignore`.
+    reuse: Option<&'a Built>,
+    /// Tree ids of the directories visited by this walk.
+    visited: DirIds,
+    sent: Vec<Entry>,
+}
+
+impl TreeWalk<'_> {
+    /// The entry of a blob of the tree at `path` (`None` for a submodule).
+    fn entry(&mut self, path: &[u8], blob: Blob) -> Result<Option<Entry>, Error> {
+        let mode = match blob.kind {
+            Kind::File => 0o644,
+            Kind::Executable => 0o755,
+            Kind::Symlink => {
+                let target = match self.links.get(&blob.id) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t: Box<[u8]> = self.repo.blob(blob.id)?.into();
+                        self.links.insert(blob.id, t.clone());
+                        t
+                    }
+                };
+                return Ok(Some(Entry::symlink(path, &target)));
+            }
+            Kind::Submodule => return Ok(None),
+        };
+        let size = match self.sizes.get(&blob.id) {
+            Some(size) => *size,
+            None => {
+                let size = self.repo.blob_size(blob.id)?;
+                self.sizes.insert(blob.id, size);
+                size
+            }
+        };
+        let mut entry = Entry::bare(path, EntryKind::File, mode);
+        entry.size = size;
+        entry.stamp = object_stamp(&blob.id);
+        Ok(Some(entry))
+    }
+
+    /// Walks the children of directory `tree` at `path` (depth of its children: `depth`).
+    fn dir(
+        &mut self,
+        filter: &mut IgnoreFilter<'_, Entry>,
+        tree: ObjectId,
+        path: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<Result<(), String>, Error> {
+        self.visited.push((path.clone(), tree));
+        let mut children = self.repo.children(tree)?;
+        // Key order among siblings is by name (git sorts a tree as if named `name/`).
+        children.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, item) in children {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(&name);
+            let walked = match item {
+                Ok(blob) => match self.entry(path, blob)? {
+                    Some(entry) => filter
+                        .visit(path, depth, false, entry, &mut self.sent)
+                        .map(|_| ())
+                        .map_err(|e| format!(".dockerignore: {e}")),
+                    None => Ok(()),
+                },
+                Err(subtree) => self.subdir(filter, subtree, path, depth)?,
+            };
+            path.truncate(len);
+            if walked.is_err() {
+                return Ok(walked);
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Visits the directory `tree` at `path`, then what is below it.
+    fn subdir(
+        &mut self,
+        filter: &mut IgnoreFilter<'_, Entry>,
+        tree: ObjectId,
+        path: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<Result<(), String>, Error> {
+        let verdict = match filter.visit(path, depth, true, Entry::dir(path, 0o755), &mut self.sent)
+        {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(format!(".dockerignore: {e}"))),
+        };
+        match verdict {
+            Verdict::Skip => Ok(Ok(())),
+            Verdict::Keep if self.splice(path, tree) => Ok(Ok(())),
+            Verdict::Keep | Verdict::Hold => self.dir(filter, tree, path, depth + 1),
+        }
+    }
+
+    /// Appends the previous build's entries below `path` when the directory is the same
+    /// tree as then; false when it must be walked.
+    fn splice(&mut self, path: &[u8], tree: ObjectId) -> bool {
+        let Some(built) = self.reuse else {
+            return false;
+        };
+        if built.dir_ids.get(path) != Some(&tree) {
+            return false;
+        }
+        let Some(at) = built.snapshot.find(path) else {
+            return false;
+        };
+        if built.snapshot.entries()[at].kind != EntryKind::Dir {
+            return false;
+        }
+        let below = built.snapshot.subtree(at);
+        self.sent
+            .extend_from_slice(&built.snapshot.entries()[below]);
+        true
+    }
+}
+
 impl Simulator {
     /// A builder with an empty cache; `what_if` replaces the Dockerfile (its text, and its
     /// path in the context when the context holds it).
@@ -53,157 +240,112 @@ impl Simulator {
         Simulator {
             opts,
             replacement: what_if,
-            tree: BTreeMap::new(),
-            sent: Sent::default(),
-            digests: HashMap::new(),
+            sizes: HashMap::new(),
+            links: HashMap::new(),
             matcher: None,
             previous: None,
             cache: BuildCache::default(),
         }
     }
 
-    /// Makes the matcher the one of `dockerignore` (parsed again only when it changed);
-    /// true when it changed.
-    fn refresh_matcher(&mut self, dockerignore: &Option<Rc<Vec<u8>>>) -> Result<bool, String> {
+    /// Makes the matcher the one of `dockerignore` (parsed again only when it changed).
+    fn refresh_matcher(&mut self, dockerignore: &Option<Rc<Vec<u8>>>) -> Result<(), String> {
         let same = matches!((&self.matcher, dockerignore), (Some((old, _)), new) if old == new);
         if !same {
-            let patterns: Vec<Vec<u8>> = dockerignore
-                .as_deref()
-                .map(|b| {
-                    berth_context::parse_dockerignore(b)
-                        .into_iter()
-                        .map(|(_, p)| p)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let matcher = Matcher::new(patterns).map_err(|e| format!(".dockerignore: {e}"))?;
+            let bytes = dockerignore.as_deref().map_or(&[][..], |b| b.as_slice());
+            let matcher = berth_context::dockerignore_matcher(
+                std::path::Path::new(".dockerignore"),
+                bytes,
+                self.opts.engine,
+            )
+            .map_err(|e| e.to_string())?;
             self.matcher = Some((dockerignore.clone(), matcher));
         }
-        Ok(!same)
+        Ok(())
     }
 
-    fn entry(&mut self, repo: &Repo, blob: Blob) -> Result<Option<Entry>, Error> {
-        let (mode, kind) = match blob.kind {
-            Kind::File => (0o644, EntryKind::File),
-            Kind::Executable => (0o755, EntryKind::File),
-            Kind::Symlink => (0o777, EntryKind::Symlink),
-            Kind::Submodule => return Ok(None),
-        };
-        if kind == EntryKind::Symlink {
-            let target = String::from_utf8_lossy(&repo.blob(blob.id)?).into_owned();
-            return Ok(Some(Entry {
-                kind,
-                mode,
-                digest: entry_digest(kind, mode, 0, &target, b""),
-                link: Some(target),
-                stat: None,
-            }));
+    /// The snapshot of the context as the engine receives it, and the tree ids of the
+    /// directories walked to make it.
+    fn snapshot(
+        &mut self,
+        repo: &Repo,
+        reader: &BlobReader,
+        build: &Build,
+    ) -> Result<Result<(Snapshot, DirIds), String>, Error> {
+        if let Err(why) = self.refresh_matcher(&build.dockerignore) {
+            return Ok(Err(why));
         }
-        let digest = match self.digests.get(&(blob.id, blob.kind)) {
-            Some((_, d)) => *d,
-            None => {
-                let bytes = repo.blob(blob.id)?;
-                let d = entry_digest(kind, mode, bytes.len() as u64, "", &bytes);
-                self.digests
-                    .insert((blob.id, blob.kind), (bytes.len() as u64, d));
-                d
-            }
-        };
-        Ok(Some(Entry {
-            kind,
-            mode,
-            digest,
-            link: None,
-            stat: None,
-        }))
-    }
-
-    /// The snapshot of the context as the engine receives it, after `build.changes`.
-    fn snapshot(&mut self, repo: &Repo, build: &Build) -> Result<Result<Snapshot, String>, Error> {
-        let changed_ignore = match self.refresh_matcher(&build.dockerignore) {
-            Ok(changed) => changed,
-            Err(why) => return Ok(Err(why)),
-        };
         let Some((_, matcher)) = &self.matcher else {
             return Ok(Err("no .dockerignore matcher".into()));
         };
-        let updated = if changed_ignore {
-            // Another .dockerignore: every path is matched again.
-            for change in &build.changes {
-                match change.new {
-                    Some(blob) => self.tree.insert(change.path.clone(), blob),
-                    None => self.tree.remove(&change.path),
-                };
+        let reuse = self
+            .previous
+            .as_ref()
+            .filter(|b| b.dockerignore == build.dockerignore);
+        if let Some(built) = reuse {
+            if built.dir_ids.get(&b""[..]) == Some(&build.context) {
+                // The same context tree and .dockerignore: the same snapshot.
+                return Ok(Ok((built.snapshot.clone(), vec![])));
             }
-            self.sent.reset(&self.tree, matcher)
-        } else {
-            // The same .dockerignore: only the changed paths are matched.
-            build.changes.iter().try_for_each(|change| {
-                if self.tree.remove(&change.path).is_some() {
-                    self.sent.remove(&change.path);
-                }
-                match change.new {
-                    Some(blob) => {
-                        self.tree.insert(change.path.clone(), blob);
-                        self.sent.insert(&change.path, blob, matcher)
-                    }
-                    None => Ok(()),
-                }
-            })
+        }
+        let mut walk = TreeWalk {
+            repo,
+            sizes: &mut self.sizes,
+            links: &mut self.links,
+            reuse,
+            visited: vec![],
+            sent: vec![Entry::dir(b"", 0o755)],
         };
-        if let Err(e) = updated {
-            return Ok(Err(format!(".dockerignore: {e}")));
+        let mut filter = IgnoreFilter::new(matcher);
+        if let Err(why) = walk.dir(&mut filter, build.context, &mut Vec::new(), 1)? {
+            return Ok(Err(why));
         }
-        let sent: Vec<(Vec<u8>, Blob)> = self
-            .sent
-            .files
-            .iter()
-            .map(|(p, b)| (p.clone(), *b))
-            .collect();
-        let dirs = match self.sent.dirs(matcher) {
-            Ok(d) => d,
-            Err(e) => return Ok(Err(format!(".dockerignore: {e}"))),
+        let TreeWalk {
+            mut sent, visited, ..
+        } = walk;
+        let replacement = match &self.replacement {
+            Some((text, Some(path))) => Some((path.as_bytes(), text.as_slice())),
+            _ => None,
         };
-        let mut snapshot = Snapshot::default();
-        for (path, blob) in sent {
-            if let Some(entry) = self.entry(repo, blob)? {
-                snapshot
-                    .entries
-                    .insert(String::from_utf8_lossy(&path).into_owned(), entry);
+        if let Some((path, text)) = replacement {
+            // The alternative is committed in place of the Dockerfile: the context holds
+            // its text at the Dockerfile's path, when the Dockerfile is sent at all.
+            if let Some(entry) = sent.iter_mut().find(|e| *e.path == *path) {
+                *entry = Entry::bare(path, EntryKind::File, 0o644);
+                entry.size = text.len() as u64;
+                entry.stamp = Stamp::Object(file_record_bytes(&entry.header(), text).0);
             }
         }
-        for dir in dirs {
-            snapshot.entries.insert(
-                String::from_utf8_lossy(&dir).into_owned(),
-                Entry {
-                    kind: EntryKind::Dir,
-                    mode: 0o755,
-                    digest: entry_digest(EntryKind::Dir, 0o755, 0, "", b""),
-                    link: None,
-                    stat: None,
-                },
-            );
-        }
-        if let Some((text, Some(path))) = &self.replacement {
-            if snapshot.entries.contains_key(path.as_str()) {
-                snapshot.entries.insert(
-                    path.clone(),
-                    Entry {
-                        kind: EntryKind::File,
-                        mode: 0o644,
-                        digest: entry_digest(EntryKind::File, 0o644, text.len() as u64, "", text),
-                        link: None,
-                        stat: None,
-                    },
-                );
-            }
-        }
-        Ok(Ok(snapshot))
+        let contents = CommitContents {
+            reader,
+            replacement,
+        };
+        let previous = self.previous.as_ref().map(|b| &b.snapshot);
+        let rescan = rescan_tree(
+            Tree::from_entries(sent),
+            previous.map_or(Reuse::Nothing, Reuse::EngineView),
+            RootHeader::Transfer,
+            &contents,
+            0,
+            None,
+        )
+        .map_err(|e| Error::Object(build.commit.id.to_string(), e.to_string()))?;
+        Ok(Ok(match (rescan, previous) {
+            (Rescan::Unchanged, Some(snapshot)) => (snapshot.clone(), visited),
+            (Rescan::Changed(snapshot, _), _) => (snapshot, visited),
+            // Without an earlier snapshot a rescan always finds a change.
+            (Rescan::Unchanged, None) => return Ok(Err("no context snapshot".into())),
+        }))
     }
 
     /// Simulates `build` with every earlier build in the cache.
-    pub fn build(&mut self, repo: &Repo, build: &Build) -> Result<Outcome, Error> {
-        let snapshot = match self.snapshot(repo, build)? {
+    pub fn build(
+        &mut self,
+        repo: &Repo,
+        reader: &BlobReader,
+        build: &Build,
+    ) -> Result<Outcome, Error> {
+        let (snapshot, visited) = match self.snapshot(repo, reader, build)? {
             Ok(s) => s,
             Err(why) => return Ok(Outcome::Refused(why)),
         };
@@ -219,98 +361,23 @@ impl Simulator {
         let plan = berth_cache::compare_with_cache(
             &eval,
             &snapshot,
-            self.previous.as_ref().map(|(e, s)| (e, s)),
+            self.previous.as_ref().map(|b| (&b.eval, &b.snapshot)),
             &self.cache,
         );
         self.cache.add(&eval);
-        self.previous = Some((eval, snapshot));
+        let mut dir_ids = match self.previous.take() {
+            // Ids of directories in unchanged subtrees stay valid only under the same
+            // .dockerignore (otherwise every kept directory was visited again).
+            Some(b) => b.dir_ids,
+            None => HashMap::new(),
+        };
+        dir_ids.extend(visited);
+        self.previous = Some(Built {
+            eval,
+            snapshot,
+            dockerignore: build.dockerignore.clone(),
+            dir_ids,
+        });
         Ok(Outcome::Built(plan.steps, plan.target))
-    }
-}
-
-/// The part of a context tree the engine's walk sends under one `.dockerignore`, kept up to
-/// date path by path: a file is sent unless excluded; a directory is sent when a file is
-/// sent below it, or when it is not excluded itself (and holds files, as git stores no
-/// empty directory).
-#[derive(Default)]
-struct Sent {
-    files: BTreeMap<Vec<u8>, Blob>,
-    /// Per directory: files below it in the tree, and of those, files sent.
-    below: HashMap<Vec<u8>, (usize, usize)>,
-    /// Whether the matcher excludes each directory (cleared with the matcher).
-    excluded_dirs: HashMap<Vec<u8>, bool>,
-}
-
-/// The directories above `path`, deepest first.
-fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut cut = path.len();
-    std::iter::from_fn(move || {
-        let slash = path[..cut].iter().rposition(|&b| b == b'/')?;
-        cut = slash;
-        Some(&path[..slash])
-    })
-}
-
-impl Sent {
-    fn reset(
-        &mut self,
-        tree: &BTreeMap<Vec<u8>, Blob>,
-        matcher: &Matcher,
-    ) -> Result<(), berth_context::PatternError> {
-        *self = Sent::default();
-        for (path, blob) in tree {
-            self.insert(path, *blob, matcher)?;
-        }
-        Ok(())
-    }
-
-    fn insert(
-        &mut self,
-        path: &[u8],
-        blob: Blob,
-        matcher: &Matcher,
-    ) -> Result<(), berth_context::PatternError> {
-        let sent = !matcher.is_excluded(path)?;
-        for dir in ancestors(path) {
-            let counts = self.below.entry(dir.to_vec()).or_default();
-            counts.0 += 1;
-            counts.1 += usize::from(sent);
-        }
-        if sent {
-            self.files.insert(path.to_vec(), blob);
-        }
-        Ok(())
-    }
-
-    fn remove(&mut self, path: &[u8]) {
-        let sent = self.files.remove(path).is_some();
-        for dir in ancestors(path) {
-            if let Some(counts) = self.below.get_mut(dir) {
-                counts.0 -= 1;
-                counts.1 -= usize::from(sent);
-                if counts.0 == 0 {
-                    self.below.remove(dir);
-                }
-            }
-        }
-    }
-
-    fn dirs(&mut self, matcher: &Matcher) -> Result<Vec<Vec<u8>>, berth_context::PatternError> {
-        let mut out = vec![];
-        for (dir, (_, sent)) in &self.below {
-            let included = *sent > 0
-                || match self.excluded_dirs.get(dir) {
-                    Some(excluded) => !excluded,
-                    None => {
-                        let excluded = matcher.is_excluded(dir)?;
-                        self.excluded_dirs.insert(dir.clone(), excluded);
-                        !excluded
-                    }
-                };
-            if included {
-                out.push(dir.clone());
-            }
-        }
-        Ok(out)
     }
 }

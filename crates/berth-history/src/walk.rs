@@ -1,12 +1,12 @@
 //! The inputs of each walked commit's build, read from git: its Dockerfile text, its
-//! `.dockerignore`, its context tree, and what changed in the context since the build
-//! before. Blobs are read only when their id is new; unchanged subtrees are never opened.
+//! `.dockerignore` and its context tree (walked by the simulator, which opens only the
+//! subtrees whose id changed). The Dockerfile and `.dockerignore` are read once per blob id.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::git::{Blob, Change, Commit, GitError, Kind, ObjectId, Range, Repo};
+use crate::git::{Blob, Commit, GitError, Kind, ObjectId, Range, Repo};
 
 /// Where the build's files are, relative to the repository's top.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,9 +116,6 @@ pub struct Build {
     pub dockerignore: Option<Rc<Vec<u8>>>,
     /// The context's tree.
     pub context: ObjectId,
-    /// The context's entries that differ from the previous build's context (every entry
-    /// for the first build), paths relative to the context.
-    pub changes: Vec<Change>,
     /// Whether this is the first build of the walk.
     pub first: bool,
 }
@@ -190,7 +187,6 @@ impl<'r> Walker<'r> {
             Some(b) => Some(b),
             None => self.file(commit.tree, &in_context)?,
         };
-        let changes = self.repo.changes(self.previous_context, Some(context))?;
         let first = self.previous_context.is_none();
         self.previous_context = Some(context);
         Ok(Input::Build(Build {
@@ -198,7 +194,6 @@ impl<'r> Walker<'r> {
             dockerfile,
             dockerignore,
             context,
-            changes,
             first,
         }))
     }

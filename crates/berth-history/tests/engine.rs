@@ -247,9 +247,13 @@ fn run_one(engine: &Engine, h: &History, seq: usize) -> Result<Answers, String> 
 }
 
 /// The steps where berth's replay of `h` differs from what the engine did.
-fn berth_disagreements(h: &History, answers: &Answers) -> Result<Vec<String>, String> {
+fn berth_disagreements(
+    h: &History,
+    engine: &str,
+    answers: &Answers,
+) -> Result<Vec<String>, String> {
     let work = tempdir();
-    let (_, history) = berth_replay(h, &work.path().join("repo"))?;
+    let (_, history) = berth_replay(h, &work.path().join("repo"), engine)?;
     let mut out = vec![];
     for (what_if, builds) in std::iter::once((false, &history.commits))
         .chain(history.what_if.as_ref().map(|w| (true, &w.commits)))
@@ -410,7 +414,7 @@ fn histories_against_the_engine() {
             continue;
         }
         let mut problems = disagreements(h, &name, &answers);
-        match berth_disagreements(h, &answers) {
+        match berth_disagreements(h, &name, &answers) {
             Ok(p) => problems.extend(p),
             Err(e) => problems.push(format!("berth's replay failed: {e}")),
         }

@@ -37,9 +37,11 @@ fn each_commit_gets_its_dockerfile_ignore_file_and_context_changes() {
         Input::Build(b) => b,
         Input::Skipped { why, .. } => panic!("commit {i} skipped: {why}"),
     };
+    // What changed in the context since the build before (everything for the first).
     let paths = |i: usize| -> Vec<String> {
-        build(i)
-            .changes
+        let before = (i > 1).then(|| build(i - 1).context);
+        repo.changes(before, Some(build(i).context))
+            .unwrap()
             .iter()
             .map(|c| String::from_utf8_lossy(&c.path).into_owned())
             .collect()
@@ -60,6 +62,7 @@ fn each_commit_gets_its_dockerfile_ignore_file_and_context_changes() {
     assert!(String::from_utf8_lossy(&build(1).dockerignore.clone().unwrap()).contains("tests/"));
     // Outside the context: nothing changed in it.
     assert!(!build(2).first);
+    assert_eq!(build(2).context, build(1).context);
     assert!(paths(2).is_empty());
     assert_eq!(paths(3), ["tests/test_server.py"]);
     // The Dockerfile bytes are shared while its blob is unchanged.

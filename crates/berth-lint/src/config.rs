@@ -20,30 +20,50 @@ use crate::settings::{CheckConfig, FailureThreshold, LabelType, Level, Settings}
 /// A partial configuration from one source.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Layer {
+    /// Codes or prefixes to run only ([`Settings::select`]); a later layer's list replaces.
     pub select: Vec<String>,
+    /// Codes or prefixes not to run ([`Settings::ignore`]); the layers' lists add up.
     pub ignore: Vec<String>,
+    /// Severity overrides by code or prefix ([`Settings::overrides`]).
     pub overrides: Vec<(String, Level)>,
+    /// Per-file ignores: glob and codes ([`Settings::per_file_ignores`]).
     pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Registries DL3026 accepts ([`Settings::trusted_registries`]).
     pub trusted_registries: Vec<String>,
+    /// Required labels and their types ([`Settings::label_schema`]).
     pub label_schema: BTreeMap<String, LabelType>,
+    /// Output formats named, in order (the last one wins).
     pub formats: Vec<String>,
+    /// DL3050 on ([`Settings::strict_labels`]), when set.
     pub strict_labels: Option<bool>,
+    /// Pragmas ignored ([`Settings::disable_ignore_pragma`]), when set.
     pub disable_ignore_pragma: Option<bool>,
+    /// When a run fails ([`Settings::failure_threshold`]), when set.
     pub failure_threshold: Option<FailureThreshold>,
+    /// Exit 0 whatever the findings, when set.
     pub no_fail: Option<bool>,
+    /// No colour in the output, when set.
     pub no_color: Option<bool>,
+    /// Print the configuration files used, when set.
     pub verbose: Option<bool>,
+    /// Run ShellCheck on RUN text ([`Settings::shellcheck`]), when set.
     pub shellcheck: Option<bool>,
+    /// BuildKit's check configuration ([`Settings::buildkit_check`]), when set.
     pub buildkit_check: Option<CheckConfig>,
 }
 
 /// The merged configuration: lint [`Settings`] plus output options.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
+    /// What the engine and the rules see.
     pub settings: Settings,
+    /// Output formats named, in order (the last one wins).
     pub formats: Vec<String>,
+    /// Exit 0 whatever the findings.
     pub no_fail: bool,
+    /// No colour in the output.
     pub no_color: bool,
+    /// Print the configuration files used.
     pub verbose: bool,
 }
 
@@ -94,10 +114,15 @@ pub fn resolve(layers: &[Layer]) -> Config {
 /// A configuration problem: file, position and key when known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The configuration file (or the environment variable's name).
     pub path: PathBuf,
+    /// 1-based line of the problem, when known.
     pub line: Option<usize>,
+    /// 1-based column of the problem, when known.
     pub column: Option<usize>,
+    /// The key whose value is wrong, when known.
     pub key: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -129,9 +154,11 @@ impl std::error::Error for ConfigError {}
 pub struct Environment {
     /// The working directory (`$PWD`).
     pub cwd: PathBuf,
+    /// `$HOME`.
     pub home: Option<PathBuf>,
     /// `$XDG_CONFIG_HOME` (defaults to `$HOME/.config`).
     pub xdg_config_home: Option<PathBuf>,
+    /// The environment variables berth reads (`HADOLINT_*`, `BUILDKIT_DOCKERFILE_CHECK`, ...).
     pub vars: HashMap<String, String>,
 }
 
@@ -202,6 +229,7 @@ pub fn berth_candidates(env: &Environment) -> Vec<PathBuf> {
 /// The files a run uses and the layers they give.
 #[derive(Clone, Debug, Default)]
 pub struct Loaded {
+    /// The merged configuration.
     pub config: Config,
     /// The configuration files that were read.
     pub files: Vec<PathBuf>,

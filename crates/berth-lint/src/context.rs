@@ -10,10 +10,10 @@ use berth_syntax::{Command, Dockerfile, Instruction, Span};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::evidence::BuildContext;
+use crate::meta::Meta;
 use crate::pragma::Pragma;
-use crate::rule::Meta;
-use crate::rules::hadolint::run_shell::RunShell;
 use crate::settings::Settings;
+use crate::shell::RunShell;
 
 /// One build stage, with the facts rules keep asking for.
 #[derive(Clone, Debug)]
@@ -67,6 +67,9 @@ type RunsBySpan<T> = RefCell<HashMap<(usize, usize), T>>;
 #[derive(Default)]
 pub(crate) struct Shared {
     scope: OnceCell<Option<berth_syntax::scope::Scope>>,
+    /// berth-cache's explanation of the file's steps (what each reads, what invalidates
+    /// it), for the cache rules.
+    cache: OnceCell<berth_cache::Explanation>,
     /// hadolint's view of each RUN, keyed by the instruction's span (an ONBUILD trigger has
     /// its own span inside the ONBUILD).
     run_shells: RunsBySpan<Arc<RunShell>>,
@@ -82,6 +85,14 @@ impl Shared {
         make: impl FnOnce() -> Option<berth_syntax::scope::Scope>,
     ) -> Option<&berth_syntax::scope::Scope> {
         self.scope.get_or_init(make).as_ref()
+    }
+
+    /// The cache model's explanation of the file, computed by `make` on first use.
+    pub fn cache(
+        &self,
+        make: impl FnOnce() -> berth_cache::Explanation,
+    ) -> &berth_cache::Explanation {
+        self.cache.get_or_init(make)
     }
 
     /// hadolint's parsed view of the RUN at `span`, computed by `make` on first use.

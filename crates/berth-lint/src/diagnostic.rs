@@ -58,7 +58,9 @@ impl FromStr for Severity {
 /// A secondary span with a short explanation ("declared here").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
+    /// What the label points at.
     pub span: Span,
+    /// What it says there.
     pub message: String,
 }
 
@@ -75,7 +77,9 @@ pub enum Applicability {
 /// One text replacement: `span` of the original source becomes `replacement`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edit {
+    /// The text replaced (empty for an insertion).
     pub span: Span,
+    /// The new text.
     pub replacement: String,
 }
 
@@ -84,7 +88,9 @@ pub struct Edit {
 pub struct Fix {
     /// What the fix does, imperative ("Replace `ADD` with `COPY`").
     pub message: String,
+    /// The replacements, none overlapping another.
     pub edits: Vec<Edit>,
+    /// Whether it may change what the image does.
     pub applicability: Applicability,
 }
 
@@ -149,16 +155,22 @@ pub(crate) fn apply_edits(source: &str, edits: &[Edit]) -> String {
 pub struct Diagnostic {
     /// The rule code: `DL3020`, `StageNameCasing`, `BR101`, `SC2086`, ...
     pub code: Cow<'static, str>,
+    /// How serious it is (after overrides).
     pub severity: Severity,
+    /// What is wrong, one sentence.
     pub message: String,
     /// Where the problem is (byte range into the file).
     pub span: Span,
+    /// Other places that explain the finding.
     pub labels: Vec<Label>,
+    /// How to fix it, in words.
     pub help: Option<String>,
+    /// How to fix it, as edits (`berth lint --fix`).
     pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
+    /// A finding without labels, help or fix.
     pub fn new(
         code: impl Into<Cow<'static, str>>,
         severity: Severity,
@@ -228,9 +240,13 @@ impl Diagnostic {
 /// `end_column` is exclusive (one past the last character), as in SARIF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Position {
+    /// Line of the first character.
     pub line: usize,
+    /// Column of the first character.
     pub column: usize,
+    /// Line of the last character.
     pub end_line: usize,
+    /// Column after the last character.
     pub end_column: usize,
 }
 

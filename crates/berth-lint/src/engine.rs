@@ -1,16 +1,21 @@
 //! The rule engine: parse once, run the enabled rules over the instructions (each rule only
-//! sees the instruction kinds it declared), then apply pragmas, per-file ignores, severity
-//! overrides and BuildKit's `# check=` configuration, and sort.
+//! sees the instructions whose keywords it declared), then apply pragmas, per-file ignores,
+//! severity overrides and BuildKit's `# check=` configuration, and sort. A rule that panics
+//! is caught for its file (see [`crate::guard`]).
 
-use berth_syntax::{Dockerfile, Instruction, Keyword};
+use std::cell::Cell;
+
+use berth_syntax::{Dockerfile, Instruction, Keyword, Span};
 use globset::{Glob, GlobMatcher};
 
 use crate::context::{FileFacts, LintContext, StageInfo};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::evidence::BuildContext;
+use crate::guard;
+use crate::meta::{Family, KeywordSet, Meta};
 use crate::pragma::{self, Pragma, PragmaKind, Suppressions};
 use crate::registry;
-use crate::rule::{Family, Kind, Meta, RuleEntry};
+use crate::rule::RuleEntry;
 use crate::rules;
 use crate::settings::{CheckConfig, Settings};
 
@@ -27,6 +32,14 @@ impl LintResult {
     /// True when BuildKit would reject the file (there is at least one DL1000 finding).
     pub fn rejected(&self) -> bool {
         !self.dockerfile.errors.is_empty() || self.diagnostics.iter().any(|d| d.code == "DL1000")
+    }
+
+    /// The internal-error finding (BR000) when berth failed on this file (a rule panicked):
+    /// its findings are incomplete, and a command line exits 2.
+    pub fn internal_error(&self) -> Option<&Diagnostic> {
+        self.diagnostics
+            .iter()
+            .find(|d| d.code == rules::meta::BR000.code)
     }
 }
 
@@ -95,11 +108,30 @@ impl<'s> Linter<'s> {
     }
 
     /// Lints an already parsed file.
+    ///
+    /// A rule that panics does not take the caller down: the file's findings are then one
+    /// internal-error finding (BR000) naming the rule and the panic, and nothing else (the
+    /// run was cut short). [`quiet_rule_panics`](crate::quiet_rule_panics) keeps the
+    /// panic's own message off standard error.
     pub fn lint_parsed(
         &self,
         dockerfile: &Dockerfile,
         path: &str,
         context: Option<&BuildContext>,
+    ) -> Vec<Diagnostic> {
+        let running = Cell::new(None);
+        guard::catch(|| self.lint_unguarded(dockerfile, path, context, &running))
+            .unwrap_or_else(|panic| vec![internal_error(dockerfile, running.get(), panic)])
+    }
+
+    /// [`Linter::lint_parsed`] without the guard; `running` is kept up to date with the
+    /// rule being called and the index of the instruction it looks at.
+    fn lint_unguarded(
+        &self,
+        dockerfile: &Dockerfile,
+        path: &str,
+        context: Option<&BuildContext>,
+        running: &Running,
     ) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
         let (pragmas, mut pragma_findings) = collect_pragmas(dockerfile);
@@ -131,7 +163,8 @@ impl<'s> Linter<'s> {
             })
             .collect();
         active.extend(experimental);
-        run_rules(&facts, &active, &mut diagnostics);
+        run_rules(&facts, &active, &mut diagnostics, running);
+        running.set(None);
 
         let suppressions = (!self.settings.disable_ignore_pragma).then(|| {
             let from_lines: Vec<usize> = facts
@@ -237,13 +270,52 @@ fn instruction_check(instruction: &Instruction) -> Option<CheckConfig> {
     })
 }
 
-/// Calls every active rule on the instructions whose kinds it declared, then `finish`.
-fn run_rules(facts: &FileFacts, active: &[&'static RuleEntry], out: &mut Vec<Diagnostic>) {
-    let mut by_kind: [Vec<usize>; Kind::ALL.len()] = Default::default();
+/// The rule being called, with the index of the instruction it looks at (`None` in
+/// `finish`); `None` outside the rules.
+type Running = Cell<Option<(&'static str, Option<usize>)>>;
+
+/// The finding that replaces a file's findings when berth panicked on it.
+fn internal_error(
+    dockerfile: &Dockerfile,
+    running: Option<(&'static str, Option<usize>)>,
+    panic: guard::Panic,
+) -> Diagnostic {
+    let at = running
+        .and_then(|(_, index)| dockerfile.instructions.get(index?))
+        .map_or(Span::new(0, 0), |i| i.keyword_span);
+    let who = match running {
+        Some((code, _)) => format!("rule {code} panicked"),
+        None => "the linter panicked".to_string(),
+    };
+    let location = panic
+        .location
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    Diagnostic::new(
+        rules::meta::BR000.code,
+        rules::meta::BR000.severity,
+        at,
+        format!(
+            "internal error: {who}{location}: {}; no other finding is reported for this file",
+            panic.message
+        ),
+    )
+    .with_help("this is a bug in berth: please report it with this Dockerfile")
+}
+
+/// Calls every active rule on the instructions whose keywords it declared, then `finish`.
+fn run_rules(
+    facts: &FileFacts,
+    active: &[&'static RuleEntry],
+    out: &mut Vec<Diagnostic>,
+    running: &Running,
+) {
+    // The rules to call for each keyword, by the keyword's slot in a `KeywordSet`.
+    let mut by_keyword: [Vec<usize>; KeywordSet::SLOTS] = Default::default();
     for (r, entry) in active.iter().enumerate() {
-        for kind in Kind::ALL {
-            if entry.meta.kinds.contains(kind) {
-                by_kind[kind as usize].push(r);
+        for (slot, rules) in by_keyword.iter_mut().enumerate() {
+            if entry.meta.kinds.contains_slot(slot) {
+                rules.push(r);
             }
         }
     }
@@ -264,46 +336,23 @@ fn run_rules(facts: &FileFacts, active: &[&'static RuleEntry], out: &mut Vec<Dia
         }
     }
     for (i, instruction) in facts.dockerfile.instructions.iter().enumerate() {
-        let kind = kind_of(instruction);
-        for &r in &by_kind[kind as usize] {
+        for &r in &by_keyword[KeywordSet::slot(&instruction.keyword)] {
+            running.set(Some((active[r].meta.code, Some(i))));
             let mut c = ctx(facts, active[r].meta, Some(i), false, out);
             instances[r].check(instruction, &mut c);
         }
         if let Some(inner) = instruction.onbuild.as_deref() {
-            for &r in &by_kind[kind_of(inner) as usize] {
+            for &r in &by_keyword[KeywordSet::slot(&inner.keyword)] {
+                running.set(Some((active[r].meta.code, Some(i))));
                 let mut c = ctx(facts, active[r].meta, Some(i), true, out);
                 instances[r].check(inner, &mut c);
             }
         }
     }
     for (r, instance) in instances.iter_mut().enumerate() {
+        running.set(Some((active[r].meta.code, None)));
         let mut c = ctx(facts, active[r].meta, None, false, out);
         instance.finish(&mut c);
-    }
-}
-
-/// The [`Kind`] of an instruction.
-pub fn kind_of(instruction: &Instruction) -> Kind {
-    match &instruction.keyword {
-        Keyword::Add => Kind::Add,
-        Keyword::Arg => Kind::Arg,
-        Keyword::Cmd => Kind::Cmd,
-        Keyword::Copy => Kind::Copy,
-        Keyword::Entrypoint => Kind::Entrypoint,
-        Keyword::Env => Kind::Env,
-        Keyword::Expose => Kind::Expose,
-        Keyword::From => Kind::From,
-        Keyword::Healthcheck => Kind::Healthcheck,
-        Keyword::Label => Kind::Label,
-        Keyword::Maintainer => Kind::Maintainer,
-        Keyword::Onbuild => Kind::Onbuild,
-        Keyword::Run => Kind::Run,
-        Keyword::Shell => Kind::Shell,
-        Keyword::Stopsignal => Kind::Stopsignal,
-        Keyword::User => Kind::User,
-        Keyword::Volume => Kind::Volume,
-        Keyword::Workdir => Kind::Workdir,
-        Keyword::Unknown(_) => Kind::Unknown,
     }
 }
 
@@ -528,6 +577,16 @@ mod tests {
         // until memory ran out; berth-shell now sends such text to its fallback tokenizer.
         let source = "FROM alpine:3.19\nRUN [\"sh\", \"-c\", \"cat <<\\r\\t\"]\n";
         assert_eq!(codes(source, &Settings::default()), Vec::<String>::new());
+        // A here-document whose body can never start (the last backslash sits in a comment)
+        // looped the same way; it never reaches brush-parser now.
+        let source = "FROM alpine:3.19\nRUN [\"sh\", \"-c\", \"echo $(cat <<\\\"\\\" #\\\\\"]\n";
+        let result = lint(source, &Settings::default());
+        assert!(
+            result.dockerfile.errors.is_empty(),
+            "{:?}",
+            result.dockerfile.errors
+        );
+        assert!(result.diagnostics.iter().all(|d| d.code != "BR000"));
     }
 
     fn codes(source: &str, settings: &Settings) -> Vec<String> {
@@ -616,6 +675,75 @@ mod tests {
             codes("# check=skip=all;frobnicate=1\nFROM a:1\n", &s),
             ["1:DL1000:error"]
         );
+    }
+
+    crate::declare_rule! {
+        /// ## What it does
+        /// Panics on a RUN that says `boom` (a test of the engine's guard).
+        /// ## Why is this bad?
+        /// ## Example
+        /// ## How to fix
+        pub struct Panicky {}
+        meta {
+            code: "BR999",
+            family: Berth,
+            severity: Error,
+            kinds: [Run],
+            summary: "panics",
+        }
+    }
+
+    impl crate::Rule for Panicky {
+        fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
+            if ctx.text(instruction.span).contains("boom") {
+                let words: Vec<&str> = Vec::new();
+                let _ = words[instruction.args.len()];
+            }
+        }
+    }
+
+    static PANICKY: RuleEntry = RuleEntry {
+        meta: &<Panicky as crate::rule::RuleMeta>::META,
+        new: crate::rule::new_boxed::<Panicky>,
+    };
+
+    #[test]
+    fn a_panicking_rule_becomes_an_internal_error_for_its_file_only() {
+        crate::quiet_rule_panics();
+        let settings = Settings {
+            // BR000 is not a finding users can switch off.
+            ignore: vec!["BR000".into()],
+            ..Settings::default()
+        };
+        let br104 = registry::find("BR104").expect("BR104");
+        let linter = Linter::with_rules(&settings, vec![&PANICKY, br104]);
+        let broken = linter.lint(
+            &format!("FROM a:1\n{ADD_URL}RUN echo boom\n"),
+            "a/Dockerfile",
+            None,
+        );
+        let error = broken.internal_error().expect("an internal error");
+        assert_eq!(broken.diagnostics.len(), 1, "{:?}", broken.diagnostics);
+        assert!(
+            error
+                .message
+                .starts_with("internal error: rule BR999 panicked at ")
+                && error.message.contains("engine.rs:")
+                && error.message.contains("index out of bounds"),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.severity, Severity::Error);
+        assert_eq!(broken.dockerfile.line_col(error.span.start), (3, 1));
+        // The same linter goes on with the next file as if nothing happened.
+        let fine = linter.lint(
+            &format!("FROM a:1\n{ADD_URL}RUN echo fine\n"),
+            "b/Dockerfile",
+            None,
+        );
+        assert!(fine.internal_error().is_none());
+        assert_eq!(fine.diagnostics.len(), 1);
+        assert_eq!(fine.diagnostics[0].code, "BR104");
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! Evidence from the real build context, for berth's cache rules (BR1xx). Optional: every
 //! rule works from the Dockerfile alone and quotes these numbers when they are available.
+//!
+//! The context is berth-context's walk of it (what a build would send, after
+//! `.dockerignore`); which entries a step reads and what invalidates it are asked of
+//! berth-cache (see `rules/berth/support.rs`). No file of the context is read.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use globset::{GlobBuilder, GlobMatcher};
-
-/// Contexts are large walks; keep at most this many paths.
-const MAX_FILES: usize = 200_000;
+use berth_context::Tree;
 
 /// The build contexts of Dockerfiles, each walked once: what `berth lint` and `berth lsp` quote
 /// as cache-rule evidence. Dockerfiles of one directory share its context, unless one has its
@@ -71,168 +72,62 @@ impl ContextCache {
 ///
 /// ```
 /// use berth_lint::BuildContext;
-/// let ctx = BuildContext::new("/app".into(), vec!["package.json".into(), "src/a.js".into(), "src/b.js".into()], true);
-/// assert_eq!(ctx.count_matching("."), 3);
-/// assert_eq!(ctx.count_matching("src/"), 2);
-/// assert_eq!(ctx.count_matching("*.json"), 1);
+/// let ctx = BuildContext::new("/app".into(), vec!["package.json".into(), "src/a.js".into()], true);
+/// assert_eq!(ctx.tree.file_count(), 2);
+/// assert!(ctx.tree.get(b"src").is_some());
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct BuildContext {
     /// The context directory.
     pub root: PathBuf,
-    /// Paths relative to `root`, `/`-separated, after `.dockerignore` (what the build sends).
-    pub files: Vec<String>,
+    /// What the build sends: entries after `.dockerignore`, in BuildKit's key order.
+    pub tree: Tree,
     /// Whether the context has a `.dockerignore`.
     pub has_dockerignore: bool,
 }
 
+impl Default for BuildContext {
+    fn default() -> Self {
+        BuildContext {
+            root: PathBuf::new(),
+            tree: Tree::from_entries(Vec::new()),
+            has_dockerignore: false,
+        }
+    }
+}
+
 impl BuildContext {
-    pub fn new(root: PathBuf, mut files: Vec<String>, has_dockerignore: bool) -> Self {
-        files.sort();
+    /// A context of regular files at these paths (relative, `/`-separated); their
+    /// parent directories are implied.
+    pub fn new(root: PathBuf, files: Vec<String>, has_dockerignore: bool) -> Self {
+        BuildContext::from_tree(root, Tree::from_paths(files), has_dockerignore)
+    }
+
+    /// A context from a walk ([`berth_context::Context::tree`]).
+    pub fn from_tree(root: PathBuf, tree: Tree, has_dockerignore: bool) -> Self {
         BuildContext {
             root,
-            files,
+            tree,
             has_dockerignore,
         }
     }
 
-    /// The files a build of `dir` with `dockerfile` would send: berth-context's walk, which
-    /// applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's matcher. `None`
-    /// when the directory cannot be read.
+    /// What a build of `dir` with `dockerfile` would send: berth-context's walk (metadata
+    /// only), which applies `<Dockerfile>.dockerignore` or `.dockerignore` with BuildKit's
+    /// matcher. `None` when the directory cannot be read.
     pub fn load(dir: &Path, dockerfile: Option<&Path>) -> Option<BuildContext> {
         let context = berth_context::Context::open(dir, dockerfile, Default::default()).ok()?;
         let has_dockerignore = context.ignore_file().is_some();
-        let entries = context.walk().ok()?;
-        let files: Vec<String> = entries
-            .iter()
-            .filter(|e| e.kind != berth_context::EntryKind::Dir)
-            .take(MAX_FILES)
-            .map(|e| e.path_lossy().into_owned())
-            .collect();
-        Some(BuildContext::new(
+        let tree = context.tree().ok()?;
+        Some(BuildContext::from_tree(
             dir.to_path_buf(),
-            files,
+            tree,
             has_dockerignore,
         ))
     }
 
-    /// How many sent files a COPY/ADD source brings in: `.` is everything, a directory is
-    /// everything below it, a pattern (`*.json`, `src/**`) matches paths, or their parent
-    /// directories, as BuildKit's copy does.
-    pub fn count_matching(&self, source: &str) -> usize {
-        self.files_matching(source).count()
-    }
-
-    /// The sent files a COPY/ADD source brings in (see [`count_matching`](Self::count_matching)).
-    pub fn files_matching<'a>(&'a self, source: &str) -> Box<dyn Iterator<Item = &'a str> + 'a> {
-        let source = normalize(source);
-        let files = self.files.iter().map(String::as_str);
-        if source.is_empty() {
-            return Box::new(files);
-        }
-        if source.contains(['*', '?', '[']) {
-            let Some(glob) = glob(&source) else {
-                return Box::new(std::iter::empty());
-            };
-            return Box::new(files.filter(move |f| matches_path_or_parent(&glob, f)));
-        }
-        Box::new(files.filter(move |f| {
-            *f == source
-                || (f.starts_with(source.as_str()) && f.as_bytes().get(source.len()) == Some(&b'/'))
-        }))
-    }
-
-    /// How many sent files sit below the top-level directory `dir` (`.git`, `node_modules`).
-    pub fn count_under(&self, dir: &str) -> usize {
-        let prefix = format!("{}/", dir.trim_end_matches('/'));
-        let start = self.files.partition_point(|f| f.as_str() < prefix.as_str());
-        self.files[start..]
-            .iter()
-            .take_while(|f| f.starts_with(&prefix))
-            .count()
-    }
-
-    /// Whether a file at this relative path is sent.
-    pub fn contains(&self, path: &str) -> bool {
-        self.files
-            .binary_search_by(|f| f.as_str().cmp(path))
-            .is_ok()
-    }
-}
-
-/// Strips `./`, leading `/` and trailing `/`; `.` becomes empty (the whole context).
-fn normalize(source: &str) -> String {
-    let mut s = source.trim();
-    loop {
-        if let Some(rest) = s.strip_prefix("./") {
-            s = rest;
-        } else if let Some(rest) = s.strip_prefix('/') {
-            s = rest;
-        } else {
-            break;
-        }
-    }
-    let s = s.trim_end_matches('/');
-    if s == "." {
-        String::new()
-    } else {
-        s.to_string()
-    }
-}
-
-fn glob(pattern: &str) -> Option<GlobMatcher> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .ok()
-        .map(|g| g.compile_matcher())
-}
-
-fn matches_path_or_parent(glob: &GlobMatcher, path: &str) -> bool {
-    if glob.is_match(path) {
-        return true;
-    }
-    let mut end = path.len();
-    while let Some(i) = path[..end].rfind('/') {
-        if glob.is_match(&path[..i]) {
-            return true;
-        }
-        end = i;
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ctx() -> BuildContext {
-        BuildContext::new(
-            "/c".into(),
-            vec![
-                ".git/HEAD".into(),
-                ".git/objects/ab".into(),
-                "package.json".into(),
-                "package-lock.json".into(),
-                "src/index.js".into(),
-                "src/lib/util.js".into(),
-                "srcx".into(),
-            ],
-            false,
-        )
-    }
-
-    #[test]
-    fn counts() {
-        let c = ctx();
-        assert_eq!(c.count_matching("."), 7);
-        assert_eq!(c.count_matching("./"), 7);
-        assert_eq!(c.count_matching("src"), 2);
-        assert_eq!(c.count_matching("./src/"), 2);
-        assert_eq!(c.count_matching("package*.json"), 2);
-        assert_eq!(c.count_matching("s*"), 3);
-        assert_eq!(c.count_matching("missing"), 0);
-        assert_eq!(c.count_under(".git"), 2);
-        assert!(c.contains("package.json"));
+    /// The path of entry `index` of the tree, as text.
+    pub fn path(&self, index: u32) -> std::borrow::Cow<'_, str> {
+        self.tree.entries()[index as usize].path_lossy()
     }
 }

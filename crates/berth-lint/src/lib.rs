@@ -15,18 +15,25 @@
 //!
 //! Adding a rule: see `RULES.md` in this crate.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod context;
 pub mod diagnostic;
+#[cfg(test)]
+mod doc_examples;
 pub mod engine;
 pub mod evidence;
 pub mod fix;
+pub mod guard;
+pub mod meta;
 pub mod pragma;
 pub mod registry;
 pub mod report;
 pub mod rule;
 pub mod rules;
 pub mod settings;
+mod shell;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -35,7 +42,9 @@ pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Position, Seve
 pub use engine::{lint, LintResult, Linter};
 pub use evidence::BuildContext;
 pub use fix::Fixed;
-pub use rule::{Family, Kind, KindSet, Meta, Rule, RuleEntry, RuleMeta};
+pub use guard::quiet_rule_panics;
+pub use meta::{Family, KeywordSet, Meta};
+pub use rule::{Rule, RuleEntry, RuleMeta};
 pub use settings::{CheckConfig, FailureThreshold, LabelType, Level, Settings};
 
 /// The README's example (the crate's page on crates.io), run as a doctest so it stays true.

@@ -29,30 +29,45 @@ pub enum Scope {
 /// Which word introduced the pragma.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tool {
+    /// `# hadolint ...`.
     Hadolint,
+    /// `# berth ...`.
     Berth,
 }
 
 /// A parsed pragma.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PragmaKind {
-    Ignore { scope: Scope, codes: Vec<String> },
+    /// `ignore=CODES`, with `global` or `stage` before it for a wider scope.
+    Ignore {
+        /// Which instructions it applies to.
+        scope: Scope,
+        /// The codes it silences.
+        codes: Vec<String>,
+    },
+    /// `shell=NAME`: the shell the RUNs of the stage are written for.
     Shell(String),
 }
 
 /// One pragma comment, with the 1-based line it is on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pragma {
+    /// Which word introduced it.
     pub tool: Tool,
+    /// What it says.
     pub kind: PragmaKind,
+    /// Its 1-based line.
     pub line: usize,
+    /// The comment.
     pub span: Span,
 }
 
 /// Why a pragma-looking comment was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PragmaError {
+    /// What is wrong with it.
     pub message: String,
+    /// How to write it instead, when berth can tell.
     pub help: Option<String>,
 }
 

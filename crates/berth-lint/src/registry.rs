@@ -4,7 +4,8 @@
 use crate::rule::RuleEntry;
 use crate::rules;
 
-/// Every rule, in family order (engine codes, hadolint, BuildKit, berth).
+/// Every rule, in family order (engine codes, hadolint, BuildKit, berth; then the test
+/// rules when the `test-rules` feature is on).
 ///
 /// ```
 /// let codes: Vec<&str> = berth_lint::registry::all().map(|e| e.meta.code).collect();
@@ -16,6 +17,15 @@ pub fn all() -> impl Iterator<Item = &'static RuleEntry> {
         .chain(rules::hadolint::RULES)
         .chain(rules::buildkit::RULES)
         .chain(rules::berth::RULES)
+        .chain(test_rules())
+}
+
+/// The rules that exist only for tests (feature `test-rules`).
+fn test_rules() -> &'static [RuleEntry] {
+    #[cfg(feature = "test-rules")]
+    return rules::test_rules::RULES;
+    #[cfg(not(feature = "test-rules"))]
+    return &[];
 }
 
 /// The rule with exactly this code (`DL3020`, `StageNameCasing`, `BR101`).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use crate::diagnostic::Severity;
-use crate::rule::Meta;
+use crate::meta::Meta;
 
 /// When a run fails: findings at or above this severity make the exit code 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,12 +67,19 @@ impl FromStr for FailureThreshold {
 /// A label type for hadolint's label-schema rules (DL3049–DL3058).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LabelType {
+    /// Any text that is not empty (DL3051).
     Text,
+    /// An absolute URI (DL3052).
     Url,
+    /// A semantic version (DL3056).
     Semver,
+    /// A git commit hash (DL3055).
     Hash,
+    /// An RFC 3339 date and time (DL3053).
     Rfc3339,
+    /// An SPDX license expression (DL3054).
     Spdx,
+    /// An email address (DL3058).
     Email,
 }
 
@@ -99,7 +106,9 @@ impl FromStr for LabelType {
 /// A severity override: a level, or `off`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
+    /// The rule does not run (its findings are dropped).
     Off,
+    /// The rule's findings get this severity.
     On(Severity),
 }
 
@@ -128,6 +137,7 @@ pub struct CheckConfig {
     /// `experimental=A,B`: experimental checks to run (`experimental=all` sets
     /// `experimental_all`). `skip` does not apply to them, as in BuildKit.
     pub experimental: Vec<String>,
+    /// `experimental=all`: every experimental check runs.
     pub experimental_all: bool,
 }
 
@@ -229,6 +239,7 @@ pub struct Settings {
     pub strict_labels: bool,
     /// Ignore `# hadolint ignore=` / `# berth ignore=` pragmas (all scopes).
     pub disable_ignore_pragma: bool,
+    /// Findings at or above this severity fail the run (exit 1).
     pub failure_threshold: FailureThreshold,
     /// Override of BuildKit's `# check=` directive (`BUILDKIT_DOCKERFILE_CHECK`): when set, it
     /// replaces the directive, as BuildKit's build arg does.
@@ -305,14 +316,14 @@ impl Settings {
             .is_some()
     }
 
-    /// Whether a finding with `code` is dropped by `ignore`/`select` (used for codes without a
-    /// registry entry, such as ShellCheck's SC codes).
     /// Whether any BR1xx cache rule is on: only then is the build context worth reading for
     /// evidence.
     pub fn reads_build_context(&self) -> bool {
         crate::registry::all().any(|e| e.meta.code.starts_with("BR1") && self.enables(e.meta))
     }
 
+    /// Whether a finding with `code` is dropped by `ignore`/`select` (used for codes without a
+    /// registry entry, such as ShellCheck's SC codes).
     pub fn drops_code(&self, code: &str) -> bool {
         (!self.select.is_empty() && !matches_any(&self.select, code))
             || matches_any(&self.ignore, code)

@@ -161,6 +161,13 @@ impl RuleTest {
     }
 }
 
+/// Settings with a one-label schema, for the label-schema rules' tests (DL3049–DL3058).
+pub fn schema_of(name: &str, ty: crate::LabelType) -> Settings {
+    let mut settings = Settings::default();
+    settings.label_schema.insert(name.into(), ty);
+    settings
+}
+
 /// The source with line numbers, then each finding with its range, message, help and fix.
 pub fn render(source: &str, findings: &[Diagnostic]) -> String {
     let index = berth_syntax::LineIndex::new(source);

@@ -46,6 +46,7 @@ pub fn explain(context: &Path, text: &str, inputs: &Inputs) -> Result<Vec<StepCa
         dockerfile: None,
         build_args: inputs.build_args.clone(),
         target: inputs.target.clone(),
+        ..berth_cache::Options::default()
     };
     let explanation =
         berth_cache::explain_text(context, text, &options).map_err(|e| e.to_string())?;

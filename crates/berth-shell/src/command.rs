@@ -21,6 +21,7 @@ pub struct Word {
 /// A flag read from an argument: `--name[=value]` gives `name`, `-abc` gives `a`, `b`, `c`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flag {
+    /// The flag's name, without dashes or value.
     pub name: String,
     /// [`Word::id`] of the argument the flag was read from.
     pub arg: usize,
@@ -42,6 +43,7 @@ pub enum RedirectKind {
 /// A redirection of a simple command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Redirect {
+    /// What the redirection does.
     pub kind: RedirectKind,
     /// The file, descriptor, heredoc delimiter or here-string.
     pub target: Option<Word>,
@@ -56,6 +58,7 @@ pub struct Command {
     pub assignments: Vec<Word>,
     /// The command word followed by the arguments; redirections excluded.
     pub words: Vec<Word>,
+    /// The redirections, in the order written.
     pub redirects: Vec<Redirect>,
     pub(crate) name: Option<String>,
     pub(crate) flags: Vec<Flag>,

@@ -32,8 +32,11 @@
 //!
 //! [brush-parser]: https://crates.io/crates/brush-parser
 
+#![warn(missing_docs)]
+
 mod command;
 mod fallback;
+mod heredoc_guard;
 mod map;
 mod parse;
 pub mod run;
@@ -48,7 +51,9 @@ pub use script::{AndOr, AndOrList, Heredoc, List, Node, Pipeline, Script};
 /// A half-open byte range `start..end` into the text a [`Script`] was parsed from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
+    /// The first byte.
     pub start: usize,
+    /// The byte after the last.
     pub end: usize,
 }
 

@@ -65,11 +65,19 @@ pub fn exec_form_text<S: AsRef<str>>(args: &[S]) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShellSource<'a> {
     /// A part of the command line, as a byte range of it.
-    CommandLine { start: usize, end: usize },
+    CommandLine {
+        /// Where the analysed part starts.
+        start: usize,
+        /// Where it ends.
+        end: usize,
+    },
     /// The first heredoc's body, as a byte range of it.
     Heredoc {
+        /// The whole body.
         body: &'a str,
+        /// Where the analysed part of the body starts.
         start: usize,
+        /// Where it ends.
         end: usize,
     },
 }

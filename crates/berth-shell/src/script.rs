@@ -6,27 +6,34 @@ use crate::{parse, Command, Span};
 /// A sequence of and-or lists separated by `;`, `&` or newlines.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct List {
+    /// The and-or lists, in order.
     pub items: Vec<AndOrList>,
 }
 
 /// `a && b || c`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AndOrList {
+    /// The first pipeline.
     pub first: Pipeline,
+    /// Every later pipeline with the operator before it.
     pub rest: Vec<(AndOr, Pipeline)>,
 }
 
 /// The operator joining two pipelines of an [`AndOrList`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AndOr {
+    /// `&&`: the next pipeline runs when this one succeeds.
     And,
+    /// `||`: the next pipeline runs when this one fails.
     Or,
 }
 
 /// `[!] a | b | c`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pipeline {
+    /// Written with a leading `!`.
     pub negated: bool,
+    /// The commands joined by `|`, in order.
     pub stages: Vec<Node>,
 }
 
@@ -42,7 +49,12 @@ pub enum Node {
     /// `if`, `for`, `while`, `until`, `case`, `select`, coprocesses: the lists they run.
     Compound(Vec<List>),
     /// `name() { ...; }`.
-    Function { name: String, body: Box<Node> },
+    Function {
+        /// The function's name.
+        name: String,
+        /// What it runs.
+        body: Box<Node>,
+    },
     /// `[[ ... ]]` or `(( ... ))`: no command runs.
     Test,
 }

@@ -54,6 +54,7 @@ mod error;
 pub mod expand;
 mod go;
 mod grammar;
+pub mod image;
 mod scan;
 pub mod scope;
 mod shared;

@@ -16,11 +16,18 @@
 //!   (except `BUILDKIT_SBOM_SCAN_*`). ENV pairs are all expanded against the
 //!   environment from before the instruction; each default of a multi-name ARG sees the
 //!   names declared before it on the same line.
-//! - **Automatic args** default to a `linux/amd64` build for `linux/amd64`
-//!   (`BUILDPLATFORM=linux/amd64`, `BUILDOS=linux`, `BUILDARCH=amd64`, variants and OS
-//!   versions empty, the same for `TARGET*`) and `TARGETSTAGE` = the target stage's name
-//!   (or `default`). Set [`ScopeOptions::build_platform`] / `target_platform` or pass a
-//!   build arg of the same name to change them.
+//! - **Automatic args** default to a native build on the machine berth runs on
+//!   ([`Platform::native`]: `BUILDPLATFORM=linux/amd64`, `BUILDOS=linux`,
+//!   `BUILDARCH=amd64` on x86-64, variants and OS versions empty, the same for `TARGET*`)
+//!   and `TARGETSTAGE` = the target stage's name (or `default`). Set
+//!   [`ScopeOptions::build_platform`] / `target_platform` or pass a build arg of the same
+//!   name to change them. Which of them exist depends on the engine
+//!   ([`ScopeOptions::frontend`]).
+//! - **The environment is ordered** as BuildKit's LLB state keeps it: setting a name
+//!   again moves it to the end (so the same values in another order are another RUN
+//!   key), and a stage built `FROM` an earlier stage re-applies that stage's image
+//!   config ENV on top of its state (ARG-only variables first). Both measured on Docker
+//!   28.5.2 and 20.10.24.
 //! - **Proxy args** (`HTTP_PROXY`, `https_proxy`, ... given as build args) are collected
 //!   in [`Scope::proxy_env`]: BuildKit gives them to every RUN without their entering
 //!   the cache key, unless the Dockerfile declares them as ARG.
@@ -78,8 +85,9 @@ const PROXY_ARGS: [&str; 5] = [
     "ALL_PROXY",
 ];
 
-/// An ordered environment (`KEY=value` list as BuildKit keeps it): setting an existing
-/// name replaces its value in place.
+/// An ordered environment (`KEY=value` list as BuildKit's LLB state keeps it): setting a
+/// name again moves it to the end with its new value (`llb.EnvList.AddOrReplace`, in
+/// BuildKit v0.8 and today). The order is part of a RUN's cache key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Env {
     vars: Vec<(String, String)>,
@@ -99,8 +107,22 @@ impl Env {
             .map(|(_, value)| value.as_str())
     }
 
-    /// Set `name` (replacing its value, keeping its position).
+    /// Set `name` to `value`, moving it to the end.
+    ///
+    /// ```
+    /// use berth_syntax::scope::Env;
+    /// let mut env: Env = [("A", "1"), ("B", "2")].into_iter().collect();
+    /// env.set("A", "1");
+    /// assert_eq!(env.names().collect::<Vec<_>>(), ["B", "A"]);
+    /// ```
     pub fn set(&mut self, name: &str, value: &str) {
+        self.vars.retain(|(key, _)| key != name);
+        self.vars.push((name.to_string(), value.to_string()));
+    }
+
+    /// Set `name` to `value` where it stands (appended when new): how an image config's
+    /// `Env` list is updated by ENV (BuildKit's `addEnv`).
+    pub fn set_in_place(&mut self, name: &str, value: &str) {
         match self.vars.iter_mut().find(|(key, _)| key == name) {
             Some((_, old)) => *old = value.to_string(),
             None => self.vars.push((name.to_string(), value.to_string())),
@@ -134,11 +156,13 @@ impl Lookup for Env {
     }
 }
 
+/// Collects pairs as an image config lists them: a repeated name keeps its first
+/// position and takes its last value.
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Env {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut env = Env::new();
         for (k, v) in iter {
-            env.set(&k.into(), &v.into());
+            env.set_in_place(&k.into(), &v.into());
         }
         env
     }
@@ -158,6 +182,27 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// The platform of the machine berth runs on, as the engine on it names its own:
+    /// `docker build` without `--platform` builds for it, so the automatic platform args
+    /// default to it.
+    pub fn native() -> Self {
+        let (arch, variant) = match std::env::consts::ARCH {
+            "x86_64" => ("amd64", ""),
+            "aarch64" => ("arm64", ""),
+            "x86" => ("386", ""),
+            "arm" => ("arm", "v7"),
+            "powerpc64" if cfg!(target_endian = "little") => ("ppc64le", ""),
+            "loongarch64" => ("loong64", ""),
+            other => (other, ""),
+        };
+        Platform {
+            os: "linux".into(),
+            arch: arch.into(),
+            variant: variant.into(),
+            os_version: String::new(),
+        }
+    }
+
     /// `linux/amd64`, the default for both the build and the target platform.
     pub fn linux_amd64() -> Self {
         Platform {
@@ -196,9 +241,67 @@ impl Platform {
 }
 
 impl Default for Platform {
+    /// [`Platform::native`].
     fn default() -> Self {
-        Platform::linux_amd64()
+        Platform::native()
     }
+}
+
+/// What the engine's Dockerfile frontend does where BuildKit versions differ (the engine
+/// profiles of `berth_context::Engine` map onto it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frontend {
+    /// `TARGETSTAGE` is an automatic arg (BuildKit v0.17 and later).
+    pub target_stage_arg: bool,
+    /// `BUILDOSVERSION` and `TARGETOSVERSION` are automatic args (BuildKit v0.19 and
+    /// later).
+    pub os_version_args: bool,
+    /// `ARG BUILDKIT_SBOM_SCAN_CONTEXT` / `BUILDKIT_SBOM_SCAN_STAGE` never enter the
+    /// environment (BuildKit v0.11 and later).
+    pub sbom_args_outside_env: bool,
+}
+
+impl Frontend {
+    /// Current BuildKit (Docker 28).
+    pub const CURRENT: Frontend = Frontend {
+        target_stage_arg: true,
+        os_version_args: true,
+        sbom_args_outside_env: true,
+    };
+
+    /// BuildKit v0.8, in Docker 20.10: measured there, `ARG TARGETSTAGE` and
+    /// `ARG BUILDOSVERSION` stay unset and an `ARG BUILDKIT_SBOM_SCAN_STAGE` value is in
+    /// RUN's environment.
+    pub const BUILDKIT_0_8: Frontend = Frontend {
+        target_stage_arg: false,
+        os_version_args: false,
+        sbom_args_outside_env: false,
+    };
+}
+
+impl Default for Frontend {
+    /// [`Frontend::CURRENT`].
+    fn default() -> Self {
+        Frontend::CURRENT
+    }
+}
+
+/// Whether an ARG named `name` puts its value into the environment of later RUNs under
+/// `frontend` (every ARG does, except `BUILDKIT_SBOM_SCAN_*` since BuildKit v0.11).
+pub fn arg_enters_env(name: &str, frontend: Frontend) -> bool {
+    !(frontend.sbom_args_outside_env && NON_ENV_ARGS.contains(&name))
+}
+
+/// Whether `name` is one of the predefined proxy args (`HTTP_PROXY`, `https_proxy`, ...,
+/// any case): given as a build arg, BuildKit hands it to every RUN outside the cache key,
+/// unless the Dockerfile declares it as an ARG.
+///
+/// ```
+/// assert!(berth_syntax::scope::is_proxy_arg("https_proxy"));
+/// assert!(!berth_syntax::scope::is_proxy_arg("PROXY"));
+/// ```
+pub fn is_proxy_arg(name: &str) -> bool {
+    PROXY_ARGS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// Inputs of a build that decide the environment: build args, target and platforms.
@@ -212,6 +315,8 @@ pub struct ScopeOptions {
     pub build_platform: Platform,
     /// The platform the build is for (`TARGETPLATFORM`, `--platform`).
     pub target_platform: Platform,
+    /// Which frontend's behaviour to follow where versions differ.
+    pub frontend: Frontend,
     /// The ENV of base images, keyed by the image reference as expanded from FROM. An
     /// image missing here is treated as setting no variables (then BuildKit adds
     /// [`DEFAULT_PATH`]).
@@ -288,6 +393,10 @@ pub struct StageScope {
     pub steps: Vec<StepScope>,
     /// The environment at the end of the stage (what a stage built FROM it starts with).
     pub final_env: Env,
+    /// The image config's ENV at the end of the stage (base image ENV, default `PATH`
+    /// and ENV instructions, each name where it was first set): what a stage built FROM
+    /// it re-applies on top of [`StageScope::final_env`].
+    pub final_config_env: Env,
     /// The ARGs declared in scope at the end of the stage (inherited ones first).
     pub final_args: Vec<DeclaredArg>,
     /// Stages this one reads from (base, `COPY --from`, `RUN --mount from=`).
@@ -411,6 +520,8 @@ pub struct Scope {
     pub target: Option<usize>,
     /// Errors found while resolving (BuildKit stops at the first).
     pub errors: Vec<ScopeError>,
+    /// Every stage's name, lower-cased, by index.
+    stage_names: Vec<Option<String>>,
 }
 
 impl Scope {
@@ -421,12 +532,90 @@ impl Scope {
             .find_map(|stage| stage.step(index).map(|step| (stage, step)))
     }
 
+    /// What a `COPY --from` or `RUN --mount from=` value used in stage `current` refers
+    /// to, as BuildKit decides it: a number is a stage index, else a stage name
+    /// (case-insensitive), else an image reference. The error is BuildKit's message for
+    /// an index out of range or a stage that is not defined before `current`.
+    ///
+    /// ```
+    /// use berth_syntax::{parse, scope::{resolve, ScopeOptions, StageRef}};
+    /// let file = parse("FROM alpine AS build\nFROM alpine\nCOPY --from=BUILD /a /a\n");
+    /// let scope = resolve(&file, &ScopeOptions::default());
+    /// assert_eq!(scope.stage_ref("BUILD", 1), Ok(StageRef::Stage(0)));
+    /// assert_eq!(scope.stage_ref("nginx:1", 1), Ok(StageRef::Image("nginx:1".into())));
+    /// assert!(scope.stage_ref("5", 1).unwrap_err().contains("invalid stage index 5"));
+    /// ```
+    pub fn stage_ref(&self, value: &str, current: usize) -> Result<StageRef, String> {
+        stage_ref(&self.stage_names, value, current)
+    }
+
     /// The stage named `name` (case-insensitive, as BuildKit looks names up).
     pub fn stage_by_name(&self, name: &str) -> Option<&StageScope> {
         let wanted = name.to_lowercase();
         self.stages
             .iter()
             .find(|s| s.name.as_deref().map(str::to_lowercase) == Some(wanted.clone()))
+    }
+}
+
+/// What a `--from` value refers to (see [`Scope::stage_ref`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StageRef {
+    /// An earlier stage, by index.
+    Stage(usize),
+    /// An image reference, as written.
+    Image(String),
+}
+
+/// [`Scope::stage_ref`] over the stage names.
+fn stage_ref(names: &[Option<String>], value: &str, current: usize) -> Result<StageRef, String> {
+    let current_name = || {
+        names
+            .get(current)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| format!("stage-{current}"))
+    };
+    let later = |_| {
+        format!(
+            "cannot copy from stage {value:?}, it needs to be defined before current stage {:?}",
+            current_name()
+        )
+    };
+    // Go's `strconv.Atoi`: an optional sign, then decimal digits.
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let index: i128 = value.parse().unwrap_or(i128::MAX);
+        return match usize::try_from(index) {
+            Ok(i) if i < names.len() && i < current => Ok(StageRef::Stage(i)),
+            Ok(i) if i < names.len() => Err(later(i)),
+            _ => Err(format!("invalid stage index {index}")),
+        };
+    }
+    let lower = value.to_lowercase();
+    match names
+        .iter()
+        .position(|n| n.as_deref() == Some(lower.as_str()))
+    {
+        Some(i) if i < current => Ok(StageRef::Stage(i)),
+        Some(i) => Err(later(i)),
+        None => Ok(StageRef::Image(value.to_string())),
+    }
+}
+
+/// The `--from` values of a step: `COPY --from` and each `RUN --mount from=`.
+fn from_values(step: &StepScope) -> Vec<String> {
+    match &step.expansion {
+        Some(Expansion::Copy(files)) => files.from.iter().cloned().collect(),
+        Some(Expansion::Run { mounts }) => mounts
+            .iter()
+            .flat_map(|m| {
+                m.iter()
+                    .filter(|(k, _)| k == "from")
+                    .map(|(_, v)| v.clone())
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -440,6 +629,8 @@ struct Resolver<'a> {
     options: &'a ScopeOptions,
     lexer: Lexer,
     scope: Scope,
+    /// Every stage's name, lower-cased, by index.
+    stage_names: Vec<Option<String>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -449,11 +640,17 @@ impl<'a> Resolver<'a> {
             options,
             lexer: Lexer::new(file.escape),
             scope: Scope::default(),
+            stage_names: Vec::new(),
         }
     }
 
     fn run(mut self) -> Scope {
         let stages = self.file.stages();
+        self.stage_names = stages
+            .iter()
+            .map(|s| s.name.as_deref().map(str::to_lowercase))
+            .collect();
+        self.scope.stage_names = self.stage_names.clone();
         let target_name = match &self.options.target {
             Some(t) => Some(t.clone()),
             None => stages
@@ -472,7 +669,7 @@ impl<'a> Resolver<'a> {
             .options
             .build_args
             .iter()
-            .filter(|(k, _)| PROXY_ARGS.iter().any(|p| p.eq_ignore_ascii_case(k)))
+            .filter(|(k, _)| is_proxy_arg(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         for stage in &stages {
@@ -496,21 +693,33 @@ impl<'a> Resolver<'a> {
         } else {
             target_stage.to_string()
         };
+        let frontend = self.options.frontend;
         let pairs = [
-            ("BUILDPLATFORM", build.format()),
-            ("BUILDOS", build.os.clone()),
-            ("BUILDOSVERSION", build.os_version.clone()),
-            ("BUILDARCH", build.arch.clone()),
-            ("BUILDVARIANT", build.variant.clone()),
-            ("TARGETPLATFORM", target.format()),
-            ("TARGETOS", target.os.clone()),
-            ("TARGETOSVERSION", target.os_version.clone()),
-            ("TARGETARCH", target.arch.clone()),
-            ("TARGETVARIANT", target.variant.clone()),
-            ("TARGETSTAGE", target_stage),
+            ("BUILDPLATFORM", build.format(), true),
+            ("BUILDOS", build.os.clone(), true),
+            (
+                "BUILDOSVERSION",
+                build.os_version.clone(),
+                frontend.os_version_args,
+            ),
+            ("BUILDARCH", build.arch.clone(), true),
+            ("BUILDVARIANT", build.variant.clone(), true),
+            ("TARGETPLATFORM", target.format(), true),
+            ("TARGETOS", target.os.clone(), true),
+            (
+                "TARGETOSVERSION",
+                target.os_version.clone(),
+                frontend.os_version_args,
+            ),
+            ("TARGETARCH", target.arch.clone(), true),
+            ("TARGETVARIANT", target.variant.clone(), true),
+            ("TARGETSTAGE", target_stage, frontend.target_stage_arg),
         ];
         let mut env = Env::new();
-        for (name, value) in pairs {
+        for (name, value, defined) in pairs {
+            if !defined {
+                continue;
+            }
             let value = self
                 .options
                 .build_arg_value(name)
@@ -629,19 +838,34 @@ impl<'a> Resolver<'a> {
                     None
                 }
             });
+        let own_name = name.as_deref().map(str::to_lowercase);
         let base = if let Some(parent) = self.stage_index_by_name(&base_name) {
             Base::Stage(parent)
         } else if base_name == "scratch" {
             Base::Scratch
         } else {
+            if own_name.as_deref() == Some(base_name.as_str()) {
+                self.error(
+                    from,
+                    format!("circular dependency detected on stage: {base_name}"),
+                );
+            }
             Base::Image(base_name.clone())
         };
-        let (mut env, mut args) = match &base {
+        // The image config's ENV (with BuildKit's default PATH when it sets none), then
+        // the LLB state: a stage built FROM another starts from that stage's state and
+        // re-applies its image config ENV on top (`AddEnv` moves each to the end).
+        let (mut env, mut config, mut args) = match &base {
             Base::Stage(parent) => {
                 let parent = &self.scope.stages[*parent];
-                (parent.final_env.clone(), parent.final_args.clone())
+                (
+                    parent.final_env.clone(),
+                    parent.final_config_env.clone(),
+                    parent.final_args.clone(),
+                )
             }
             Base::Image(image) => (
+                Env::new(),
                 self.options
                     .base_image_env
                     .get(image)
@@ -649,10 +873,13 @@ impl<'a> Resolver<'a> {
                     .unwrap_or_default(),
                 Vec::new(),
             ),
-            Base::Scratch => (Env::new(), Vec::new()),
+            Base::Scratch => (Env::new(), Env::new(), Vec::new()),
         };
-        if env.get("PATH").is_none() {
-            env.set("PATH", DEFAULT_PATH);
+        if config.get("PATH").is_none() {
+            config.set_in_place("PATH", DEFAULT_PATH);
+        }
+        for (key, value) in config.iter() {
+            env.set(key, value);
         }
         let mut depends_on = BTreeSet::new();
         if let Base::Stage(parent) = base {
@@ -675,6 +902,7 @@ impl<'a> Resolver<'a> {
                 lexer: self.lexer,
                 step: &mut step,
                 env: &mut env,
+                config: &mut config,
                 args: &mut args,
                 options: self.options,
                 global: &self.scope.global,
@@ -683,7 +911,8 @@ impl<'a> Resolver<'a> {
             if let Some(err) = &step.error {
                 self.error(ins_index, err.to_string());
             }
-            depends_on.extend(self.stage_sources(&step, index));
+            let sources = self.stage_sources(&step, index);
+            depends_on.extend(sources);
             steps.push(step);
         }
         StageScope {
@@ -698,35 +927,24 @@ impl<'a> Resolver<'a> {
             reachable: false,
             steps,
             final_env: env,
+            final_config_env: config,
             final_args: args,
             depends_on,
         }
     }
 
-    /// Stages a step reads from: `COPY --from=<name|index>` and `RUN --mount from=`.
-    fn stage_sources(&self, step: &StepScope, current: usize) -> Vec<usize> {
-        let mut refs = Vec::new();
-        match &step.expansion {
-            Some(Expansion::Copy(files)) => refs.extend(files.from.clone()),
-            Some(Expansion::Run { mounts }) => {
-                for mount in mounts {
-                    refs.extend(
-                        mount
-                            .iter()
-                            .filter(|(k, _)| k == "from")
-                            .map(|(_, v)| v.clone()),
-                    );
-                }
+    /// Stages a step reads from: `COPY --from=<name|index>` and `RUN --mount from=`;
+    /// a reference BuildKit rejects is recorded as an error of the instruction.
+    fn stage_sources(&mut self, step: &StepScope, current: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        for reference in from_values(step) {
+            match stage_ref(&self.stage_names, &reference, current) {
+                Ok(StageRef::Stage(i)) => out.push(i),
+                Ok(StageRef::Image(_)) => {}
+                Err(message) => self.error(step.instruction, message),
             }
-            _ => {}
         }
-        refs.iter()
-            .filter_map(|reference| match reference.parse::<usize>() {
-                Ok(n) if n != current => Some(n),
-                Ok(_) => None,
-                Err(_) => self.stage_index_by_name(&reference.to_lowercase()),
-            })
-            .collect()
+        out
     }
 
     fn mark_reachable(&mut self) {
@@ -752,6 +970,7 @@ struct StepExpander<'s> {
     lexer: Lexer,
     step: &'s mut StepScope,
     env: &'s mut Env,
+    config: &'s mut Env,
     args: &'s mut Vec<DeclaredArg>,
     options: &'s ScopeOptions,
     global: &'s Env,
@@ -803,6 +1022,7 @@ impl StepExpander<'_> {
             Some(Command::Env(pairs)) => self.pairs(pairs).map(|expanded| {
                 for (k, v) in &expanded {
                     self.env.set(k, v);
+                    self.config.set_in_place(k, v);
                 }
                 Expansion::Env(expanded)
             }),
@@ -884,7 +1104,7 @@ impl StepExpander<'_> {
                 self.global.get(&decl.name).map(str::to_string)
             };
             if let Some(v) = &value {
-                if !NON_ENV_ARGS.contains(&decl.name.as_str()) {
+                if arg_enters_env(&decl.name, self.options.frontend) {
                     self.env.set(&decl.name, v);
                 }
             }

@@ -124,6 +124,7 @@ fn lint_build(build: &Build, setup: &Setup, out: &mut Outcome) -> Result<(), Str
             check_target(build, &result.dockerfile, out);
             Linted {
                 rejected: result.rejected(),
+                internal_error: result.internal_error().map(|d| d.message.clone()),
                 path: shown,
                 source: result.dockerfile.source.to_string(),
                 diagnostics: result.diagnostics,
@@ -144,6 +145,7 @@ fn lint_build(build: &Build, setup: &Setup, out: &mut Outcome) -> Result<(), Str
             let result = linter.lint(text, &shown, evidence.as_deref());
             check_target(build, &result.dockerfile, out);
             let rejected = result.rejected();
+            let internal_error = result.internal_error().map(|d| d.message.clone());
             let diagnostics = result
                 .diagnostics
                 .into_iter()
@@ -151,6 +153,7 @@ fn lint_build(build: &Build, setup: &Setup, out: &mut Outcome) -> Result<(), Str
                 .collect();
             Linted {
                 rejected,
+                internal_error,
                 path: shown,
                 source: compose_text,
                 diagnostics,

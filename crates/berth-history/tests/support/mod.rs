@@ -688,11 +688,22 @@ pub fn agrees(berth: &str, engine: &str) -> bool {
     }
 }
 
-/// Generates `h` in `dir` and replays it with berth as `berth cache history` would (with
-/// the what-if when the file has one). Returns main's first-parent ids and the history.
+/// The engine profile berth reproduces for an engine of [`ENGINES`].
+pub fn profile(engine: &str) -> berth_cache::Engine {
+    if engine == ENGINES[1] {
+        berth_cache::Engine::Docker20
+    } else {
+        berth_cache::Engine::BuildKit
+    }
+}
+
+/// Generates `h` in `dir` and replays it with berth as `berth cache history --engine`
+/// would for `engine` (with the what-if when the file has one). Returns main's
+/// first-parent ids and the history.
 pub fn berth_replay(
     h: &History,
     dir: &Path,
+    engine: &str,
 ) -> Result<(Vec<String>, berth_history::report::History), String> {
     use berth_history::git::{Range, Repo};
     let ids = h.generate(dir)?;
@@ -706,6 +717,7 @@ pub fn berth_replay(
             dockerfile: None,
             build_args: h.args.clone(),
             target: h.target.clone(),
+            engine: profile(engine),
         },
         range: Range::All,
         what_if: h

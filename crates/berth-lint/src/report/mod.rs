@@ -39,6 +39,7 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// Checkstyle XML (hadolint's `checkstyle`).
     Checkstyle,
     /// `berth:FILE:LINE:COLUMN: CODE SEVERITY: MESSAGE`.
     Gnu,
@@ -125,8 +126,11 @@ impl Default for RenderOptions {
 pub struct FileReport<'a> {
     /// The path as reported (relative to where berth ran, or `-`).
     pub path: &'a str,
+    /// The file's text.
     pub source: &'a str,
+    /// The file's line index, for positions.
     pub index: LineIndex,
+    /// Its findings, sorted.
     pub diagnostics: &'a [Diagnostic],
     /// The compose service whose build the file belongs to (`berth lint compose.yaml`);
     /// JSON findings carry it as `"service"`.
@@ -134,6 +138,7 @@ pub struct FileReport<'a> {
 }
 
 impl<'a> FileReport<'a> {
+    /// One file's report; computes the line index.
     pub fn new(path: &'a str, source: &'a str, diagnostics: &'a [Diagnostic]) -> Self {
         FileReport {
             path,

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use crate::diagnostic::Severity;
+use crate::meta::Meta;
 use crate::registry;
-use crate::rule::Meta;
 
 use super::{sha256_hex, FileReport};
 

@@ -1,8 +1,10 @@
-//! Codes the engine itself emits: parse errors (DL1000) and bad pragmas (BR001, BR002).
+//! Codes the engine itself emits: parse errors (DL1000), internal errors (BR000) and bad
+//! pragmas (BR001, BR002).
 //! They are declared like rules so that `berth rule`, SARIF metadata and `--ignore` know them;
 //! their `Rule` impls do nothing.
 
-use crate::rule::{new_boxed, Meta, Rule, RuleEntry, RuleMeta};
+use crate::meta::Meta;
+use crate::rule::{new_boxed, Rule, RuleEntry, RuleMeta};
 
 crate::declare_rule! {
     /// ## What it does
@@ -39,6 +41,38 @@ crate::declare_rule! {
     }
 }
 impl Rule for Dl1000 {}
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports that berth failed on this file: one of its rules panicked. The finding names
+    /// the rule, the panic's message and where in berth's code it happened. It replaces the
+    /// file's other findings, which would be incomplete; the other files of the run are
+    /// linted as usual, and `berth lint` exits 2.
+    ///
+    /// ## Why is this bad?
+    /// It is a bug in berth, not in the Dockerfile: the file was not fully checked.
+    ///
+    /// ## Example
+    /// No Dockerfile should produce it. berth's own tests provoke it with a rule that exists
+    /// only in test builds (BR999):
+    /// ```dockerfile
+    /// FROM alpine
+    /// RUN berth-test-panic
+    /// ```
+    ///
+    /// ## How to fix
+    /// Report it with the Dockerfile. It cannot be ignored or re-levelled: pragmas, `--ignore`
+    /// and severity overrides do not apply to it.
+    pub struct Br000 {}
+    meta {
+        code: "BR000",
+        family: Berth,
+        severity: Error,
+        kinds: [],
+        summary: "Internal error: a rule panicked on this file",
+    }
+}
+impl Rule for Br000 {}
 
 crate::declare_rule! {
     /// ## What it does
@@ -100,6 +134,8 @@ crate::declare_rule! {
 }
 impl Rule for Br002 {}
 
+/// BR000's metadata.
+pub const BR000: &Meta = &<Br000 as RuleMeta>::META;
 /// DL1000's metadata.
 pub const DL1000: &Meta = &<Dl1000 as RuleMeta>::META;
 /// BR001's metadata.
@@ -112,6 +148,10 @@ pub static RULES: &[RuleEntry] = &[
     RuleEntry {
         meta: DL1000,
         new: new_boxed::<Dl1000>,
+    },
+    RuleEntry {
+        meta: BR000,
+        new: new_boxed::<Br000>,
     },
     RuleEntry {
         meta: BR001,

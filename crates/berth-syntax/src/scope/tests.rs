@@ -73,14 +73,18 @@ RUN true
 }
 
 #[test]
-fn automatic_args_default_to_linux_amd64() {
+fn automatic_args_default_to_the_native_platform() {
     let source =
         "FROM --platform=$BUILDPLATFORM img AS build\nARG TARGETARCH\nARG TARGETSTAGE\nRUN x\n";
     let (_, scope) = scope_of(source, &ScopeOptions::default());
     let stage = &scope.stages[0];
-    assert_eq!(stage.platform.as_deref(), Some("linux/amd64"));
+    let native = Platform::native();
+    assert_eq!(stage.platform, Some(native.format()));
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(native, Platform::linux_amd64());
+    }
     let run = stage.step(3).unwrap();
-    assert_eq!(run.env.get("TARGETARCH"), Some("amd64"));
+    assert_eq!(run.env.get("TARGETARCH"), Some(native.arch.as_str()));
     assert_eq!(run.env.get("TARGETSTAGE"), Some("build"));
     // Not declared in the stage: not in the environment.
     assert_eq!(run.env.get("BUILDOS"), None);
@@ -320,4 +324,93 @@ fn base_image_env_is_used_when_known() {
 fn csv_fields_follow_quotes() {
     assert_eq!(csv_fields("a=1,\"b=x,y\",c"), ["a=1", "b=x,y", "c"]);
     assert_eq!(csv_fields("\"a=\"\"q\"\"\""), ["a=\"q\""]);
+}
+
+#[test]
+fn setting_a_name_again_moves_it_to_the_end() {
+    // Measured on Docker 28.5.2 and 20.10.24: `ENV A=1 / ENV B=2` and the same plus a
+    // second `ENV A=1` give RUN different keys.
+    let (_, scope) = scope_of(
+        "FROM scratch\nENV A=1\nENV B=2\nENV A=1\nARG B=3\nRUN x\n",
+        &ScopeOptions::default(),
+    );
+    let run = scope.stages[0].step(5).unwrap();
+    let names: Vec<_> = run.env.names().collect();
+    assert_eq!(names, ["PATH", "A", "B"]);
+    assert_eq!(run.env.get("B"), Some("3"));
+    // The image config keeps each ENV name where it was first set.
+    let config: Vec<_> = scope.stages[0].final_config_env.names().collect();
+    assert_eq!(config, ["PATH", "A", "B"]);
+}
+
+#[test]
+fn a_derived_stage_reapplies_the_image_config_env() {
+    // Measured on both engines: the RUN of the second stage is cached across either
+    // change to the first stage, because BuildKit re-adds the image config's ENV (in
+    // config order) on top of the inherited state, ARG-only names first.
+    let env_of = |source: &str| -> Vec<String> {
+        let (_, scope) = scope_of(source, &ScopeOptions::default());
+        let stage = &scope.stages[1];
+        let run = stage.steps.last().unwrap();
+        run.env.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    };
+    let reset = env_of("FROM img AS base\nENV A=1\nENV B=2\nENV A=1\nFROM base\nRUN x\n");
+    let plain = env_of("FROM img AS base\nENV A=1\nENV B=2\nFROM base\nRUN x\n");
+    assert_eq!(reset, plain);
+    let arg_first = env_of("FROM img AS base\nARG X=1\nENV A=1\nFROM base\nRUN x\n");
+    let arg_last = env_of("FROM img AS base\nENV A=1\nARG X=1\nFROM base\nRUN x\n");
+    assert_eq!(arg_first, arg_last);
+    assert_eq!(arg_first[0], "X=1");
+}
+
+#[test]
+fn the_frontend_decides_which_args_exist() {
+    let source = "FROM scratch\nARG TARGETSTAGE\nARG BUILDOSVERSION\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nRUN x\n";
+    let (_, current) = scope_of(source, &ScopeOptions::default());
+    let run = current.stages[0].step(4).unwrap();
+    assert_eq!(run.env.get("TARGETSTAGE"), Some("default"));
+    assert_eq!(run.env.get("BUILDOSVERSION"), Some(""));
+    assert_eq!(run.env.get("BUILDKIT_SBOM_SCAN_STAGE"), None);
+    let old = ScopeOptions {
+        frontend: Frontend::BUILDKIT_0_8,
+        ..ScopeOptions::default()
+    };
+    let (_, old) = scope_of(source, &old);
+    let run = old.stages[0].step(4).unwrap();
+    assert_eq!(run.env.get("TARGETSTAGE"), None);
+    assert_eq!(run.env.get("BUILDOSVERSION"), None);
+    assert_eq!(run.env.get("BUILDKIT_SBOM_SCAN_STAGE"), Some("true"));
+}
+
+#[test]
+fn stage_references_follow_buildkit() {
+    let source = "FROM a AS one\nFROM b AS two\nCOPY --from=one /x /x\nCOPY --from=0 /y /y\nCOPY --from=three /z /z\nCOPY --from=7 /w /w\nCOPY --from=nginx /v /v\nFROM c AS three\n";
+    let (_, scope) = scope_of(source, &ScopeOptions::default());
+    assert_eq!(scope.stage_ref("ONE", 1), Ok(StageRef::Stage(0)));
+    assert_eq!(scope.stage_ref("0", 1), Ok(StageRef::Stage(0)));
+    assert_eq!(
+        scope.stage_ref("nginx", 1),
+        Ok(StageRef::Image("nginx".into()))
+    );
+    assert_eq!(scope.stages[1].depends_on, [0].into_iter().collect());
+    let messages: Vec<_> = scope
+        .errors
+        .iter()
+        .map(|e| (e.instruction, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                4,
+                "cannot copy from stage \"three\", it needs to be defined before current stage \"two\""
+            ),
+            (5, "invalid stage index 7"),
+        ]
+    );
+    let (_, cyclic) = scope_of("FROM a AS a\nRUN x\n", &ScopeOptions::default());
+    assert_eq!(
+        cyclic.errors[0].message,
+        "circular dependency detected on stage: a"
+    );
 }

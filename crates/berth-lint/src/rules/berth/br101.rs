@@ -1,8 +1,8 @@
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use berth_syntax::{Instruction, Keyword, Source};
 
-use super::support::{context_sources, is_context_path, plural, run_script, thousands};
+use super::support::{context_reads, plural, run_script, thousands};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -176,22 +176,27 @@ impl Rule for Br101 {
         let (Some(stage), Some(index)) = (ctx.stage(), ctx.index()) else {
             return;
         };
-        // COPYs from the context earlier in this stage that bring in more than manifests.
-        let broad: Vec<(&Instruction, &Source)> = ctx.instructions()[stage.from..index]
-            .iter()
-            .filter(|i| i.keyword == Keyword::Copy || i.keyword == Keyword::Add)
-            .flat_map(|i| context_sources(i).iter().map(move |s| (i, s)))
-            .filter(|(_, s)| is_context_path(s) && looks_broad(s, &install.manifests))
+        // COPYs from the context earlier in this stage that bring in more than manifests,
+        // with the files the cache model says each source reads.
+        let instructions = ctx.instructions();
+        let broad: Vec<(&Instruction, &Source, &[u32])> = (stage.from..index)
+            .filter(|&i| matches!(instructions[i].keyword, Keyword::Copy | Keyword::Add))
+            .flat_map(|i| {
+                context_reads(ctx, i)
+                    .into_iter()
+                    .map(move |(s, files)| (&instructions[i], s, files))
+            })
+            .filter(|(_, s, _)| looks_broad(s, &install.manifests))
             .collect();
-        let Some(&(copy, source)) = broad.first() else {
+        let Some(&(copy, source, first_files)) = broad.first() else {
             return;
         };
-        let evidence = ctx.build_context().map(|context| {
-            let mut files: HashSet<&str> = HashSet::new();
-            for (_, s) in &broad {
-                files.extend(context.files_matching(&s.path));
-            }
-            (files.len(), context.count_matching(&source.path))
+        let evidence = ctx.build_context().map(|_| {
+            let files: BTreeSet<u32> = broad
+                .iter()
+                .flat_map(|(_, _, f)| f.iter().copied())
+                .collect();
+            (files.len(), first_files.len())
         });
         // With the real context, stay quiet when the COPY brings in little beyond manifests.
         if let Some((total, _)) = evidence {

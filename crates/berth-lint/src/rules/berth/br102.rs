@@ -1,7 +1,8 @@
-use berth_syntax::{Instruction, Keyword};
+use berth_syntax::Instruction;
 
-use super::br103::is_volatile;
-use super::support::{mentions_var, plural, stage_arg};
+use super::support::{
+    is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, stage_arg,
+};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -41,17 +42,9 @@ crate::declare_rule! {
     }
 }
 
-/// Predefined proxy args never change a cache key.
-pub(crate) fn is_proxy_arg(name: &str) -> bool {
-    matches!(
-        name.to_ascii_uppercase().as_str(),
-        "HTTP_PROXY" | "HTTPS_PROXY" | "FTP_PROXY" | "NO_PROXY" | "ALL_PROXY"
-    )
-}
-
 impl Rule for Br102 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        let Some((decls, rest)) = stage_arg(instruction, ctx) else {
+        let (Some((decls, rest)), Some(index)) = (stage_arg(instruction, ctx), ctx.index()) else {
             return;
         };
         for decl in decls {
@@ -62,9 +55,12 @@ impl Rule for Br102 {
             let Some(first_use) = rest.iter().position(uses) else {
                 continue;
             };
-            let between: Vec<&Instruction> = rest[..first_use]
-                .iter()
-                .filter(|i| i.keyword == Keyword::Run)
+            // The RUNs before the first use that the cache model says a new value re-runs.
+            let used_at_index = index + 1 + first_use;
+            let between: Vec<&Instruction> = runs_rerun_by_arg(ctx, index, &decl.name)
+                .into_iter()
+                .filter(|&i| i < used_at_index)
+                .map(|i| &ctx.instructions()[i])
                 .collect();
             let Some(first_run) = between.first() else {
                 continue;

@@ -1,7 +1,6 @@
-use berth_syntax::{Instruction, Keyword};
+use berth_syntax::Instruction;
 
-use super::br102::is_proxy_arg;
-use super::support::{plural, snippet, stage_arg};
+use super::support::{is_proxy_arg, is_volatile, plural, runs_rerun_by_arg, snippet, stage_arg};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -44,54 +43,24 @@ crate::declare_rule! {
     }
 }
 
-/// Words in a build arg's name that mark a value changing on every build.
-const VOLATILE_WORDS: [&str; 16] = [
-    "DATE",
-    "TIME",
-    "TIMESTAMP",
-    "BUILDTIME",
-    "BUILDDATE",
-    "COMMIT",
-    "SHA",
-    "REF",
-    "REVISION",
-    "REV",
-    "NONCE",
-    "CACHEBUST",
-    "CACHEBUSTER",
-    "EPOCH",
-    "NOW",
-    "GITHUB_SHA",
-];
-
-/// Whether an arg name says it changes per build: one of its `_`-separated words is in
-/// [`VOLATILE_WORDS`], or it is a build number/id.
-pub(crate) fn is_volatile(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if upper == "SOURCE_DATE_EPOCH" {
-        // Reproducible builds set it to a fixed commit time on purpose.
-        return false;
-    }
-    let words: Vec<&str> = upper.split(['_', '-']).collect();
-    words.iter().any(|w| VOLATILE_WORDS.contains(w))
-        || upper.contains("BUILD_NUMBER")
-        || upper.contains("BUILD_ID")
-        || upper.contains("RUN_ID")
-}
-
 impl Rule for Br103 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
-        let Some((decls, rest)) = stage_arg(instruction, ctx) else {
-            return;
-        };
-        let runs: Vec<&Instruction> = rest.iter().filter(|i| i.keyword == Keyword::Run).collect();
-        let Some(first) = runs.first() else {
+        let (Some((decls, _)), Some(index)) = (stage_arg(instruction, ctx), ctx.index()) else {
             return;
         };
         for decl in decls
             .iter()
             .filter(|d| is_volatile(&d.name) && !is_proxy_arg(&d.name))
         {
+            // What the cache model says a new value re-runs: the RUNs after the ARG in its
+            // stage and in the stages built FROM it.
+            let runs: Vec<&Instruction> = runs_rerun_by_arg(ctx, index, &decl.name)
+                .into_iter()
+                .map(|i| &ctx.instructions()[i])
+                .collect();
+            let Some(first) = runs.first() else {
+                continue;
+            };
             let first_text = snippet(ctx, first);
             ctx.report(
                 decl.span,
@@ -115,30 +84,6 @@ impl Rule for Br103 {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn volatile_names() {
-        for yes in [
-            "BUILD_DATE",
-            "GIT_COMMIT",
-            "VCS_REF",
-            "CACHEBUST",
-            "BUILD_NUMBER",
-            "COMMIT_SHA",
-            "build_time",
-        ] {
-            assert!(super::is_volatile(yes), "{yes}");
-        }
-        for no in [
-            "VERSION",
-            "NODE_ENV",
-            "SOURCE_DATE_EPOCH",
-            "PREFERRED_SHELL",
-            "UPDATE",
-        ] {
-            assert!(!super::is_volatile(no), "{no}");
-        }
-    }
-
-    #[test]
     fn cases() {
         crate::assert_rule!(super::Br103,
             pass: [
@@ -152,5 +97,26 @@ mod tests {
                 "FROM golang:1.22\nARG VERSION GIT_COMMIT=unknown\nRUN go mod download\nRUN go build -ldflags \"-X main.commit=$GIT_COMMIT\"\n",
             ],
         );
+    }
+
+    #[test]
+    fn counts_what_the_cache_model_reruns() {
+        let test = crate::testing::RuleTest::new::<super::Br103>();
+        // The RUNs of a stage built FROM this one re-run too.
+        let found = test.findings(
+            "FROM alpine AS base\nARG GIT_COMMIT\nRUN make\nFROM base\nRUN make install\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("the 2 RUN steps after it"),
+            "{}",
+            found[0].message
+        );
+        // `ENV X=$X` carries the value on; `ENV X=fixed` makes it constant.
+        let carried =
+            test.findings("FROM alpine\nARG GIT_COMMIT\nENV GIT_COMMIT=$GIT_COMMIT\nRUN make\n");
+        assert_eq!(carried.len(), 1);
+        let fixed = test.findings("FROM alpine\nARG GIT_COMMIT\nENV GIT_COMMIT=none\nRUN make\n");
+        assert!(fixed.is_empty());
     }
 }

@@ -44,7 +44,9 @@ impl Rule for Br104 {
         if add.checksum.is_some() {
             return;
         }
-        for source in add.sources.iter().filter(|s| is_http_url(&s.path)) {
+        let downloaded =
+            |path: &str| berth_cache::remote_source(path) == Some(berth_cache::Remote::Http);
+        for source in add.sources.iter().filter(|s| downloaded(&s.path)) {
             ctx.report(
                 source.span,
                 format!(
@@ -56,11 +58,6 @@ impl Rule for Br104 {
             .help("add `--checksum=sha256:<digest>` (`curl -fsSL URL | sha256sum` prints it)");
         }
     }
-}
-
-fn is_http_url(path: &str) -> bool {
-    let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 #[cfg(test)]

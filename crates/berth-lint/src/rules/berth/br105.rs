@@ -1,6 +1,6 @@
 use berth_syntax::{Instruction, Keyword};
 
-use super::support::{context_sources, is_context_path, thousands};
+use super::support::{context_reads, thousands};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -19,6 +19,13 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// A context with `.git/` and `node_modules/` and no `.dockerignore`:
+    /// ```text
+    /// # build context
+    /// .git/HEAD
+    /// node_modules/left-pad/index.js
+    /// package.json
+    /// index.js
+    /// ```
     /// ```dockerfile
     /// FROM node:20
     /// COPY . .
@@ -27,6 +34,7 @@ crate::declare_rule! {
     /// ## How to fix
     /// Add a `.dockerignore` next to the Dockerfile:
     /// ```text
+    /// # .dockerignore
     /// .git
     /// node_modules
     /// ```
@@ -85,14 +93,13 @@ impl Rule for Br105 {
         if ctx.in_onbuild() || !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
             return;
         }
-        let Some(context) = ctx.build_context() else {
+        let (Some(context), Some(index)) = (ctx.build_context(), ctx.index()) else {
             return;
         };
-        for source in context_sources(instruction)
-            .iter()
-            .filter(|s| is_context_path(s))
-        {
-            let sent = heavy_counts(context.files_matching(&source.path));
+        // The files each source sends, as the cache model selects them.
+        for (source, files) in context_reads(ctx, index) {
+            let paths: Vec<_> = files.iter().map(|&f| context.path(f)).collect();
+            let sent = heavy_counts(paths.iter().map(|p| p.as_ref()));
             if sent.is_empty() {
                 continue;
             }

@@ -17,8 +17,8 @@ crate::declare_rule! {
     /// for a directory or wildcard, silently copies less than it says.
     ///
     /// ## Example
-    /// `.dockerignore`:
     /// ```text
+    /// # .dockerignore
     /// config/
     /// ```
     /// ```dockerfile
@@ -27,8 +27,12 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Remove the pattern from `.dockerignore`, add an exception (`!config/app.yaml`), or
-    /// stop copying the file.
+    /// Remove the pattern from `.dockerignore`, add an exception, or stop copying the file:
+    /// ```text
+    /// # .dockerignore
+    /// config/
+    /// !config/app.yaml
+    /// ```
     pub struct CopyIgnoredFile {}
     meta {
         code: "CopyIgnoredFile",
@@ -73,7 +77,7 @@ impl Rule for CopyIgnoredFile {
                 _ => continue,
             };
             for source in sources.iter().filter(|s| verb == "Copy" || !is_remote(s)) {
-                let cleaned = clean(source);
+                let cleaned = berth_context::path::clean_str(source);
                 if (cleaned == "." || cleaned == "/") && !root_ignored {
                     continue;
                 }
@@ -92,31 +96,6 @@ impl Rule for CopyIgnoredFile {
 /// URLs and git sources of ADD are fetched, not read from the context.
 fn is_remote(source: &str) -> bool {
     source.contains("://") || source.starts_with("git@")
-}
-
-/// Go's `path.Clean`.
-fn clean(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
 }
 
 #[cfg(test)]
@@ -146,18 +125,5 @@ mod tests {
                 "FROM alpine\nCOPY Dockerfile /x\nADD ./secrets/key /k\n",
                 "FROM alpine\nARG LOG=app.log\nCOPY $LOG /var/log/\n",
             ]));
-    }
-
-    #[test]
-    fn clean_is_gos() {
-        for (input, want) in [
-            ("./a//b/", "a/b"),
-            ("", "."),
-            ("/../a", "/a"),
-            ("../a/..", ".."),
-            ("a/./b/../c", "a/c"),
-        ] {
-            assert_eq!(super::clean(input), want, "{input}");
-        }
     }
 }

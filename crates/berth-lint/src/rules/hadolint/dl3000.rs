@@ -1,5 +1,7 @@
-use berth_syntax::{Command, Instruction, Span};
+use berth_syntax::{Command, Instruction};
 
+use super::helpers::args::{args_span, drop_quotes, joined_args};
+use super::helpers::paths::is_windows_absolute;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -57,31 +59,6 @@ impl Rule for Dl3000 {
 /// Absolute for hadolint: starts with `/` or `$` (a variable), or a Windows drive `X:`.
 fn is_absolute(path: &str) -> bool {
     path.starts_with('/') || path.starts_with('$') || is_windows_absolute(path)
-}
-
-/// `C:...`: a letter followed by a colon.
-pub(super) fn is_windows_absolute(path: &str) -> bool {
-    let mut chars = path.chars();
-    matches!((chars.next(), chars.next()), (Some(d), Some(':')) if d.is_alphabetic())
-}
-
-/// hadolint's `dropQuotes`: every `"` and `'` at either end removed.
-pub(super) fn drop_quotes(text: &str) -> &str {
-    text.trim_matches(|c| c == '"' || c == '\'')
-}
-
-/// The instruction's arguments joined by single spaces.
-pub(super) fn joined_args(instruction: &Instruction) -> String {
-    let words: Vec<&str> = instruction.args.iter().map(|w| w.value.as_str()).collect();
-    words.join(" ")
-}
-
-/// From the first argument to the last (the keyword when there is none).
-pub(super) fn args_span(instruction: &Instruction) -> Span {
-    match (instruction.args.first(), instruction.args.last()) {
-        (Some(first), Some(last)) => Span::new(first.span.start, last.span.end),
-        _ => instruction.keyword_span,
-    }
 }
 
 #[cfg(test)]

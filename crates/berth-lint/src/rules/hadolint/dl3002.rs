@@ -1,9 +1,8 @@
 use berth_syntax::{Instruction, Keyword, Span};
 
+use super::helpers::args::{args_span, joined_args};
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3000::{args_span, joined_args};
 
 crate::declare_rule! {
     /// ## What it does

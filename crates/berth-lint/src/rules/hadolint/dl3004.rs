@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_command_names;
+use super::helpers::run_checks::check_command_names;
 use crate::context::LintContext;
 use crate::rule::Rule;
 

@@ -2,7 +2,8 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::{has_cache_mount, FinalStageFindings};
+use super::helpers::final_stage::FinalStageFindings;
+use super::helpers::run_checks::has_cache_mount;
 use crate::context::LintContext;
 use crate::rule::Rule;
 

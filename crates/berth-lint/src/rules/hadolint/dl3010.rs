@@ -1,12 +1,12 @@
 //! DL3010: Use ADD for extracting archives into an image
 
 use berth_syntax::Instruction;
-
 use berth_syntax::{Command, Span};
 
-use super::run_shell::{run_of, shell_of};
+use super::helpers::paths::has_archive_extension;
 use crate::context::LintContext;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 const MESSAGE: &str = "Use `ADD` for extracting archives into an image";
 
@@ -50,12 +50,6 @@ crate::declare_rule! {
         summary: "Use ADD for extracting archives into an image",
     }
 }
-
-/// File extensions hadolint treats as archives.
-pub(crate) const ARCHIVE_EXTENSIONS: &[&str] = &[
-    ".tar", ".Z", ".bz2", ".gz", ".lz", ".lzma", ".tZ", ".tb2", ".tbz", ".tbz2", ".tgz", ".tlz",
-    ".tpz", ".txz", ".xz",
-];
 
 const UNZIPPERS: &[&str] = &[
     "unzip",
@@ -138,8 +132,7 @@ fn basename(path: &str) -> &str {
 }
 
 fn is_archive(path: &str) -> bool {
-    let path = strip_quotes(path);
-    ARCHIVE_EXTENSIONS.iter().any(|e| path.ends_with(e))
+    has_archive_extension(strip_quotes(path))
 }
 
 #[cfg(test)]

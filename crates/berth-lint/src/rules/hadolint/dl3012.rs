@@ -1,5 +1,6 @@
-use berth_syntax::{Instruction, Keyword};
+use berth_syntax::Instruction;
 
+use super::helpers::stages::SeenInStage;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -40,25 +41,6 @@ impl Rule for Dl3012 {
                 "Multiple `HEALTHCHECK` instructions",
             );
         }
-    }
-}
-
-/// Whether an instruction kind was already seen in the current stage (reset by every FROM;
-/// the instructions before the first FROM count as a stage of their own).
-#[derive(Default)]
-pub(super) struct SeenInStage {
-    seen: bool,
-}
-
-impl SeenInStage {
-    /// Feed every FROM and every instruction of the watched kind: true when the instruction
-    /// repeats the kind within its stage.
-    pub fn repeated(&mut self, instruction: &Instruction) -> bool {
-        if instruction.keyword == Keyword::From {
-            self.seen = false;
-            return false;
-        }
-        std::mem::replace(&mut self.seen, true)
     }
 }
 

@@ -2,7 +2,8 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_pinned_packages;
+use super::helpers::pip::is_pip_install;
+use super::helpers::run_checks::check_pinned_packages;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -93,17 +94,6 @@ fn packages(cmd: &berth_shell::Command) -> Vec<berth_shell::Word> {
         .cloned()
         .collect();
     words
-}
-
-/// hadolint's pip-install test: `pip*` (not `pipenv*`) with an `install` argument, or
-/// `python* ... -m pip install`.
-pub(crate) fn is_pip_install(cmd: &berth_shell::Command) -> bool {
-    let Some(name) = cmd.name() else {
-        return false;
-    };
-    let args: Vec<&str> = cmd.arg_values().collect();
-    (name.starts_with("pip") && !name.starts_with("pipenv") && args.contains(&"install"))
-        || (name.starts_with("python") && args.windows(3).any(|w| w == ["-m", "pip", "install"]))
 }
 
 const VCS_SCHEMES: &[&str] = &[

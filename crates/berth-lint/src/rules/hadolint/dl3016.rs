@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_pinned_packages;
+use super::helpers::run_checks::check_pinned_packages;
 use crate::context::LintContext;
 use crate::rule::Rule;
 

@@ -1,10 +1,10 @@
 use berth_syntax::{Add, Command, Instruction, Span};
 
+use super::helpers::args::drop_quotes;
+use super::helpers::paths::has_archive_extension;
 use crate::context::LintContext;
 use crate::diagnostic::Fix;
 use crate::rule::Rule;
-
-use super::dl3000::drop_quotes;
 
 crate::declare_rule! {
     /// ## What it does
@@ -78,16 +78,9 @@ fn copy_reads_the_same(add: &Add) -> bool {
         && add.unpack.is_none()
 }
 
-/// Archive suffixes `ADD` unpacks (hadolint's list; also used by DL3010).
-pub(super) const ARCHIVE_EXTENSIONS: [&str; 15] = [
-    ".tar", ".Z", ".bz2", ".gz", ".lz", ".lzma", ".tZ", ".tb2", ".tbz", ".tbz2", ".tgz", ".tlz",
-    ".tpz", ".txz", ".xz",
-];
-
-/// A path ending (quotes removed) in one of [`ARCHIVE_EXTENSIONS`].
-pub(super) fn is_archive(path: &str) -> bool {
-    let path = drop_quotes(path);
-    ARCHIVE_EXTENSIONS.iter().any(|ext| path.ends_with(ext))
+/// A path ending (quotes removed) in an archive's extension.
+fn is_archive(path: &str) -> bool {
+    has_archive_extension(drop_quotes(path))
 }
 
 fn is_url(path: &str) -> bool {

@@ -1,9 +1,8 @@
 use berth_syntax::{Command, Instruction};
 
+use super::helpers::args::drop_quotes;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3000::drop_quotes;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,12 +1,12 @@
 use std::collections::HashSet;
 
-use berth_syntax::{Command, Instruction, Keyword, Span};
+use berth_syntax::image::FromParts;
+use berth_syntax::{Instruction, Keyword};
 
+use super::helpers::args::drop_quotes;
+use super::helpers::flags::copy_from;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3000::drop_quotes;
-use super::dl3006::FromParts;
 
 crate::declare_rule! {
     /// ## What it does
@@ -27,6 +27,8 @@ crate::declare_rule! {
     ///
     /// ## How to fix
     /// ```dockerfile
+    /// FROM golang:1.22 AS build
+    /// FROM alpine:3.20
     /// COPY --from=build /app /app
     /// ```
     /// To copy from an image, give its tag: `COPY --from=nginx:1.25 /etc/nginx /etc/nginx`.
@@ -68,20 +70,6 @@ impl Rule for Dl3022 {
             );
         }
     }
-}
-
-/// The `--from` value of a COPY, as written, and the span of the flag.
-pub(super) fn copy_from(instruction: &Instruction) -> Option<(&str, Span)> {
-    let Some(Command::Copy(copy)) = &instruction.command else {
-        return None;
-    };
-    let from = copy.from.as_deref()?;
-    let span = instruction
-        .flags
-        .iter()
-        .find(|f| f.name == "from")
-        .map_or(instruction.keyword_span, |f| f.span);
-    Some((from, span))
 }
 
 /// The decimal number `text` starts with (hadolint reads `--from=1abc` as stage 1).

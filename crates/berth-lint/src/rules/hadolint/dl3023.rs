@@ -1,10 +1,9 @@
+use berth_syntax::image::FromParts;
 use berth_syntax::{Instruction, Keyword};
 
+use super::helpers::flags::copy_from;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3006::FromParts;
-use super::dl3022::copy_from;
 
 crate::declare_rule! {
     /// ## What it does

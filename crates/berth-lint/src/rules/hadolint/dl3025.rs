@@ -1,9 +1,8 @@
 use berth_syntax::{Command, Instruction, ShellOrExec};
 
+use super::helpers::args::args_span;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3000::args_span;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,12 +1,11 @@
 use std::collections::HashSet;
 
+use berth_syntax::image::{FromParts, ImageRef};
 use berth_syntax::{Command, Instruction, Keyword, MountKind};
 
+use super::helpers::flags::copy_from;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3006::{FromParts, ImageRef};
-use super::dl3022::copy_from;
 
 crate::declare_rule! {
     /// ## What it does
@@ -19,7 +18,12 @@ crate::declare_rule! {
     /// is only useful if every place that pulls an image follows it.
     ///
     /// ## Example
-    /// With `trustedRegistries: [my.registry.io]`:
+    /// With one trusted registry:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// trustedRegistries:
+    ///   - my.registry.io
+    /// ```
     /// ```dockerfile
     /// FROM quay.io/org/base:1.0
     /// ```

@@ -1,9 +1,9 @@
-use berth_syntax::{Instruction, Span};
+use berth_syntax::image::FromParts;
+use berth_syntax::Instruction;
 
+use super::helpers::flags::platform_span;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3006::FromParts;
 
 crate::declare_rule! {
     /// ## What it does
@@ -48,15 +48,6 @@ impl Rule for Dl3029 {
             );
         }
     }
-}
-
-/// The `--platform` flag of a FROM (the keyword when it has none).
-pub(super) fn platform_span(instruction: &Instruction) -> Span {
-    instruction
-        .flags
-        .iter()
-        .find(|f| f.name == "platform")
-        .map_or(instruction.keyword_span, |f| f.span)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::RpmPins;
+use super::helpers::rpm_pins::RpmPins;
 use crate::context::LintContext;
 use crate::rule::Rule;
 

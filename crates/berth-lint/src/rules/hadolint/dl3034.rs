@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::check_commands;
+use super::helpers::run_checks::check_commands;
 use crate::context::LintContext;
 use crate::rule::Rule;
 

@@ -1,15 +1,15 @@
 //! DL3042: Avoid use of cache directory with pip
 
-use berth_syntax::Instruction;
-
 use std::collections::HashMap;
 
 use berth_syntax::Command;
+use berth_syntax::Instruction;
 
-use super::dl3013::is_pip_install;
-use super::run_shell::{has_cache_mount, report_at, run_of, shell_of};
+use super::helpers::pip::is_pip_install;
+use super::helpers::run_checks::{has_cache_mount, report_at};
 use crate::context::LintContext;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 const MESSAGE: &str =
     "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`";
@@ -74,7 +74,7 @@ impl Rule for Dl3042 {
         };
         match &instruction.command {
             Some(Command::From(from)) => {
-                let image = super::run_shell::image_name(&from.image).to_string();
+                let image = berth_syntax::image::without_tag(&from.image).to_string();
                 let key = Some(from.name.as_deref().unwrap_or(&image).to_string());
                 if state.started {
                     let parent = state.no_cache.get(&Some(image)).copied().unwrap_or(false);

@@ -2,10 +2,9 @@ use std::collections::HashSet;
 
 use berth_syntax::{Command, Instruction, Keyword};
 
+use super::helpers::labels::label_pairs;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3048::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,12 +1,11 @@
 use std::collections::HashMap;
 
+use berth_syntax::image::{FromParts, ImageRef};
 use berth_syntax::{Command, Instruction, Keyword};
 
+use super::helpers::paths::is_windows_absolute;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3000::is_windows_absolute;
-use super::dl3006::{FromParts, ImageRef};
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,5 +1,6 @@
-use berth_syntax::{Command, Instruction, KeyValue, Span};
+use berth_syntax::Instruction;
 
+use super::helpers::labels::label_pairs;
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -65,63 +66,8 @@ fn is_valid_key(key: &str) -> bool {
         && !key.contains("--")
 }
 
-/// A LABEL or ENV pair with quotes processed as hadolint does.
-pub(super) struct Pair {
-    pub key: String,
-    pub value: String,
-    pub key_span: Span,
-    pub value_span: Span,
-}
-
-/// The pairs of a LABEL (or ENV) instruction: keys and `key=value` values unquoted, the value
-/// of the legacy `KEY value` form kept as written.
-pub(super) fn label_pairs(instruction: &Instruction, escape: char) -> Vec<Pair> {
-    let pairs: &[KeyValue] = match &instruction.command {
-        Some(Command::Label(pairs) | Command::Env(pairs)) => pairs,
-        _ => return Vec::new(),
-    };
-    pairs
-        .iter()
-        .map(|kv| Pair {
-            key: unquote(&kv.key, escape),
-            value: if kv.legacy {
-                kv.value.to_string()
-            } else {
-                unquote(&kv.value, escape)
-            },
-            key_span: kv.key_span,
-            value_span: kv.value_span,
-        })
-        .collect()
-}
-
-/// Removes the quotes of a word made of `"..."`, `'...'` and bare parts. Inside quotes the
-/// escape character only escapes the quote; outside it only escapes a blank.
-pub(super) fn unquote(word: &str, escape: char) -> String {
-    let mut out = String::with_capacity(word.len());
-    let mut chars = word.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(q) if c == escape && chars.peek() == Some(&q) => {
-                out.push(q);
-                chars.next();
-            }
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == escape && matches!(chars.peek(), Some(' ' | '\t')) => {
-                out.extend(chars.next());
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::unquote;
-
     #[test]
     fn cases() {
         crate::assert_rule!(super::Dl3048,
@@ -145,15 +91,5 @@ mod tests {
                 "FROM debian:12\nLABEL ok=1 \\\n      not.ok-=2\n",
             ],
         );
-    }
-
-    #[test]
-    fn unquoting() {
-        assert_eq!(unquote("\"a b\"", '\\'), "a b");
-        assert_eq!(unquote("'x'\"y\"z", '\\'), "xyz");
-        assert_eq!(unquote("\"say \\\"hi\\\"\"", '\\'), "say \"hi\"");
-        assert_eq!(unquote("a\\ b", '\\'), "a b");
-        assert_eq!(unquote("$HOME/x", '\\'), "$HOME/x");
-        assert_eq!(unquote("\"\"", '\\'), "");
     }
 }

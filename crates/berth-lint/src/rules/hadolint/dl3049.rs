@@ -1,13 +1,12 @@
 use std::collections::{BTreeSet, HashSet};
 
+use berth_syntax::image::{FromParts, ImageRef};
 use berth_syntax::{Instruction, Keyword, Span};
 
+use super::helpers::flags::copy_from;
+use super::helpers::labels::label_pairs;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3006::{FromParts, ImageRef};
-use super::dl3022::copy_from;
-use super::dl3048::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does
@@ -20,7 +19,12 @@ crate::declare_rule! {
     /// requires (owner, source URL, version); an image without them cannot be traced.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.source: url}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.source: url
+    /// ```
     /// ```dockerfile
     /// FROM debian:12
     /// RUN make

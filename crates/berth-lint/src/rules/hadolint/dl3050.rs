@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::args::args_span;
+use super::helpers::labels::label_pairs;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3000::args_span;
-use super::dl3048::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does
@@ -16,13 +15,22 @@ crate::declare_rule! {
     /// is a typo of a required label or metadata nobody maintains.
     ///
     /// ## Example
-    /// With `label-schema: {author: text}` and `strict-labels: true`:
+    /// With a strict label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   author: text
+    /// strict-labels: true
+    /// ```
     /// ```dockerfile
     /// LABEL author=me othr=x
     /// ```
     ///
     /// ## How to fix
-    /// Remove the label, or add it to the schema.
+    /// Remove the label, or add it to the schema:
+    /// ```dockerfile
+    /// LABEL author=me
+    /// ```
     pub struct Dl3050 {}
     meta {
         code: "DL3050",

@@ -1,9 +1,8 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::label_pairs;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3048::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does
@@ -14,7 +13,12 @@ crate::declare_rule! {
     /// it usually comes from a build argument nobody passed.
     ///
     /// ## Example
-    /// With `label-schema: {version: text}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   version: text
+    /// ```
     /// ```dockerfile
     /// LABEL version=""
     /// ```
@@ -49,7 +53,7 @@ impl Rule for Dl3051 {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

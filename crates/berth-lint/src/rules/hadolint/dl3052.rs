@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::check_typed_labels;
 use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
-
-use super::dl3048::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does
@@ -16,7 +15,12 @@ crate::declare_rule! {
     /// path cannot be opened.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.source: url}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.source: url
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.source="github.com/acme/app"
     /// ```
@@ -40,33 +44,6 @@ impl Rule for Dl3052 {
         check_typed_labels(instruction, ctx, LabelType::Url, is_absolute_uri, |name| {
             format!("Label `{name}` is not a valid URL.")
         });
-    }
-}
-
-/// Reports, for each schema label of type `ty`, the first pair of this LABEL that sets it to a
-/// value `is_valid` rejects (hadolint: one finding per label name and LABEL instruction).
-pub(super) fn check_typed_labels(
-    instruction: &Instruction,
-    ctx: &mut LintContext,
-    ty: LabelType,
-    is_valid: fn(&str) -> bool,
-    message: fn(&str) -> String,
-) {
-    if ctx.in_onbuild() {
-        return;
-    }
-    let pairs = label_pairs(instruction, ctx.dockerfile().escape);
-    let names: Vec<&String> = ctx
-        .settings()
-        .label_schema
-        .iter()
-        .filter(|(_, t)| **t == ty)
-        .map(|(name, _)| name)
-        .collect();
-    for name in names {
-        if let Some(pair) = pairs.iter().find(|p| &p.key == name && !is_valid(&p.value)) {
-            ctx.report(pair.value_span, message(name));
-        }
     }
 }
 
@@ -157,18 +134,10 @@ fn uri_chars(text: &str, extra: &str) -> bool {
     true
 }
 
-/// Settings with a one-label schema, for the label-schema rules' tests.
-#[cfg(test)]
-pub(super) fn schema_of(name: &str, ty: LabelType) -> crate::Settings {
-    let mut settings = crate::Settings::default();
-    settings.label_schema.insert(name.into(), ty);
-    settings
-}
-
 #[cfg(test)]
 mod tests {
     use super::is_absolute_uri;
-    use super::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::check_typed_labels;
 use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
-
-use super::dl3052::check_typed_labels;
 
 crate::declare_rule! {
     /// ## What it does
@@ -15,7 +14,12 @@ crate::declare_rule! {
     /// Build dates are compared and sorted by tools; a bare date or a local format cannot be.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.created: rfc3339}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.created: rfc3339
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.created="2024-05-01"
     /// ```
@@ -101,7 +105,7 @@ fn is_rfc3339(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_rfc3339;
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::check_typed_labels;
 use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
-
-use super::dl3052::check_typed_labels;
 
 crate::declare_rule! {
     /// ## What it does
@@ -17,7 +16,12 @@ crate::declare_rule! {
     /// (`MIT OR Apache-2.0`) are not recognised as this label's type.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.licenses: spdx}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.licenses: spdx
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.licenses="Apache 2"
     /// ```
@@ -52,7 +56,7 @@ fn is_spdx_id(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_spdx_id;
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::check_typed_labels;
 use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
-
-use super::dl3052::check_typed_labels;
 
 crate::declare_rule! {
     /// ## What it does
@@ -16,7 +15,12 @@ crate::declare_rule! {
     /// name, a tag, an upper-case or truncated hash) cannot be looked up reliably.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.revision: hash}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.revision: hash
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.revision="main"
     /// ```
@@ -50,7 +54,7 @@ fn is_git_hash(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

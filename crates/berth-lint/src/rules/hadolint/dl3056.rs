@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::check_typed_labels;
 use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
-
-use super::dl3052::check_typed_labels;
 
 crate::declare_rule! {
     /// ## What it does
@@ -15,7 +14,12 @@ crate::declare_rule! {
     /// Release tooling compares these versions; `v1.2.3` or `1.2` break the comparison.
     ///
     /// ## Example
-    /// With `label-schema: {org.opencontainers.image.version: semver}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   org.opencontainers.image.version: semver
+    /// ```
     /// ```dockerfile
     /// LABEL org.opencontainers.image.version="v1.2"
     /// ```
@@ -49,7 +53,7 @@ fn is_semver(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_semver;
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

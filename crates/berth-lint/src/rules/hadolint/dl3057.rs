@@ -1,11 +1,10 @@
 use std::collections::BTreeSet;
 
+use berth_syntax::image::{FromParts, ImageRef};
 use berth_syntax::{Instruction, Keyword, Span};
 
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3006::{FromParts, ImageRef};
 
 crate::declare_rule! {
     /// ## What it does

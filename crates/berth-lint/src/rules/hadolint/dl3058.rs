@@ -1,10 +1,9 @@
 use berth_syntax::Instruction;
 
+use super::helpers::labels::check_typed_labels;
 use crate::context::LintContext;
 use crate::rule::Rule;
 use crate::settings::LabelType;
-
-use super::dl3052::check_typed_labels;
 
 crate::declare_rule! {
     /// ## What it does
@@ -16,7 +15,12 @@ crate::declare_rule! {
     /// A contact label nobody can write to is no contact.
     ///
     /// ## Example
-    /// With `label-schema: {maintainer: email}`:
+    /// With this label schema:
+    /// ```yaml
+    /// # .hadolint.yaml
+    /// label-schema:
+    ///   maintainer: email
+    /// ```
     /// ```dockerfile
     /// LABEL maintainer="Jane Doe"
     /// ```
@@ -88,7 +92,7 @@ fn is_quoted_content(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_email;
-    use crate::rules::hadolint::dl3052::schema_of;
+    use crate::testing::schema_of;
     use crate::testing::RuleTest;
 
     #[test]

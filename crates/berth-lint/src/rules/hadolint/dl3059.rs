@@ -2,9 +2,9 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 const MESSAGE: &str = "Multiple consecutive `RUN` instructions. Consider consolidation.";
 

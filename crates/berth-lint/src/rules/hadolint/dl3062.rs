@@ -2,7 +2,7 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::{check_run, unpinned_words};
+use super::helpers::run_checks::{check_run, unpinned_words};
 use crate::context::LintContext;
 use crate::rule::Rule;
 

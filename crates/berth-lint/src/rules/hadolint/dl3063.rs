@@ -1,9 +1,8 @@
+use berth_syntax::image::FromParts;
 use berth_syntax::Instruction;
 
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3006::FromParts;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,9 +1,8 @@
 use berth_syntax::{Command, Instruction, Span};
 
+use super::helpers::labels::label_pairs;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3048::label_pairs;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,10 +1,9 @@
+use berth_syntax::image::FromParts;
 use berth_syntax::Instruction;
 
+use super::helpers::flags::platform_span;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3006::FromParts;
-use super::dl3029::platform_span;
 
 crate::declare_rule! {
     /// ## What it does

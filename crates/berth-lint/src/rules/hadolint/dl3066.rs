@@ -2,10 +2,9 @@ use std::collections::HashSet;
 
 use berth_syntax::{Command, Instruction, Keyword};
 
+use super::helpers::args::{args_span, joined_args};
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3000::{args_span, joined_args};
 
 crate::declare_rule! {
     /// ## What it does

@@ -2,9 +2,10 @@
 
 use berth_syntax::Instruction;
 
-use super::run_shell::{report_at, run_of, shell_of};
+use super::helpers::run_checks::report_at;
 use crate::context::LintContext;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 const MESSAGE: &str = "Either use Wget or Curl but not both";
 

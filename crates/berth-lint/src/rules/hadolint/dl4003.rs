@@ -1,9 +1,8 @@
 use berth_syntax::Instruction;
 
+use super::helpers::stages::SeenInStage;
 use crate::context::LintContext;
 use crate::rule::Rule;
-
-use super::dl3012::SeenInStage;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,13 +1,12 @@
 //! DL4006: Set the SHELL option -o pipefail before RUN with a pipe in it
 
-use berth_syntax::Instruction;
-
 use berth_shell::run::NON_POSIX_SHELLS;
+use berth_syntax::Instruction;
 use berth_syntax::{Command, SharedStr, Span};
 
-use super::run_shell::{parse_at, run_of, shell_of};
 use crate::context::LintContext;
 use crate::rule::Rule;
+use crate::shell::{parse_at, run_of, shell_of};
 
 const MESSAGE: &str = "Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using /bin/sh in an alpine image or if your shell is symlinked to busybox then consider explicitly setting your SHELL to /bin/ash, or disable this check";
 

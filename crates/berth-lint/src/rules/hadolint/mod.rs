@@ -3,7 +3,7 @@
 //! One line per rule, sorted by code: `dl3020 => Dl3020,` declares `mod dl3020;` and registers
 //! `dl3020::Dl3020`. DL1000 (parse errors) is emitted by the engine (see `rules/meta.rs`).
 
-pub(crate) mod run_shell;
+pub(crate) mod helpers;
 
 crate::rule_family! {
     dl1001 => Dl1001,

@@ -9,18 +9,18 @@ use berth_shell::run::{has_unsupported_shebang, is_non_posix_shell};
 use berth_syntax::{Command, Instruction, Span};
 use serde_json::Value;
 
-use super::run_shell::{run_of, shell_of};
 use crate::context::LintContext;
 use crate::diagnostic::Severity;
 use crate::rule::Rule;
+use crate::shell::{run_of, shell_of};
 
 crate::declare_rule! {
     /// ## What it does
     /// Runs [ShellCheck](https://www.shellcheck.net) on the shell text of every RUN (shell
     /// form and heredoc scripts, also inside ONBUILD) and reports its findings under their
     /// own codes (`SC2086`, ...), at the exact line and column inside the RUN. It runs only
-    /// when enabled (`berth lint --shellcheck`, or `shellcheck: true` in the config) and a
-    /// `shellcheck` binary is on PATH; otherwise it says nothing.
+    /// when enabled (`berth lint --shellcheck`, or `shellcheck = true` under `[lint]` in
+    /// `berth.toml`) and a `shellcheck` binary is on PATH; otherwise it says nothing.
     ///
     /// As in hadolint, the script starts with the stage's shell (`#!/bin/sh`, or the first
     /// word of `SHELL`, or the `# hadolint shell=` pragma) and declares the proxy variables
@@ -35,6 +35,11 @@ crate::declare_rule! {
     /// succeed wrongly.
     ///
     /// ## Example
+    /// ```toml
+    /// # berth.toml
+    /// [lint]
+    /// shellcheck = true
+    /// ```
     /// ```dockerfile
     /// FROM debian:12
     /// ARG VERSION
@@ -96,7 +101,7 @@ struct Script {
     text: String,
     /// Lines before the RUN text (shebang and exports).
     header_lines: usize,
-    shell: std::sync::Arc<super::run_shell::RunShell>,
+    shell: std::sync::Arc<crate::shell::RunShell>,
 }
 
 impl Rule for ShellCheck {

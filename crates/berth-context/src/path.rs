@@ -1,6 +1,9 @@
-//! Byte-string helpers that reproduce Go's `path` / `filepath` functions on Unix, because
-//! BuildKit's `.dockerignore` handling is defined in their terms (Go strings are byte
-//! strings, so names that are not UTF-8 go through unchanged).
+//! Go's `path` functions on byte strings: the one home of path cleaning in berth.
+//!
+//! BuildKit cleans and joins paths with Go's `path` package (`.dockerignore` patterns,
+//! COPY sources and destinations, WORKDIR, mount targets). Go strings are byte strings,
+//! so names that are not UTF-8 go through unchanged; [`clean_str`] and [`resolve`] are
+//! the forms for text.
 
 /// Go's `path.Clean`: collapse `//`, drop `.` elements, resolve `..` lexically (kept at the
 /// start of a relative path, dropped at the root), remove a trailing `/`; empty gives `.`.
@@ -42,6 +45,41 @@ pub fn clean(path: &[u8]) -> Vec<u8> {
     out
 }
 
+/// [`clean`] for text (cleaning only drops and joins whole components, so UTF-8 stays
+/// UTF-8).
+///
+/// ```
+/// assert_eq!(berth_context::path::clean_str("./a//b/../c/"), "a/c");
+/// assert_eq!(berth_context::path::clean_str("/../x"), "/x");
+/// ```
+pub fn clean_str(path: &str) -> String {
+    String::from_utf8_lossy(&clean(path.as_bytes())).into_owned()
+}
+
+/// A path as the builder sees it from working directory `cwd` (absolute): an absolute
+/// `path` is cleaned, a relative one is joined onto `cwd` and cleaned, and a trailing `/`
+/// of `path` is kept (on a COPY destination it means "into this directory").
+///
+/// ```
+/// use berth_context::path::resolve;
+/// assert_eq!(resolve("/app", "src/"), "/app/src/");
+/// assert_eq!(resolve("/app", "/abs/../y"), "/y");
+/// assert_eq!(resolve("/a", "../.."), "/");
+/// ```
+pub fn resolve(cwd: &str, path: &str) -> String {
+    let trailing = path.len() > 1 && path.ends_with('/');
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{cwd}/{path}")
+    };
+    let mut out = clean_str(&joined);
+    if trailing && out != "/" {
+        out.push('/');
+    }
+    out
+}
+
 /// Go's `path.Dir`: everything before the last `/`, cleaned.
 pub fn dir(path: &[u8]) -> Vec<u8> {
     match path.iter().rposition(|&b| b == b'/') {
@@ -70,7 +108,7 @@ pub fn base(path: &[u8]) -> &[u8] {
 
 /// Decode bytes the way Go ranges over a string: valid UTF-8 sequences become their
 /// character, every byte of an invalid sequence becomes U+FFFD on its own.
-pub fn decode_runes(bytes: &[u8]) -> Vec<char> {
+pub(crate) fn decode_runes(bytes: &[u8]) -> Vec<char> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut rest = bytes;
     while !rest.is_empty() {
@@ -91,7 +129,7 @@ pub fn decode_runes(bytes: &[u8]) -> Vec<char> {
 }
 
 /// Go's `strings.TrimSpace` on bytes: trims Unicode white space at both ends.
-pub fn trim_space(bytes: &[u8]) -> &[u8] {
+pub(crate) fn trim_space(bytes: &[u8]) -> &[u8] {
     let is_space = |c: char| c.is_whitespace();
     let mut start = 0;
     while start < bytes.len() {
@@ -161,6 +199,15 @@ mod tests {
         assert_eq!(base(b"a/b/"), b"b");
         assert_eq!(base(b""), b".");
         assert_eq!(base(b"/"), b"/");
+    }
+
+    #[test]
+    fn resolve_joins_cleans_and_keeps_a_trailing_slash() {
+        assert_eq!(resolve("/app", "./x"), "/app/x");
+        assert_eq!(resolve("/", "."), "/");
+        assert_eq!(resolve("/", "/"), "/");
+        assert_eq!(resolve("/app/", "x/"), "/app/x/");
+        assert_eq!(resolve("", "x"), "/x");
     }
 
     #[test]
