@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: per-engine
 # berth cache history against the real engines: every history repository of
 # crates/berth-history/tests/repos/ is generated as a git repository and each commit of its
 # first-parent line is built in turn by one builder that keeps every earlier build (and
@@ -14,6 +15,7 @@ if [ "${BERTH_ENGINE:-0}" != "1" ]; then
     exit 0
 fi
 
+runner=$(.ci/test-binary.sh berth-history engine)
 status=0
 for version in ${BERTH_ENGINES:-28 20}; do
     start=$(date +%s)
@@ -22,7 +24,8 @@ for version in ${BERTH_ENGINES:-28 20}; do
     echo "-- Docker $version"
     (
         eval "$(scripts/engine.sh env "$version")"
-        BERTH_ENGINE=1 cargo test -q -p berth-history --test engine -- --nocapture
+        cd crates/berth-history
+        BERTH_ENGINE=1 "$runner" -q --nocapture
     ) >"$log" 2>&1 || rc=$?
     grep -E '^(ok|DISAGREE|ERROR|FLAKY|history:|SKIPPED)|^  commit|test result' "$log" || true
     if [ "$rc" != 0 ]; then
