@@ -339,11 +339,37 @@ impl Snapshot {
 
     /// A snapshot of a tree whose regular files carry their record digests: the other
     /// records and the directory digests are computed here.
-    pub fn from_tree(mut tree: Tree, root_header: RootHeader) -> Snapshot {
-        for entry in tree.entries_mut() {
+    pub fn from_tree(tree: Tree, root_header: RootHeader) -> Snapshot {
+        Snapshot::digest_tree(tree, root_header, false)
+    }
+
+    /// A snapshot of a tree in which some directories below the root already carry
+    /// their contents digest ([`Entry::contents`]): each of those keeps it, with its own
+    /// record and everything below it taken as they are, never hashed again. Every other
+    /// record and directory digest is computed as in [`Snapshot::from_tree`].
+    ///
+    /// For a caller that copies whole subtrees, unchanged, from an earlier snapshot
+    /// with the same root header (the history replay: a git tree whose id did not
+    /// change is the same subtree). A directory must carry a contents digest only when
+    /// its whole subtree is such a copy.
+    pub fn from_tree_keeping_dirs(tree: Tree, root_header: RootHeader) -> Snapshot {
+        Snapshot::digest_tree(tree, root_header, true)
+    }
+
+    /// The record and directory digests of `tree`; with `keep_dirs`, directories that
+    /// carry a contents digest keep it and their subtrees are skipped.
+    fn digest_tree(mut tree: Tree, root_header: RootHeader, keep_dirs: bool) -> Snapshot {
+        let mut index = 0;
+        while index < tree.entries.len() {
+            let entry = &mut tree.entries[index];
+            if keep_dirs && index > 0 && entry.kind == EntryKind::Dir && entry.contents.is_some() {
+                index = tree.subtree(index).end;
+                continue;
+            }
             if entry.kind != EntryKind::File {
                 entry.digest = entry.header().digest();
             }
+            index += 1;
         }
         if root_header == RootHeader::Transfer {
             tree.entries_mut()[0].digest = Digest::empty();
@@ -353,7 +379,7 @@ impl Snapshot {
             root_header,
             scanned_at_ns: 0,
         };
-        snapshot.hash_dir(0);
+        snapshot.hash_dir(0, keep_dirs);
         snapshot
     }
 
@@ -366,9 +392,10 @@ impl Snapshot {
         }
     }
 
-    /// Compute the contents digest of the directory at `index` and everything below it;
-    /// returns the index after its subtree.
-    fn hash_dir(&mut self, index: usize) -> usize {
+    /// Compute the contents digest of the directory at `index` and everything below it
+    /// (with `keep_dirs`, a directory below it that carries one keeps it); returns the
+    /// index after its subtree.
+    fn hash_dir(&mut self, index: usize, keep_dirs: bool) -> usize {
         let prefix_len = if index == 0 {
             0
         } else {
@@ -380,8 +407,14 @@ impl Snapshot {
         let mut next = index + 1;
         while next < self.tree.entries.len() && self.tree.is_below(index, next) {
             let child = next;
-            next = if self.tree.entries[child].kind == EntryKind::Dir {
-                self.hash_dir(child)
+            let kind = self.tree.entries[child].kind;
+            next = if kind == EntryKind::Dir
+                && keep_dirs
+                && self.tree.entries[child].contents.is_some()
+            {
+                self.tree.subtree(child).end
+            } else if kind == EntryKind::Dir {
+                self.hash_dir(child, keep_dirs)
             } else {
                 child + 1
             };
@@ -482,5 +515,35 @@ mod tests {
         assert_eq!(tree.subtree(1), 2..5);
         assert_eq!(tree.subtree(0), 1..6);
         assert_eq!(tree.file_count(), 3);
+    }
+
+    #[test]
+    fn kept_directories_give_the_digests_a_full_hash_gives() {
+        let files = |b: &[u8]| {
+            vec![
+                Entry::file(b"a/one", 0o644, b"1"),
+                Entry::file(b"a/b/two", 0o755, b"2"),
+                Entry::file(b"a/b/c/three", 0o644, b"3"),
+                Entry::symlink(b"a/b/link", b"two"),
+                Entry::file(b"z", 0o644, b),
+            ]
+        };
+        let before = Snapshot::from_entries(files(b"old"), RootHeader::Transfer);
+        // `a` copied whole from the earlier snapshot, `z` changed.
+        let mut entries: Vec<Entry> = files(b"new").split_off(4);
+        let a = before.find(b"a").unwrap();
+        entries.push(before.entries()[a].clone());
+        entries.extend_from_slice(&before.entries()[before.subtree(a)]);
+        let kept =
+            Snapshot::from_tree_keeping_dirs(Tree::from_entries(entries), RootHeader::Transfer);
+        let full = Snapshot::from_entries(files(b"new"), RootHeader::Transfer);
+        assert_eq!(kept, full);
+        assert_ne!(kept.root_digest(), before.root_digest());
+        // A directory without a contents digest is hashed as usual.
+        let plain = Snapshot::from_tree_keeping_dirs(
+            Tree::from_entries(files(b"new")),
+            RootHeader::Transfer,
+        );
+        assert_eq!(plain, full);
     }
 }

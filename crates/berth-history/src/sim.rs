@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 use berth_cache::{BuildCache, Evaluation, Options, PlannedStep};
 use berth_context::{
-    file_record_bytes, rescan_tree, Contents, ContextError, Digest, Entry, EntryKind, IgnoreFilter,
-    Matcher, Rescan, Reuse, RootHeader, Snapshot, Stamp, Tree, Verdict,
+    digest_files, file_record_bytes, Contents, ContextError, Digest, Entry, EntryKind,
+    IgnoreFilter, Matcher, Reuse, RootHeader, Snapshot, Stamp, Tree, Verdict,
 };
 
 use crate::git::{Blob, BlobReader, Kind, ObjectId, Repo};
@@ -226,6 +226,13 @@ impl TreeWalk<'_> {
         if built.snapshot.entries()[at].kind != EntryKind::Dir {
             return false;
         }
+        // The filter has just sent the directory's own entry: it becomes the recorded
+        // one, with its contents digest, so the snapshot keeps it (and everything below
+        // it) instead of hashing the subtree again.
+        match self.sent.last_mut() {
+            Some(entry) if *entry.path == *path => *entry = built.snapshot.entries()[at].clone(),
+            _ => return false,
+        }
         let below = built.snapshot.subtree(at);
         self.sent
             .extend_from_slice(&built.snapshot.entries()[below]);
@@ -321,21 +328,18 @@ impl Simulator {
             replacement,
         };
         let previous = self.previous.as_ref().map(|b| &b.snapshot);
-        let rescan = rescan_tree(
+        let (tree, _) = digest_files(
             Tree::from_entries(sent),
             previous.map_or(Reuse::Nothing, Reuse::EngineView),
-            RootHeader::Transfer,
             &contents,
-            0,
             None,
         )
         .map_err(|e| Error::Object(build.commit.id.to_string(), e.to_string()))?;
-        Ok(Ok(match (rescan, previous) {
-            (Rescan::Unchanged, Some(snapshot)) => (snapshot.clone(), visited),
-            (Rescan::Changed(snapshot, _), _) => (snapshot, visited),
-            // Without an earlier snapshot a rescan always finds a change.
-            (Rescan::Unchanged, None) => return Ok(Err("no context snapshot".into())),
-        }))
+        // Spliced directories carry the digests they had: only the walked ones are
+        // hashed. (The engine's view of an unchanged context is the earlier snapshot,
+        // and this gives the same digests.)
+        let snapshot = Snapshot::from_tree_keeping_dirs(tree, RootHeader::Transfer);
+        Ok(Ok((snapshot, visited)))
     }
 
     /// Simulates `build` with every earlier build in the cache.
