@@ -28,6 +28,8 @@ pub struct Inputs {
     /// Build args: the service's, then `--build-arg` overrides.
     pub build_args: Vec<(String, String)>,
     pub target: Option<String>,
+    /// Named contexts (`additional_contexts`): name and value.
+    pub named_contexts: Vec<(String, String)>,
     /// The engine profile (`--engine`).
     pub engine: berth_cache::Engine,
     /// This service's state file.
@@ -45,6 +47,7 @@ mod simulate {
             build_args: inputs.build_args.clone(),
             target: inputs.target.clone(),
             engine: inputs.engine,
+            named_contexts: inputs.named_contexts.clone(),
         }
     }
 
@@ -118,20 +121,6 @@ pub fn run(command: CacheCommand) -> CmdResult {
         return Err("the compose project has no service with a `build:` section to simulate (services with only `image:` are skipped; check `profiles`)".into());
     }
     let overrides = build_arg_values(&build_args.build_arg)?;
-    for build in &builds {
-        if !build.additional_contexts.is_empty() {
-            let names: Vec<&str> = build
-                .additional_contexts
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect();
-            eprintln!(
-                "berth: note: service `{}`: additional contexts ({}) are not simulated: a step reading one is predicted as if it never changed",
-                build.service,
-                names.join(", ")
-            );
-        }
-    }
     let mut exit = EXIT_OK;
     let mut fail = |code: u8, service: &str, message: String| {
         eprintln!("berth: error: service `{service}`: {message}");
@@ -296,6 +285,20 @@ fn inputs_for(
             path
         }
     };
+    let build_args = service_build_args(build, overrides);
+    Ok(Some(Inputs {
+        context: context.clone(),
+        dockerfile,
+        build_args,
+        target: build.target.clone(),
+        named_contexts: build.additional_contexts.clone(),
+        engine: args.engine.into(),
+        state,
+    }))
+}
+
+/// The service's build args, then the `--build-arg` overrides (a later key wins).
+fn service_build_args(build: &Build, overrides: &[(String, String)]) -> Vec<(String, String)> {
     let mut build_args = build.args.clone();
     for (k, v) in overrides {
         match build_args.iter_mut().find(|(key, _)| key == k) {
@@ -303,14 +306,7 @@ fn inputs_for(
             None => build_args.push((k.clone(), v.clone())),
         }
     }
-    Ok(Some(Inputs {
-        context: context.clone(),
-        dockerfile,
-        build_args,
-        target: build.target.clone(),
-        engine: args.engine.into(),
-        state,
-    }))
+    build_args
 }
 
 /// One state per service: `--state DIR/<service>.state`, or by default the context's

@@ -87,6 +87,7 @@ pub fn run(args: HistoryArgs) -> CmdResult {
             build_args: build_arg_values(&args.build_arg)?,
             target: args.target.clone(),
             engine: args.engine.into(),
+            named_contexts: vec![],
         },
         range,
         what_if,
