@@ -16,6 +16,7 @@
 //! Adding a rule: see `RULES.md` in this crate.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod config;
 pub mod context;

@@ -33,6 +33,7 @@
 //! [brush-parser]: https://crates.io/crates/brush-parser
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod command;
 mod fallback;
