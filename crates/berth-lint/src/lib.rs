@@ -29,6 +29,7 @@ pub mod guard;
 pub mod meta;
 pub mod pragma;
 pub mod registry;
+mod reorder;
 pub mod report;
 pub mod rule;
 pub mod rules;

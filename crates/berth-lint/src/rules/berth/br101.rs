@@ -4,6 +4,7 @@ use berth_syntax::{Instruction, Keyword, Source};
 
 use super::support::{context_reads, plural, run_script, thousands};
 use crate::context::LintContext;
+use crate::reorder::{self, reorder_fix, Reorder, Split};
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -11,8 +12,11 @@ crate::declare_rule! {
     /// Flags a dependency install (`npm ci`, `yarn install`, `pnpm install`,
     /// `pip install -r requirements.txt`, `poetry install`, `uv sync`, `go mod download`,
     /// `cargo fetch`, `bundle install`, `composer install`, `mvn dependency:go-offline`,
-    /// `gradle dependencies`) that runs after a `COPY` bringing in much more than the
-    /// package manifests, such as `COPY . .` or `COPY src/ src/`.
+    /// `gradle dependencies`, `bun install`, `pipenv install`, `dotnet restore`,
+    /// `mix deps.get`), or a build that fetches them itself (`go build`, `cargo build`,
+    /// `mvn package`, `gradle build`) with no fetch step before the sources, that runs after a
+    /// `COPY` bringing in much more than the package manifests, such as `COPY . .` or
+    /// `COPY src/ src/`.
     ///
     /// ## Why is this bad?
     /// A RUN re-runs whenever anything copied before it changes. With the whole source tree
@@ -36,6 +40,14 @@ crate::declare_rule! {
     /// RUN npm ci
     /// COPY . .
     /// ```
+    /// `berth lint --fix --unsafe-fixes` (or `--diff` to see it first) makes this rewrite when
+    /// the build context shows it is sound: the sources come from one `COPY . <dir>`, nothing
+    /// between it and the step reads them, the manifests exist, and the context holds no
+    /// output of the step (`node_modules`, `target`, ...). It copies the files the tool reads
+    /// (lock and rc files included, `.csproj` references followed), keeps `--chown`,
+    /// `--chmod` and `--link`, and for a build that fetches (`go build`, `cargo build`,
+    /// `mvn package`, `gradle build`) inserts the fetch-only step (`go mod download`, ...)
+    /// before the sources.
     pub struct Br101 {}
     meta {
         code: "BR101",
@@ -166,11 +178,17 @@ impl Rule for Br101 {
         let Some(script) = run_script(instruction, ctx) else {
             return;
         };
-        let Some((command, install)) = script
-            .script
-            .commands()
-            .find_map(|c| installer(c).map(|i| (c, i)))
-        else {
+        // The fix's ecosystem table (crate::reorder) also knows the builds that fetch
+        // (`go build`, `cargo build`, `mvn package`, `gradle build`, ...).
+        let Some((command, install, step)) = script.script.commands().find_map(|c| {
+            let step = reorder::dependency_step(c);
+            let install = installer(c).or_else(|| {
+                step.as_ref().map(|s| Installer {
+                    manifests: s.manifest_names(),
+                })
+            })?;
+            Some((c, install, step))
+        }) else {
             return;
         };
         let (Some(stage), Some(index)) = (ctx.stage(), ctx.index()) else {
@@ -179,18 +197,30 @@ impl Rule for Br101 {
         // COPYs from the context earlier in this stage that bring in more than manifests,
         // with the files the cache model says each source reads.
         let instructions = ctx.instructions();
-        let broad: Vec<(&Instruction, &Source, &[u32])> = (stage.from..index)
+        let broad: Vec<(usize, &Source, &[u32])> = (stage.from..index)
             .filter(|&i| matches!(instructions[i].keyword, Keyword::Copy | Keyword::Add))
             .flat_map(|i| {
                 context_reads(ctx, i)
                     .into_iter()
-                    .map(move |(s, files)| (&instructions[i], s, files))
+                    .map(move |(s, files)| (i, s, files))
             })
             .filter(|(_, s, _)| looks_broad(s, &install.manifests))
             .collect();
-        let Some(&(copy, source, first_files)) = broad.first() else {
+        let Some(&(copy_index, source, first_files)) = broad.first() else {
             return;
         };
+        let copy = &instructions[copy_index];
+        // A build after the sources fetches nothing new when the fetch-only step of its
+        // ecosystem already ran before them (the shape the fix writes).
+        if let Some(step) = step.as_ref().filter(|s| s.split == Split::Prefetch) {
+            let earlier = (stage.from..copy_index)
+                .filter_map(|i| run_script(&instructions[i], ctx))
+                .collect::<Vec<_>>();
+            let commands = earlier.iter().flat_map(|s| s.script.commands());
+            if reorder::fetched_before(commands, step.ecosystem) {
+                return;
+            }
+        }
         let evidence = ctx.build_context().map(|_| {
             let files: BTreeSet<u32> = broad
                 .iter()
@@ -231,9 +261,21 @@ impl Rule for Br101 {
             "COPY {} ./\nRUN {command_text}\nthen copy the rest of the sources after the install",
             install.manifests.join(" ")
         );
+        let fix = step.as_ref().zip(ctx.build_context()).and_then(|(step, context)| {
+            let plan = Reorder {
+                source: ctx.source(),
+                instructions: &instructions[copy_index..=index],
+                command,
+                command_span: script.span(command.span),
+                run_commands: script.script.commands().collect(),
+                context,
+            };
+            reorder_fix(&plan, step)
+        });
         ctx.report(script.span(command.span), message)
             .label(source.span, label)
-            .help(help);
+            .help(help)
+            .fix(fix);
     }
 }
 

@@ -1,0 +1,949 @@
+//! The reorder fix of BR101 (`berth lint --fix --unsafe-fixes`): a dependency step after
+//! `COPY . .` is rewritten into "copy what the step reads, run it, copy the rest".
+//!
+//! [`dependency_step`] is the per-ecosystem knowledge the fix needs (which command fetches
+//! dependencies, which files it reads, how a build that also fetches is split); it is the one
+//! place to swap for a shared ecosystem table. [`reorder_fix`] turns a finding into edits,
+//! and only when the rewrite is sound for this file: the sources come from one `COPY . <dir>`,
+//! nothing between that COPY and the step reads them, the manifests exist in the build context,
+//! and no output of the step is also in the context (the moved COPY would overwrite it).
+//! Without the build context there is no fix: which optional files the tool reads (an
+//! `.npmrc`, a `.python-version`) decides what must be copied, and leaving one out changes
+//! the image.
+
+use berth_shell::Command as ShellCommand;
+use berth_syntax::{Command, Instruction, Keyword};
+
+use crate::diagnostic::{Edit, Fix};
+use crate::evidence::BuildContext;
+
+/// How the fix splits a dependency step from the sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// The step only fetches: it moves before the sources, with its manifests copied first.
+    Move,
+    /// The step fetches and builds (it reads the sources): a fetch-only step is inserted
+    /// before the sources and the build stays where it is.
+    Prefetch,
+    /// `composer install`: installed without scripts and autoloader before the sources, the
+    /// autoloader dumped after them (an optimized autoloader scans the sources).
+    Autoload,
+}
+
+/// A RUN command that fetches dependencies, and what the fix needs to know about it.
+#[derive(Clone, Debug)]
+pub(crate) struct DependencyStep {
+    /// The package manager family (`npm`, `go`, ...).
+    pub ecosystem: &'static str,
+    /// How the fix splits it.
+    pub split: Split,
+    /// The files it reads, relative to the directory it runs in: `a|b` takes the first
+    /// present, a leading `?` marks a file read only when present.
+    pub files: Vec<String>,
+    /// Folders the step writes inside the project: a context holding one cannot be reordered.
+    outputs: &'static [&'static str],
+    /// Options that make it read files elsewhere: their presence leaves the step alone.
+    moves_dir: &'static [&'static str],
+}
+
+impl DependencyStep {
+    /// The files the step cannot run without (the first name of each alternative), for
+    /// messages and for telling manifests from sources.
+    pub(crate) fn manifest_names(&self) -> Vec<String> {
+        self.files
+            .iter()
+            .filter(|f| !f.starts_with('?'))
+            .filter_map(|f| f.trim_start_matches("project:").split('|').next())
+            .map(String::from)
+            .collect()
+    }
+}
+
+fn step(
+    ecosystem: &'static str,
+    split: Split,
+    files: &[&str],
+    outputs: &'static [&'static str],
+    moves_dir: &'static [&'static str],
+) -> Option<DependencyStep> {
+    Some(DependencyStep {
+        ecosystem,
+        split,
+        files: files.iter().map(|s| s.to_string()).collect(),
+        outputs,
+        moves_dir,
+    })
+}
+
+const NODE_OUT: &[&str] = &["node_modules"];
+
+/// Options of the package managers that take the next word as their value.
+const VALUE_OPTIONS: &[&str] = &[
+    "jobs",
+    "j",
+    "only",
+    "r",
+    "requirement",
+    "c",
+    "constraint",
+    "omit",
+    "include",
+    "registry",
+    "cache-dir",
+    "cache-folder",
+    "target",
+    "w",
+    "with",
+    "without",
+    "extras",
+    "E",
+    "group",
+    "G",
+    "extra",
+    "network-timeout",
+    "modules-folder",
+    "mutex",
+    "retry",
+    "index-url",
+    "i",
+    "extra-index-url",
+    "python",
+    "p",
+    "packages",
+    "runtime",
+    "configuration",
+    "source",
+    "s",
+    "filter",
+    "F",
+    "x",
+    "exclude-task",
+];
+
+/// The dependency step `command` runs, if it is one.
+pub(crate) fn dependency_step(command: &ShellCommand) -> Option<DependencyStep> {
+    use Split::{Autoload, Move, Prefetch};
+    let name = command.name()?;
+    let name = name.rsplit('/').next().unwrap_or(name);
+    // The positional words, without the values of options that take one (`--jobs 4`).
+    let view = command.drop_flag_values(VALUE_OPTIONS);
+    let args: Vec<&str> = view.args_no_flags().map(|w| w.value.as_str()).collect();
+    let sub = args.first().copied().unwrap_or("");
+    let alone = args.len() == 1;
+    match name {
+        "npm" if matches!(sub, "ci" | "clean-install") => step(
+            "npm",
+            Move,
+            &[
+                "package.json",
+                "package-lock.json|npm-shrinkwrap.json",
+                "?.npmrc",
+            ],
+            NODE_OUT,
+            &["--prefix"],
+        ),
+        "npm"
+            if matches!(sub, "install" | "i")
+                && alone
+                && !command.has_any_flag(&["g", "global"]) =>
+        {
+            step(
+                "npm",
+                Move,
+                &[
+                    "package.json",
+                    "?package-lock.json|npm-shrinkwrap.json",
+                    "?.npmrc",
+                ],
+                NODE_OUT,
+                &["--prefix"],
+            )
+        }
+        "yarn" if args.is_empty() || (sub == "install" && alone) => step(
+            "yarn",
+            Move,
+            &[
+                "package.json",
+                "?yarn.lock",
+                "?.yarnrc",
+                "?.yarnrc.yml",
+                "?.npmrc",
+            ],
+            NODE_OUT,
+            &["--cwd"],
+        ),
+        "pnpm" if matches!(sub, "install" | "i") && alone => step(
+            "pnpm",
+            Move,
+            &[
+                "package.json",
+                "?pnpm-lock.yaml",
+                "?.npmrc",
+                "?.pnpmfile.cjs",
+            ],
+            NODE_OUT,
+            &["--dir", "-C"],
+        ),
+        "bun" if matches!(sub, "install" | "i") && alone => step(
+            "bun",
+            Move,
+            &[
+                "package.json",
+                "?bun.lock",
+                "?bun.lockb",
+                "?bunfig.toml",
+                "?.npmrc",
+            ],
+            NODE_OUT,
+            &["--cwd"],
+        ),
+        "pip" | "pip3" if sub == "install" => {
+            let files: Vec<String> = command
+                .flag_values("r")
+                .into_iter()
+                .chain(command.flag_values("requirement"))
+                .map(|w| w.value.clone())
+                .collect();
+            if files.is_empty() || !alone {
+                return None;
+            }
+            Some(DependencyStep {
+                ecosystem: "pip",
+                split: Move,
+                files,
+                outputs: &[],
+                moves_dir: &["-c", "--constraint", "-e", "--editable"],
+            })
+        }
+        "poetry" if sub == "install" && command.has_flag("no-root") => step(
+            "poetry",
+            Move,
+            &["pyproject.toml", "?poetry.lock", "?poetry.toml"],
+            &[".venv"],
+            &["--directory", "-C", "--project", "-P"],
+        ),
+        "uv" if sub == "sync" => step(
+            "uv",
+            Move,
+            &["pyproject.toml", "?uv.lock", "?.python-version"],
+            &[".venv"],
+            &["--directory", "--project", "--package"],
+        ),
+        "pipenv" if sub == "install" && alone => step(
+            "pipenv",
+            Move,
+            &["Pipfile", "?Pipfile.lock"],
+            &[".venv"],
+            &[],
+        ),
+        "go" if sub == "mod" && args.get(1) == Some(&"download") && args.len() == 2 => step(
+            "go",
+            Move,
+            &["go.mod", "?go.sum"],
+            &["vendor"],
+            &["-C", "-modfile"],
+        ),
+        "go" if matches!(sub, "build" | "install") => step(
+            "go",
+            Prefetch,
+            &["go.mod", "?go.sum"],
+            &["vendor"],
+            &["-C", "-modfile", "-mod"],
+        ),
+        "cargo" if sub == "build" => step(
+            "cargo",
+            Prefetch,
+            &["Cargo.toml", "Cargo.lock"],
+            &["target"],
+            &["--manifest-path", "-Z", "--offline"],
+        ),
+        "mvn" if sub == "dependency:go-offline" && alone => step(
+            "maven",
+            Move,
+            &["pom.xml"],
+            &["target"],
+            &["-f", "--file", "-s", "--settings"],
+        ),
+        "mvn" if !args.is_empty() && args.iter().all(|a| is_maven_build_phase(a)) => step(
+            "maven",
+            Prefetch,
+            &["pom.xml"],
+            &["target"],
+            &["-f", "--file", "-s", "--settings", "-o", "--offline"],
+        ),
+        "gradle" if sub == "dependencies" && alone => step(
+            "gradle",
+            Move,
+            GRADLE_FILES,
+            &["build", ".gradle"],
+            GRADLE_DIR,
+        ),
+        "gradle" if !args.is_empty() && !args.contains(&"dependencies") => step(
+            "gradle",
+            Prefetch,
+            GRADLE_FILES,
+            &["build", ".gradle"],
+            GRADLE_DIR,
+        ),
+        "bundle" | "bundler" if (sub == "install" && alone) || args.is_empty() => step(
+            "bundler",
+            Move,
+            &["Gemfile", "?Gemfile.lock"],
+            &["vendor/bundle", ".bundle"],
+            &["--gemfile", "--path"],
+        ),
+        "composer" if sub == "install" && alone => step(
+            "composer",
+            Autoload,
+            &["composer.json", "?composer.lock", "?auth.json"],
+            &["vendor"],
+            &["-d", "--working-dir"],
+        ),
+        "dotnet" if sub == "restore" && args.len() == 2 => {
+            let project = args[1];
+            let known = [".csproj", ".fsproj", ".vbproj"];
+            if !known.iter().any(|e| project.ends_with(e)) || project.contains('$') {
+                return None;
+            }
+            let mut files: Vec<String> = [
+                "?Directory.Build.props",
+                "?Directory.Packages.props",
+                "?NuGet.Config|nuget.config|NuGet.config",
+                "?global.json",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            files.push(format!("project:{project}"));
+            Some(DependencyStep {
+                ecosystem: "dotnet",
+                split: Move,
+                files,
+                outputs: &["obj", "bin"],
+                moves_dir: &["-s", "--source", "--configfile", "--packages"],
+            })
+        }
+        "mix" if sub == "deps.get" && alone => step(
+            "mix",
+            Move,
+            &["mix.exs", "?mix.lock"],
+            &["deps", "_build"],
+            &[],
+        ),
+        _ => None,
+    }
+}
+
+const GRADLE_FILES: &[&str] = &[
+    "?settings.gradle.kts|settings.gradle",
+    "build.gradle.kts|build.gradle",
+    "?gradle.properties",
+    "?gradle/libs.versions.toml",
+];
+const GRADLE_DIR: &[&str] = &[
+    "-p",
+    "--project-dir",
+    "-b",
+    "--build-file",
+    "-c",
+    "--settings-file",
+    "--offline",
+];
+
+/// Maven phases (and the plugin goals run with them) that resolve dependencies and read the
+/// sources: what `dependency:go-offline` can run ahead of.
+fn is_maven_build_phase(arg: &str) -> bool {
+    matches!(
+        arg,
+        "compile" | "test-compile" | "test" | "package" | "verify" | "install" | "clean"
+    ) || arg.starts_with("spring-boot:")
+        || arg.starts_with("quarkus:")
+}
+
+/// Whether `command` has one of these options: `-x`, `--name` or `--name=value` words.
+fn has_option(command: &ShellCommand, options: &[&str]) -> bool {
+    command.words.iter().skip(1).any(|w| {
+        options.iter().any(|o| {
+            w.value == *o || (o.starts_with("--") && w.value.starts_with(&format!("{o}=")))
+        })
+    })
+}
+
+/// Commands a moved dependency RUN may also run: they read no sources.
+fn is_cleanup(command: &ShellCommand, tool: &str) -> bool {
+    let Some(name) = command.name() else {
+        return false;
+    };
+    let name = name.rsplit('/').next().unwrap_or(name);
+    let first = command.args_no_flags().next().map(|w| w.value.as_str());
+    name == "rm" || (name == tool && matches!(first, Some("cache" | "store")))
+}
+
+/// Instructions that may stay between the sources' COPY and a moved step: none reads or
+/// writes the file system (a COPY ignores USER, ENV and ARG unless it names a variable).
+fn stays_between(instruction: &Instruction) -> bool {
+    matches!(
+        instruction.keyword,
+        Keyword::User
+            | Keyword::Env
+            | Keyword::Arg
+            | Keyword::Label
+            | Keyword::Expose
+            | Keyword::Shell
+            | Keyword::Healthcheck
+            | Keyword::Cmd
+            | Keyword::Entrypoint
+            | Keyword::Stopsignal
+            | Keyword::Maintainer
+    )
+}
+
+/// What [`reorder_fix`] reads of the file: the COPY of the sources, the RUN, and the
+/// instructions between them.
+pub(crate) struct Reorder<'a> {
+    /// The whole Dockerfile text.
+    pub source: &'a str,
+    /// The stage's instructions from the COPY to the RUN, both included.
+    pub instructions: &'a [Instruction],
+    /// The dependency command inside the RUN, its text span in `source`.
+    pub command: &'a ShellCommand,
+    /// Where the command was written in `source`.
+    pub command_span: berth_syntax::Span,
+    /// Every command of the RUN.
+    pub run_commands: Vec<&'a ShellCommand>,
+    /// The build context the COPY reads.
+    pub context: &'a BuildContext,
+}
+
+/// The unsafe fix that reorders the step, or `None` when the rewrite would not be sound here.
+pub(crate) fn reorder_fix(plan: &Reorder, step: &DependencyStep) -> Option<Fix> {
+    let copy = plan.instructions.first()?;
+    let run = plan.instructions.last()?;
+    let Some(Command::Copy(c)) = &copy.command else {
+        return None;
+    };
+    // One source, the context root, no option that changes what lands where.
+    let [only] = c.sources.as_slice() else {
+        return None;
+    };
+    if !matches!(only.path.as_str(), "." | "./") || only.heredoc.is_some() {
+        return None;
+    }
+    if c.from.is_some() || c.parents || !c.exclude.is_empty() || c.dest.contains('$') {
+        return None;
+    }
+    if copy.heredocs.len() + run.heredocs.len() > 0 {
+        return None;
+    }
+    let dest = match c.dest.trim_end_matches('/') {
+        "" | "." => String::new(),
+        d if d.starts_with('/') => format!("{d}/"),
+        _ => return None,
+    };
+    if has_option(plan.command, step.moves_dir) {
+        return None;
+    }
+    let tree = &plan.context.tree;
+    let present = |path: &str| tree.get(path.as_bytes()).is_some();
+    if step.outputs.iter().any(|o| present(o)) {
+        return None;
+    }
+    let files = resolve_files(plan.context, step)?;
+    refuse_by_content(plan.context, step, plan.command)?;
+
+    let source = plan.source;
+    let between = &plan.instructions[1..plan.instructions.len() - 1];
+    let tool = plan.command.name().unwrap_or("");
+    let tool = tool.rsplit('/').next().unwrap_or(tool);
+    let only_step = plan.run_commands.len() == 1;
+    match step.split {
+        Split::Move | Split::Autoload => {
+            if !between.iter().all(stays_between) {
+                return None;
+            }
+            let others_harmless = plan
+                .run_commands
+                .iter()
+                .all(|c| std::ptr::eq(*c, plan.command) || is_cleanup(c, tool));
+            if !others_harmless {
+                return None;
+            }
+        }
+        Split::Prefetch => {
+            // The fetch runs in the WORKDIR: the sources must land there.
+            if !dest.is_empty() {
+                return None;
+            }
+        }
+    }
+    let copy_text = source.get(copy.span.start..copy.span.end)?;
+    let flags: String = copy
+        .flags
+        .iter()
+        .filter_map(|f| source.get(f.span.start..f.span.end))
+        .map(|f| format!("{f} "))
+        .collect();
+    let manifests = manifest_copies(copy.keyword_text.as_str(), &flags, &dest, &files);
+    let run_flags: String = run
+        .flags
+        .iter()
+        .filter_map(|f| source.get(f.span.start..f.span.end))
+        .map(|f| format!("{f} "))
+        .collect();
+    let run_keyword = run.keyword_text.as_str();
+    let at = |offset: usize, text: String| Edit {
+        span: berth_syntax::Span::new(offset, offset),
+        replacement: text,
+    };
+    let replace = |span: berth_syntax::Span, text: String| Edit {
+        span,
+        replacement: text,
+    };
+    let edits = match step.split {
+        Split::Move => vec![
+            replace(copy.span, manifests),
+            at(run.span.end, format!("\n{copy_text}")),
+        ],
+        Split::Prefetch => {
+            let fetch = prefetch_command(plan.command, step, plan.context)?;
+            vec![at(
+                copy.span.start,
+                format!("{manifests}\n{run_keyword} {run_flags}{fetch}\n"),
+            )]
+        }
+        Split::Autoload => {
+            if !between.is_empty() || !only_step {
+                return None;
+            }
+            let (install, dump) = composer_split(plan.command, source, plan.command_span)?;
+            let before = source.get(run.span.start..plan.command_span.start)?;
+            let after = source.get(plan.command_span.end..run.span.end)?;
+            vec![
+                replace(
+                    copy.span,
+                    format!("{manifests}\n{before}{install}{after}\n{copy_text}"),
+                ),
+                replace(run.span, format!("{run_keyword} {run_flags}{dump}")),
+            ]
+        }
+    };
+    let message = match step.split {
+        Split::Prefetch => "Fetch the dependencies before copying the sources",
+        _ => "Copy the manifests and install before copying the sources",
+    };
+    Some(Fix {
+        message: message.to_string(),
+        edits,
+        applicability: crate::diagnostic::Applicability::Unsafe,
+    })
+}
+
+/// The context files the step reads, in the order the table gives them (a project's
+/// references after the project), or `None` when a required one is missing.
+fn resolve_files(context: &BuildContext, step: &DependencyStep) -> Option<Vec<String>> {
+    let present = |path: &str| {
+        context
+            .tree
+            .get(path.as_bytes())
+            .is_some_and(|e| e.kind == berth_context::EntryKind::File)
+    };
+    let mut out: Vec<String> = Vec::new();
+    for spec in &step.files {
+        if let Some(project) = spec.strip_prefix("project:") {
+            out.extend(dotnet_projects(context, project)?);
+            continue;
+        }
+        let optional = spec.starts_with('?');
+        let spec = spec.trim_start_matches('?');
+        let spec = spec.strip_prefix("./").unwrap_or(spec);
+        if spec.starts_with('/') || spec.contains("..") || spec.contains('$') {
+            return None;
+        }
+        match spec.split('|').find(|name| present(name)) {
+            Some(name) => out.push(name.to_string()),
+            None if optional => {}
+            None => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A .NET project and the projects it references, transitively, as context paths; `None`
+/// when one cannot be read (the restore would fail without it).
+fn dotnet_projects(context: &BuildContext, project: &str) -> Option<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
+    let mut queue = vec![normalize(project)?];
+    while let Some(path) = queue.pop() {
+        if found.contains(&path) {
+            continue;
+        }
+        let text = std::fs::read_to_string(context.root.join(&path)).ok()?;
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut references = Vec::new();
+        for part in text.split("<ProjectReference").skip(1) {
+            let include = part.split("Include=\"").nth(1)?.split('"').next()?;
+            let joined = if dir.is_empty() {
+                include.replace('\\', "/")
+            } else {
+                format!("{dir}/{}", include.replace('\\', "/"))
+            };
+            references.push(normalize(&joined)?);
+        }
+        found.push(path);
+        // Depth-first in the order written: the queue is a stack.
+        queue.extend(references.into_iter().rev());
+    }
+    Some(found)
+}
+
+/// `a/./b/../c` as `a/c`; `None` when it leaves the context.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Files whose content makes the step read more than the table says (workspaces, local path
+/// dependencies, multi-module builds, a project that installs itself): `None` refuses.
+fn refuse_by_content(
+    context: &BuildContext,
+    step: &DependencyStep,
+    command: &ShellCommand,
+) -> Option<()> {
+    let read = |path: &str| std::fs::read_to_string(context.root.join(path)).ok();
+    let has = |path: &str, needles: &[&str]| {
+        read(path).is_some_and(|text| needles.iter().any(|n| text.contains(n)))
+    };
+    let present = |path: &str| context.tree.get(path.as_bytes()).is_some();
+    let refused = match step.ecosystem {
+        "npm" | "yarn" | "bun" => has("package.json", &["\"workspaces\"", "\"file:", "\"link:"]),
+        "pnpm" => present("pnpm-workspace.yaml") || has("package.json", &["\"file:", "\"link:"]),
+        "pip" => step.files.iter().any(|f| {
+            read(f).is_none_or(|text| {
+                text.lines()
+                    .map(str::trim)
+                    .any(|l| l.starts_with('-') || l.starts_with('.') || l.contains("file:"))
+            })
+        }),
+        "poetry" => has("pyproject.toml", &["path ="]),
+        "uv" => {
+            let installs_project = !command.has_any_flag(&["no-install-project", "only-deps"])
+                && read("pyproject.toml").is_none_or(|t| t.contains("[build-system]"));
+            installs_project || has("pyproject.toml", &["[tool.uv.workspace]", "path ="])
+        }
+        "go" => present("go.work") || has("go.mod", &["=> ./", "=> ../", "=> /"]),
+        "cargo" => has(
+            "Cargo.toml",
+            &["[workspace]", "[[bin]]", "[lib]", "build =", "path ="],
+        ),
+        "maven" => has("pom.xml", &["<modules>", "<relativePath>"]),
+        "gradle" => {
+            present("buildSrc")
+                || ["settings.gradle.kts", "settings.gradle"]
+                    .iter()
+                    .any(|f| has(f, &["include(", "include ", "includeBuild"]))
+                || ["build.gradle.kts", "build.gradle"]
+                    .iter()
+                    .any(|f| has(f, &["apply from", "apply(from"]))
+        }
+        "bundler" => has("Gemfile", &["gemspec", "path:", ":path", "eval_gemfile"]),
+        "composer" => has("composer.json", &["\"path\""]),
+        "mix" => has("mix.exs", &["apps_path", "path:", "in_umbrella"]),
+        _ => false,
+    };
+    (!refused).then_some(())
+}
+
+/// `COPY` instructions bringing `files` to `dest`: the files of the context root in one,
+/// then one per folder (a COPY of several files needs one destination folder).
+fn manifest_copies(keyword: &str, flags: &str, dest: &str, files: &[String]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for file in files {
+        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        match groups.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, list)) => list.push(file),
+            None => groups.push((dir, vec![file])),
+        }
+    }
+    groups.sort_by_key(|(d, _)| !d.is_empty());
+    groups
+        .iter()
+        .map(|(dir, list)| {
+            let to = match (dest.is_empty(), dir.is_empty()) {
+                (true, true) => "./".to_string(),
+                (true, false) => format!("{dir}/"),
+                (false, true) => dest.to_string(),
+                (false, false) => format!("{dest}{dir}/"),
+            };
+            format!("{keyword} {flags}{} {to}", list.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The fetch-only command run ahead of a build, carrying the options that change what
+/// it resolves.
+fn prefetch_command(
+    command: &ShellCommand,
+    step: &DependencyStep,
+    context: &BuildContext,
+) -> Option<String> {
+    let tool = command.words.first()?.value.as_str();
+    match step.ecosystem {
+        "go" => Some(format!("{tool} mod download")),
+        "cargo" => {
+            let locked = if command.has_flag("locked") {
+                " --locked"
+            } else {
+                ""
+            };
+            let frozen = if command.has_flag("frozen") {
+                " --frozen"
+            } else {
+                ""
+            };
+            let target = if context.tree.get(b"src/main.rs").is_some() {
+                "echo 'fn main() {}' > src/main.rs"
+            } else if context.tree.get(b"src/lib.rs").is_some() {
+                "touch src/lib.rs"
+            } else {
+                return None;
+            };
+            // cargo reads no manifest without a target: a stub stands in for the sources.
+            Some(format!(
+                "mkdir src && {target} && {tool} fetch{locked}{frozen} && rm -r src"
+            ))
+        }
+        "maven" => {
+            let batch = if has_option(command, &["-B", "--batch-mode"]) {
+                " -B"
+            } else {
+                ""
+            };
+            Some(format!("{tool}{batch} dependency:go-offline"))
+        }
+        "gradle" => {
+            let daemon = if command.has_flag("no-daemon") {
+                " --no-daemon"
+            } else {
+                ""
+            };
+            Some(format!("{tool} dependencies{daemon}"))
+        }
+        _ => None,
+    }
+}
+
+/// `composer install` split in two: the install without scripts and autoloader, and the
+/// `dump-autoload` that builds the autoloader once the sources are in.
+fn composer_split(
+    command: &ShellCommand,
+    source: &str,
+    span: berth_syntax::Span,
+) -> Option<(String, String)> {
+    let text = source.get(span.start..span.end)?;
+    let autoload = [
+        "--optimize-autoloader",
+        "-o",
+        "--classmap-authoritative",
+        "-a",
+        "--apcu-autoloader",
+    ];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.iter().any(|w| w.contains(['"', '\'', '$', '\\'])) {
+        return None;
+    }
+    let mut install: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !autoload.contains(w))
+        .collect();
+    for flag in ["--no-scripts", "--no-autoloader"] {
+        if !install.contains(&flag) {
+            install.push(flag);
+        }
+    }
+    let tool = command.words.first()?.value.as_str();
+    let mut dump = vec![tool, "dump-autoload"];
+    if words.contains(&"--no-dev") {
+        dump.push("--no-dev");
+    }
+    if words
+        .iter()
+        .any(|w| matches!(*w, "--optimize-autoloader" | "-o"))
+    {
+        dump.push("--optimize");
+    }
+    if words
+        .iter()
+        .any(|w| matches!(*w, "--classmap-authoritative" | "-a"))
+    {
+        dump.push("--classmap-authoritative");
+    }
+    if words.contains(&"--apcu-autoloader") {
+        dump.push("--apcu");
+    }
+    Some((install.join(" "), dump.join(" ")))
+}
+
+/// Whether a RUN in `earlier` (instructions of the stage before the sources' COPY) already
+/// runs the fetch-only step of `ecosystem`: then a build after the sources fetches nothing new.
+pub(crate) fn fetched_before<'a>(
+    earlier: impl Iterator<Item = &'a ShellCommand>,
+    ecosystem: &str,
+) -> bool {
+    let mut earlier = earlier;
+    earlier.any(|c| {
+        let fetches = dependency_step(c)
+            .is_some_and(|s| s.ecosystem == ecosystem && s.split != Split::Prefetch);
+        // cargo has no Move entry: `cargo fetch` is its fetch-only step.
+        let cargo_fetch = ecosystem == "cargo"
+            && c.name().is_some_and(|n| n.ends_with("cargo"))
+            && c.args_no_flags().next().is_some_and(|w| w.value == "fetch");
+        fetches || cargo_fetch
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_are_grouped_by_folder() {
+        let files: Vec<String> = [
+            "Directory.Build.props",
+            "src/A/A.csproj",
+            "src/B/B.csproj",
+            "x.json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            manifest_copies("COPY", "--link ", "", &files),
+            "COPY --link Directory.Build.props x.json ./\nCOPY --link src/A/A.csproj src/A/\nCOPY --link src/B/B.csproj src/B/"
+        );
+        assert_eq!(
+            manifest_copies("copy", "", "/app/", &files[..1]),
+            "copy Directory.Build.props /app/"
+        );
+    }
+
+    /// The BR101 fix for `dockerfile` in a context of these files (written to disk, as
+    /// the fix reads some manifests).
+    fn fixed(dockerfile: &str, files: &[(&str, &str)]) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let context = BuildContext::load(dir.path(), None).unwrap();
+        let test =
+            crate::testing::RuleTest::new::<crate::rules::berth::br101::Br101>().context(context);
+        let found = test.findings(dockerfile);
+        assert_eq!(found.len(), 1, "{dockerfile}: {found:?} {files:?}");
+        found[0].fix.as_ref().map(|f| f.apply(dockerfile))
+    }
+
+    const NPM: &[(&str, &str)] = &[
+        ("package.json", "{}"),
+        ("package-lock.json", "{}"),
+        ("src/a.js", ""),
+        ("src/b.js", ""),
+        ("src/c.js", ""),
+        ("src/d.js", ""),
+    ];
+
+    #[test]
+    fn the_classic_shape_is_reordered() {
+        let source = "FROM node:22\nWORKDIR /app\nCOPY --link . .\nENV CI=1\nRUN npm ci && npm cache clean --force\nCMD [\"node\", \"src/a.js\"]\n";
+        assert_eq!(
+            fixed(source, NPM).as_deref(),
+            Some("FROM node:22\nWORKDIR /app\nCOPY --link package.json package-lock.json ./\nENV CI=1\nRUN npm ci && npm cache clean --force\nCOPY --link . .\nCMD [\"node\", \"src/a.js\"]\n")
+        );
+        // An absolute destination gets the manifests in the same folder.
+        assert_eq!(
+            fixed("FROM node:22\nCOPY . /srv\nRUN npm ci\n", NPM).as_deref(),
+            Some("FROM node:22\nCOPY package.json package-lock.json /srv/\nRUN npm ci\nCOPY . /srv\n")
+        );
+    }
+
+    #[test]
+    fn no_fix_where_the_move_would_change_the_image() {
+        let cases = [
+            // A step between the sources and the install may read them.
+            "FROM node:22\nCOPY . .\nRUN ./prepare.sh\nRUN npm ci\n",
+            // A WORKDIR between changes where the moved COPY lands.
+            "FROM node:22\nCOPY . .\nWORKDIR /x\nRUN npm ci\n",
+            // The same RUN builds from the sources.
+            "FROM node:22\nCOPY . .\nRUN npm ci && npm run build\n",
+            // A variable destination.
+            "FROM node:22\nCOPY . $APP\nRUN npm ci\n",
+            // The install reads another folder.
+            "FROM node:22\nCOPY . .\nRUN npm ci --prefix web\n",
+        ];
+        for source in cases {
+            assert_eq!(fixed(source, NPM), None, "{source}");
+        }
+        // node_modules in the context: the moved COPY would overwrite what npm ci installed.
+        let mut with_modules = NPM.to_vec();
+        with_modules.push(("node_modules/x/index.js", ""));
+        assert_eq!(
+            fixed("FROM node:22\nCOPY . .\nRUN npm ci\n", &with_modules),
+            None
+        );
+        // Workspaces: the install reads the package.json of every workspace.
+        let mut workspaces = NPM.to_vec();
+        workspaces[0] = ("package.json", r#"{"workspaces": ["packages/*"]}"#);
+        assert_eq!(
+            fixed("FROM node:22\nCOPY . .\nRUN npm ci\n", &workspaces),
+            None
+        );
+        // A required manifest missing from the context.
+        assert_eq!(
+            fixed("FROM node:22\nCOPY . .\nRUN npm ci\n", &NPM[1..]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_build_that_fetches_gets_a_fetch_step() {
+        let go = [
+            ("go.mod", "module x\n"),
+            ("main.go", ""),
+            ("internal/a.go", ""),
+            ("internal/b.go", ""),
+        ];
+        let source = "FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /x .\n";
+        assert_eq!(
+            fixed(source, &go).as_deref(),
+            Some("FROM golang:1.23\nWORKDIR /src\nCOPY go.mod ./\nRUN --mount=type=cache,target=/root/.cache/go-build go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /x .\n")
+        );
+        // Local replacements need their folders: no fix.
+        let replaced = [
+            ("go.mod", "module x\nreplace y => ./y\n"),
+            ("main.go", ""),
+            ("y/a.go", ""),
+            ("y/b.go", ""),
+        ];
+        assert_eq!(fixed(source, &replaced), None);
+    }
+
+    #[test]
+    fn paths_stay_inside_the_context() {
+        assert_eq!(
+            normalize("src/WebApi/../Domain/D.csproj").as_deref(),
+            Some("src/Domain/D.csproj")
+        );
+        assert_eq!(normalize("../x"), None);
+    }
+}
