@@ -542,16 +542,25 @@ fn check_codes(codes: &[String]) -> CodeCheck {
 }
 
 /// DL1000 findings for what BuildKit rejects: the parser's first error (BuildKit stops there)
-/// and every instructions-layer error.
+/// and every instructions-layer error, except that "no build stage" is one problem however
+/// many instructions precede the first FROM: it is reported once, at the first of them
+/// (BuildKit stops there too).
 fn syntax_findings(dockerfile: &Dockerfile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut parser_error_seen = false;
+    let mut no_stage_seen = false;
     for error in &dockerfile.errors {
         if error.is_parser_error() {
             if parser_error_seen {
                 continue;
             }
             parser_error_seen = true;
+        }
+        if error.code == berth_syntax::ErrorCode::NoBuildStage {
+            if no_stage_seen {
+                continue;
+            }
+            no_stage_seen = true;
         }
         out.push(Diagnostic::new(
             rules::meta::DL1000.code,
@@ -668,6 +677,21 @@ mod tests {
         );
         // hadolint's DL3061 names the same problem (an instruction before the first FROM).
         assert_eq!(codes("RUN x\n", &s), ["1:DL3061:error", "1:DL1000:error"]);
+        // A file without FROM is one problem: BuildKit stops at its first instruction, and
+        // so does DL1000 (hadolint's DL3061 still names every line, as hadolint does).
+        let no_from = codes(
+            "LABEL a=b\nCOPY . /x\nCMD [\"x\"]\n",
+            &Settings {
+                select: vec!["DL1000".into()],
+                ..Settings::default()
+            },
+        );
+        assert_eq!(no_from, ["1:DL1000:error"]);
+        // Other rejections are each their own problem.
+        assert_eq!(
+            codes("FROM a:1\nCMD [\"echo\", 1]\nCOPY --nope=1 . /x\n", &s),
+            ["2:DL1000:error", "3:DL1000:error"]
+        );
         let result = lint("FROM a:1\nCMD [\"echo\", 1]\n", &s);
         assert!(result.rejected());
         // A malformed `# check=` directive fails BuildKit's build too.

@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+mod case_patterns;
 mod command;
 mod fallback;
 mod heredoc_guard;
