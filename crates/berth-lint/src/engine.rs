@@ -3,6 +3,7 @@
 //! severity overrides and BuildKit's `# check=` configuration, and sort. A rule that panics
 //! is caught for its file (see [`crate::guard`]).
 
+use std::borrow::Cow;
 use std::cell::Cell;
 
 use berth_syntax::{Dockerfile, Instruction, Keyword, Span};
@@ -17,6 +18,7 @@ use crate::pragma::{self, Pragma, PragmaKind, Suppressions};
 use crate::registry;
 use crate::rule::RuleEntry;
 use crate::rules;
+use crate::same_problem;
 use crate::settings::{CheckConfig, Settings};
 
 /// The result of linting one file.
@@ -186,6 +188,9 @@ impl<'s> Linter<'s> {
         diagnostics.append(&mut pragma_findings);
         diagnostics.extend(syntax_findings(dockerfile));
         let mut kept = Vec::with_capacity(diagnostics.len());
+        // Findings the file or the configuration silenced by code: the same problem under the
+        // other family's code is silenced with them (one problem, one finding).
+        let mut silenced: Vec<(usize, Cow<'static, str>)> = Vec::new();
         for mut d in diagnostics {
             let anchor = anchor_instruction(dockerfile, d.span.start);
             let anchor_line = anchor
@@ -195,12 +200,14 @@ impl<'s> Linter<'s> {
                 .as_ref()
                 .is_some_and(|s| s.ignores(anchor_line, &d.code))
             {
+                silenced.push((anchor_line, d.code));
                 continue;
             }
             if file_ignores
                 .iter()
                 .any(|p| crate::settings::pattern_specificity(p, &d.code).is_some())
             {
+                silenced.push((anchor_line, d.code));
                 continue;
             }
             if self.settings.drops_code(&d.code) {
@@ -221,8 +228,36 @@ impl<'s> Linter<'s> {
                 Some(severity) => d.severity = severity,
                 None => continue,
             }
-            kept.push(d);
+            let line_of = |offset: usize| {
+                anchor_instruction(dockerfile, offset)
+                    .map(|i| dockerfile.instructions[i].start_line)
+                    .unwrap_or_else(|| dockerfile.line_index.line_col(offset).0)
+            };
+            let mut lines = vec![anchor_line];
+            lines.extend(d.labels.iter().map(|l| line_of(l.span.start)));
+            kept.push((lines, d));
         }
+        kept.retain(|(lines, d)| {
+            !same_problem::partners(&d.code).any(|partner| {
+                silenced
+                    .iter()
+                    .any(|(l, code)| lines.contains(l) && code == partner)
+            })
+        });
+        let hadolint_in_play = facts
+            .pragmas
+            .iter()
+            .any(|p| p.tool == crate::pragma::Tool::Hadolint);
+        let buildkit_in_play = self.settings.buildkit_check.is_some()
+            || dockerfile.directives.iter().any(|d| d.name == "check");
+        let keep = self
+            .settings
+            .prefer_family
+            .unwrap_or_else(|| same_problem::preference(hadolint_in_play, buildkit_in_play));
+        let mut kept: Vec<Diagnostic> = same_problem::merge(kept, keep, &dockerfile.source)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
         let index = &dockerfile.line_index;
         kept.sort_by(|a, b| {
             (index.line_col(a.span.start), a.span.end, &a.code).cmp(&(

@@ -33,6 +33,7 @@ mod reorder;
 pub mod report;
 pub mod rule;
 pub mod rules;
+pub mod same_problem;
 pub mod settings;
 mod shell;
 #[cfg(test)]
