@@ -382,3 +382,27 @@ fn a_panicking_rule_is_an_internal_error_of_its_file_and_exit_2() {
     let o = berth(dir.path(), &["lint", "--format", "json", "a"], None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn one_problem_one_finding_follows_the_configuration() {
+    let maintainer = "# check=error=false\nFROM alpine:3.19\nMAINTAINER Jane\n";
+    // `# check=` points to BuildKit's name; the JSON names hadolint's code in "also".
+    let dir = project(&[("Dockerfile", maintainer)]);
+    let out = berth(dir.path(), &["lint", "-f", "json", "Dockerfile"], None);
+    let json = stdout(&out);
+    assert!(json.contains(r#"{"also":"DL4000","code":"MaintainerDeprecated""#), "{json}");
+    assert!(!json.contains(r#""code":"DL4000""#), "{json}");
+    // A .hadolint.yaml points to hadolint's codes.
+    let dir = project(&[("Dockerfile", maintainer), (".hadolint.yaml", "ignored: [DL3006]\n")]);
+    let out = berth(dir.path(), &["lint", "-f", "json", "Dockerfile"], None);
+    let json = stdout(&out);
+    assert!(json.contains(r#"{"also":"MaintainerDeprecated","code":"DL4000""#), "{json}");
+    assert!(!json.contains(r#""code":"MaintainerDeprecated""#), "{json}");
+    // Selecting either code still runs that rule, alone and unmerged.
+    for code in ["DL4000", "MaintainerDeprecated"] {
+        let out = berth(dir.path(), &["lint", "-f", "json", "--select", code, "Dockerfile"], None);
+        let json = stdout(&out);
+        assert!(json.contains(&format!(r#"{{"code":"{code}""#)), "{json}");
+        assert!(!json.contains("also"), "{json}");
+    }
+}
