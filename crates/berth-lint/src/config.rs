@@ -276,7 +276,7 @@ pub fn load(env: &Environment, explicit: Option<&Path>, cli: Layer) -> Result<Lo
     let hadolint_config = loaded
         .files
         .iter()
-        .any(|f| !f.extension().is_some_and(|e| e == "toml"));
+        .any(|f| f.extension().is_none_or(|e| e != "toml"));
     loaded.config = resolve(&layers);
     if hadolint_config {
         loaded.config.settings.prefer_family = Some(crate::meta::Family::Hadolint);
