@@ -27,6 +27,10 @@ fi
 engine28="${BERTH_ENGINE28_ROOT:-$PWD/.engine/28}"
 if [ ! -x "$engine28/usr/sbin/dockerd" ] || [ ! -x "$engine28/usr/libexec/docker/cli-plugins/docker-buildx" ]; then
     echo "== Docker 28 from Debian forky, unpacked into $engine28"
+    # forky's Release file may be signed with a key newer than an old bookworm image's keyring:
+    # take bookworm's current debian-archive-keyring first (a no-op when it is up to date).
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debian-archive-keyring >/dev/null
     if ! grep -rqsE '^[^#]*\bforky\b' /etc/apt/sources.list /etc/apt/sources.list.d/; then
         cat >/etc/apt/sources.list.d/berth-forky.sources <<'SOURCES'
 Types: deb

@@ -67,7 +67,7 @@ contains "BR103" "BR103 warning: ARG BUILD_DATE"
 contains "BR105 with evidence" "from node_modules"
 expect "debian-cache" 1 "$BERTH_BIN" lint --format concise --select BR "$F/debian-cache/Dockerfile"
 contains "BR102" "BR102 info: ARG TOOL_VERSION"
-contains "BR104" "BR104 warning"
+contains "BR104 (a pinned release: integrity info)" "BR104 info"
 contains "BR106" "BR106 warning"
 expect "fixed versions are quiet" 0 "$BERTH_BIN" lint --format concise --select BR -t style \
     "$F/node-cache/Dockerfile.fixed" "$F/debian-cache/Dockerfile.fixed"

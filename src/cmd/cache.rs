@@ -188,6 +188,9 @@ pub fn run(command: CacheCommand) -> CmdResult {
             if let Some(notice) = &plan.notice {
                 eprintln!("berth: note: {notice}");
             }
+            for warning in &plan.warnings {
+                eprintln!("berth: warning: {warning}");
+            }
             match format {
                 Format::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&plan)?))?,
                 Format::Table => emit(&plan_table(

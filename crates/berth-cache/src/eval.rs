@@ -118,6 +118,11 @@ pub struct Op {
     /// Stages whose result the step reads, with the path read.
     #[serde(default)]
     pub stage_inputs: Vec<(usize, String)>,
+    /// For each of `stage_inputs`, the steps of that stage that wrote what is read:
+    /// their lines, and whether the step can write anywhere (a RUN, whose output berth
+    /// cannot know: reading after it is `maybe` when it re-runs).
+    #[serde(default)]
+    pub stage_writers: Vec<Vec<(usize, bool)>>,
     /// Why the step can never be known cached offline (ADD of an unpinned URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknowable: Option<String>,
@@ -195,9 +200,77 @@ struct StageState {
     arg_deps: BTreeMap<String, BTreeSet<String>>,
     env_names: BTreeSet<String>,
     user: String,
+    /// The working directory, cleaned: what relative paths resolve against.
     cwd: String,
+    /// The working directory a RUN gets: an absolute WORKDIR as written (BuildKit's
+    /// `llb.Dir` keeps `/app/`), a relative one joined onto the previous and cleaned.
+    run_cwd: String,
     shell: Vec<String>,
     last_line: Option<usize>,
+    /// What the stage's steps wrote, in order: what a `COPY --from` or a mount of this
+    /// stage reads is known from the writes that touch its path.
+    writes: Vec<Write>,
+}
+
+/// One step's effect on a stage's filesystem, for reading the stage's result.
+#[derive(Clone, Debug)]
+struct Write {
+    /// The cleaned absolute path written (a COPY destination, a WORKDIR, `/` for the
+    /// base image); `None` for a step that can write anywhere (a RUN, an ADD of an
+    /// unpinned URL).
+    path: Option<String>,
+    /// What was written, for the key: the operation and the content it copied; for a
+    /// step that can write anywhere, its own key (its output is the same only when it
+    /// is taken from the cache).
+    key: String,
+    /// The same with other stages' and RUN outputs assumed unchanged.
+    alt: String,
+    /// The instruction's line.
+    line: usize,
+    /// For a COPY of one context path: that source, so that a read of a path inside
+    /// what it wrote is keyed by the matching part of the context only.
+    context: Option<ContextWrite>,
+}
+
+/// The context source of a COPY, for [`Write::context`].
+#[derive(Clone, Debug)]
+struct ContextWrite {
+    /// The source path (cleaned, no wildcard).
+    source: String,
+    /// Its `--exclude` patterns.
+    exclude: Vec<String>,
+    /// The COPY's operation digest.
+    op_digest: String,
+    /// The destination ended with `/`: a file source lands inside it under its name.
+    into_dir: bool,
+}
+
+/// Whether two cleaned absolute paths are the same or one contains the other.
+fn overlaps(a: &str, b: &str) -> bool {
+    let within = |inner: &str, outer: &str| {
+        outer == "/"
+            || inner == outer
+            || (inner.starts_with(outer) && inner.as_bytes().get(outer.len()) == Some(&b'/'))
+    };
+    within(a, b) || within(b, a)
+}
+
+/// The part of a `COPY --from` source or mount source that names fixed directories: the
+/// path cleaned and cut before the first component with a wildcard.
+fn fixed_prefix(path: &str) -> String {
+    let cleaned = berth_context::path::clean_str(&format!("/{path}"));
+    let mut out = String::new();
+    for component in cleaned.split('/').filter(|c| !c.is_empty()) {
+        if component.contains(['*', '?', '[', '\\']) {
+            break;
+        }
+        out.push('/');
+        out.push_str(component);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
 }
 
 impl StageState {
@@ -339,13 +412,13 @@ pub(crate) fn evaluate(input: &EvalInput, target_name: Option<&str>) -> Result<E
             Base::Scratch | Base::Image(_) => StageState {
                 shell: vec!["/bin/sh".into(), "-c".into()],
                 cwd: "/".into(),
+                run_cwd: "/".into(),
                 ..StageState::default()
             },
         };
         let ctx = OpContext {
             input,
             scope,
-            display: &display,
             finals: &finals,
             stage_index: si,
         };
@@ -382,6 +455,20 @@ pub(crate) fn evaluate(input: &EvalInput, target_name: Option<&str>) -> Result<E
         };
         record(&mut from_step, from_op, &mut state);
         steps.push(from_step);
+        // The base stage's ONBUILD triggers run first, as this stage's steps; each is
+        // shown at its ONBUILD line (once, for the first stage that runs it: every
+        // stage built FROM the same base runs the same steps).
+        for trigger in &stage.triggers {
+            let at = trigger.step.instruction;
+            let mut step = step_of(&df.instructions[at], at, display[si].clone(), si, texts);
+            let op = ctx.instruction(&trigger.instruction, &trigger.step, &mut state)?;
+            record(&mut step, op, &mut state);
+            if let Some(shown) = steps.iter_mut().find(|s| s.instruction_index == at) {
+                if shown.kind != StepKind::Op && step.kind == StepKind::Op {
+                    *shown = step;
+                }
+            }
+        }
         for step_scope in &stage.steps {
             let ins = &df.instructions[step_scope.instruction];
             let mut step = step_of(ins, step_scope.instruction, display[si].clone(), si, texts);
@@ -425,7 +512,6 @@ fn step_of(
 struct OpContext<'a, 'b> {
     input: &'a EvalInput<'b>,
     scope: &'a Scope,
-    display: &'a [String],
     finals: &'a [StageState],
     stage_index: usize,
 }
@@ -530,6 +616,13 @@ impl OpContext<'_, '_> {
             Base::Image(image) => {
                 let platform = stage.platform.clone().unwrap_or_default();
                 let key = self.h(&["from", image, &platform]);
+                state.writes.push(Write {
+                    path: Some("/".into()),
+                    key: key.clone(),
+                    alt: key.clone(),
+                    line: self.input.dockerfile.instructions[stage.from].start_line,
+                    context: None,
+                });
                 let note = (!image.contains("@sha256:")).then(|| {
                     format!(
                         "`{image}` is a tag: if it moved in the registry since the record, the build pulls the new image and re-runs everything after it (berth cannot check this offline; pin it with @sha256:)"
@@ -597,11 +690,27 @@ impl OpContext<'_, '_> {
                 Ok(None)
             }
             (Command::Workdir(_), Some(Expansion::Workdir(dir))) => {
-                state.cwd = berth_context::path::resolve(&state.cwd, dir);
+                // The directory made is cleaned (FileOp normalizes its path), but a RUN
+                // runs in an absolute WORKDIR as written: `WORKDIR /app/` and
+                // `WORKDIR /app` are the same step, and the RUNs after them are not.
+                let joined = berth_context::path::resolve(&state.cwd, dir);
+                state.cwd = berth_context::path::clean_str(&joined);
+                state.run_cwd = if dir.starts_with('/') {
+                    dir.clone()
+                } else {
+                    state.cwd.clone()
+                };
                 if state.cwd == "/" {
                     return Ok(None);
                 }
                 let op_digest = self.h(&["workdir", &state.cwd, &state.user]);
+                state.writes.push(Write {
+                    path: Some(state.cwd.clone()),
+                    key: op_digest.clone(),
+                    alt: op_digest.clone(),
+                    line: ins.start_line,
+                    context: None,
+                });
                 Ok(Some(Op {
                     key: self.h(&[&state.key, &op_digest]),
                     alt_key: self.h(&[&state.alt_key, &op_digest]),
@@ -618,29 +727,29 @@ impl OpContext<'_, '_> {
                     Some(f) => Some(self.resolve_from(f, step.instruction)?),
                     None => None,
                 };
+                // `--link` is not in the key: without the merge operation (Docker 28's
+                // default image store) BuildKit makes a linked COPY a plain copy.
                 let flags = [
                     ("chown", files.chown.clone()),
-                    ("chmod", files.chmod.clone()),
-                    ("link", Some(c.link.to_string())),
+                    ("chmod", files.chmod.as_deref().map(chmod_value)),
                     ("parents", Some(c.parents.to_string())),
                     ("exclude", Some(c.exclude.join("\0"))),
                 ];
                 let exclude: Vec<String> = c.exclude.iter().map(String::from).collect();
                 let copy = Copy {
                     kind: "copy",
-                    sources: sources(&c.sources, files),
+                    sources: sources(&c.sources, &ins.heredocs, files),
                     files,
                     flags: &flags,
                     from,
                     exclude: &exclude,
                 };
-                Ok(Some(self.copy(&copy, step, state)))
+                Ok(Some(self.copy(&copy, ins.start_line, step, state)))
             }
             (Command::Add(a), Some(Expansion::Add(files))) => {
                 let flags = [
                     ("chown", files.chown.clone()),
-                    ("chmod", files.chmod.clone()),
-                    ("link", Some(a.link.to_string())),
+                    ("chmod", files.chmod.as_deref().map(chmod_value)),
                     ("keep-git-dir", a.keep_git_dir.map(|b| b.to_string())),
                     ("unpack", a.unpack.map(|b| b.to_string())),
                     ("checksum", files.checksum.clone()),
@@ -649,32 +758,54 @@ impl OpContext<'_, '_> {
                 let exclude: Vec<String> = a.exclude.iter().map(String::from).collect();
                 let copy = Copy {
                     kind: "add",
-                    sources: sources(&a.sources, files),
+                    sources: sources(&a.sources, &ins.heredocs, files),
                     files,
                     flags: &flags,
                     from: None,
                     exclude: &exclude,
                 };
-                Ok(Some(self.copy(&copy, step, state)))
+                Ok(Some(self.copy(&copy, ins.start_line, step, state)))
             }
             _ => Ok(None),
         }
     }
 
-    /// Content token of a path read from another stage's result, or from an image.
-    fn stage_token(
-        &self,
-        from: &FromValue,
-        path: &str,
-    ) -> (String, String, Option<(usize, String)>) {
+    /// Content token of a path read from another stage's result, or from an image. A
+    /// stage's path is known from the writes that touch it (its base image, COPYs and
+    /// WORKDIRs there, with the content they copied), except where a RUN (or another
+    /// step that can write anywhere) ran before: that part of the key is the RUN's own
+    /// key, and of the alternative key a constant (cached only if the RUN, re-run,
+    /// writes the same bytes).
+    fn stage_token(&self, from: &FromValue, path: &str) -> (String, String, Option<StageInput>) {
         match from {
             Ok(s) => {
                 let fin = &self.finals[*s];
-                (
-                    self.h(&["stage", &fin.key, path]),
-                    self.h(&["stage", &self.display[*s], path]),
-                    Some((*s, path.to_string())),
-                )
+                let wanted = fixed_prefix(path);
+                let touching: Vec<&Write> = fin
+                    .writes
+                    .iter()
+                    .filter(|w| w.path.as_deref().is_none_or(|p| overlaps(p, &wanted)))
+                    .collect();
+                let parts: Vec<(String, String)> = touching
+                    .iter()
+                    .map(|w| match self.context_part(w, &wanted) {
+                        Some(token) => (token.clone(), token),
+                        None => (w.key.clone(), w.alt.clone()),
+                    })
+                    .collect();
+                let mut key = vec!["stage", path];
+                key.extend(parts.iter().map(|(k, _)| k.as_str()));
+                let mut alt = vec!["stage", path];
+                alt.extend(parts.iter().map(|(_, a)| a.as_str()));
+                let input = StageInput {
+                    stage: *s,
+                    path: path.to_string(),
+                    writers: touching
+                        .iter()
+                        .map(|w| (w.line, w.path.is_none()))
+                        .collect(),
+                };
+                (self.h(&key), self.h(&alt), Some(input))
             }
             Err(image) => {
                 let t = self.h(&["image", image, path]);
@@ -683,34 +814,86 @@ impl OpContext<'_, '_> {
         }
     }
 
-    fn copy(&self, copy: &Copy, step: &StepScope, state: &mut StageState) -> Op {
+    /// The key of the part of a context COPY's output at `wanted`, a path strictly
+    /// inside what it wrote: the digest of the matching context path only (a COPY of
+    /// `src/` to `/src/` puts `src/a` at `/src/a`). `None` when the part cannot be
+    /// told apart (the whole write then counts).
+    fn context_part(&self, write: &Write, wanted: &str) -> Option<String> {
+        let context = write.context.as_ref()?;
+        let written = write.path.as_deref()?;
+        let rel = match written {
+            "/" => wanted.strip_prefix('/')?,
+            _ => wanted.strip_prefix(written)?.strip_prefix('/')?,
+        };
+        let name = context.source.rsplit('/').next().unwrap_or_default();
+        let mut candidates = vec![format!("{}/{rel}", context.source)];
+        if context.into_dir {
+            if rel == name {
+                candidates.push(context.source.clone());
+            } else if let Some(inner) = rel.strip_prefix(name).and_then(|r| r.strip_prefix('/')) {
+                candidates.push(format!("{}/{inner}", context.source));
+            }
+        }
+        let candidates = candidates
+            .into_iter()
+            .map(|c| berth_context::path::clean_str(&c));
+        for candidate in candidates {
+            let read = self.read(&candidate, &context.exclude);
+            if let Some(digest) = read.digest {
+                return Some(self.h(&[
+                    "context-part",
+                    &context.op_digest,
+                    &candidate,
+                    &digest.to_string(),
+                ]));
+            }
+        }
+        None
+    }
+
+    fn copy(&self, copy: &Copy, line: usize, step: &StepScope, state: &mut StageState) -> Op {
         let mut op = Op::default();
         let mut desc = Desc::new(self.keys(), copy.kind);
-        desc.push(|| berth_context::path::resolve(&state.cwd, &copy.files.dest));
+        let dest = berth_context::path::resolve(&state.cwd, &copy.files.dest);
+        desc.push(|| dest.clone());
         for (name, value) in copy.flags {
             desc.push(|| format!("{name}={}", value.as_deref().unwrap_or("-")));
         }
         let (mut key_tokens, mut alt_tokens) = (vec![], vec![]);
         for source in &copy.sources {
             let path = match source {
-                CopySource::Heredoc(body) => {
-                    let t = self.h(&["heredoc", body]);
+                CopySource::Heredoc(name, body) => {
+                    // BuildKit writes the body to a file named after the delimiter in
+                    // a scratch state and copies that: the name is part of the key,
+                    // whatever the destination.
+                    let t = self.h(&["heredoc", name, body]);
                     key_tokens.push(t.clone());
                     alt_tokens.push(t);
-                    desc.push(|| "src=<<heredoc".into());
+                    desc.push(|| format!("src=<<{name}"));
                     continue;
                 }
                 CopySource::Path(path) => path,
             };
-            desc.push(|| {
-                let base = path.trim_end_matches('/').rsplit('/').next();
-                format!("src={}", base.unwrap_or(""))
-            });
+            // A context or stage path is cleaned before it is used (`src/.` is `src`);
+            // URLs are kept as written. The operation's key names a source by its base
+            // name only (BuildKit's FileOp cache map: the content checksum covers the
+            // rest), so `one/f` and `two/f` of the same content are one step.
+            let cleaned;
+            let path: &str = if remote_source(path).is_some() {
+                path
+            } else {
+                cleaned = berth_context::path::clean_str(path);
+                &cleaned
+            };
+            desc.push(|| format!("src={}", path.rsplit('/').next().unwrap_or(path)));
             if let Some(from) = &copy.from {
                 let (k, a, input) = self.stage_token(from, path);
                 key_tokens.push(k);
                 alt_tokens.push(a);
-                op.stage_inputs.extend(input);
+                if let Some(input) = input {
+                    op.stage_inputs.push((input.stage, input.path));
+                    op.stage_writers.push(input.writers);
+                }
                 continue;
             }
             if copy.kind == "add" && remote_source(path).is_some() {
@@ -746,6 +929,28 @@ impl OpContext<'_, '_> {
         op.op_digest = desc.digest();
         self.chain(&mut op, state, &key_tokens, &alt_tokens);
         op.uses = step.matched.clone();
+        let mut key = vec![op.op_digest.as_str()];
+        key.extend(key_tokens.iter().map(String::as_str));
+        let mut alt = vec![op.op_digest.as_str()];
+        alt.extend(alt_tokens.iter().map(String::as_str));
+        let context = match (&copy.from, copy.sources.as_slice(), op.reads.as_slice()) {
+            (None, [CopySource::Path(_)], [read]) if !read.source.contains(['*', '?', '[']) => {
+                Some(ContextWrite {
+                    source: read.source.clone(),
+                    exclude: read.exclude.clone(),
+                    op_digest: op.op_digest.clone(),
+                    into_dir: dest.ends_with('/'),
+                })
+            }
+            _ => None,
+        };
+        state.writes.push(Write {
+            path: Some(berth_context::path::clean_str(&dest)),
+            key: self.h(&key),
+            alt: self.h(&alt),
+            line,
+            context,
+        });
         op
     }
 
@@ -769,22 +974,21 @@ impl OpContext<'_, '_> {
     ) -> Result<Op, Error> {
         let mut op = Op::default();
         let mut desc = Desc::new(self.keys(), "run");
+        // The command line the process gets: a shell form is the shell's words plus
+        // the command, so an exec form spelling out the same words is the same step.
         match &run.cmd {
             ShellOrExec::Shell(cmd) => {
+                let cmd = run_heredoc_command(cmd, &ins.heredocs);
                 for word in &state.shell {
                     desc.push(|| word.clone());
                 }
-                desc.push(|| cmd.to_string());
+                desc.push(|| cmd.clone());
             }
             ShellOrExec::Exec(argv) => {
-                desc.push(|| "exec".into());
                 for word in argv {
                     desc.push(|| word.to_string());
                 }
             }
-        }
-        for hd in &ins.heredocs {
-            desc.push(|| format!("heredoc {} {}", hd.name, hd.content));
         }
         // The environment of the LLB state: image config ENV (default PATH included),
         // declared ARGs with a value and ENVs, in BuildKit's order. Undeclared build
@@ -800,7 +1004,7 @@ impl OpContext<'_, '_> {
         for (k, v) in &env {
             desc.push(|| format!("env {k}={v}"));
         }
-        desc.push(|| format!("cwd {}", state.cwd));
+        desc.push(|| format!("cwd {}", state.run_cwd));
         desc.push(|| format!("user {}", state.user));
         desc.push(|| format!("network {}", run.network.as_deref().unwrap_or("")));
         desc.push(|| format!("security {}", run.security.as_deref().unwrap_or("")));
@@ -815,26 +1019,25 @@ impl OpContext<'_, '_> {
                     .map(|(_, v)| v.clone())
                     .unwrap_or_default()
             };
-            let target =
-                berth_context::path::resolve(&state.cwd, &field(&["target", "dst", "destination"]));
+            let written_target = field(&["target", "dst", "destination"]);
+            let target = berth_context::path::clean_str(&berth_context::path::resolve(
+                &state.cwd,
+                &written_target,
+            ));
             let source = field(&["source", "src"]);
-            let id = field(&["id"]);
             let reads_source =
                 m.kind == MountKind::Bind || (m.kind == MountKind::Cache && m.from.is_some());
             desc.push(|| {
-                let mut mdesc = format!(
-                    "mount {} target={target} ro={} id={id} sharing={:?} mode={:?} uid={:?} gid={:?} required={} size={:?} env={:?}",
-                    m.kind.as_str(),
-                    m.readonly,
-                    m.sharing,
-                    m.mode,
-                    m.uid,
-                    m.gid,
-                    m.required,
-                    m.size,
-                    m.env
-                );
+                let written = MountFields {
+                    target: &target,
+                    written_target: &written_target,
+                    source: &source,
+                    id: &field(&["id"]),
+                    env: &field(&["env"]),
+                };
+                let mut mdesc = mount_key(m, &written, self.input.engine);
                 if reads_source {
+                    let source = berth_context::path::clean_str(&format!("/{source}"));
                     mdesc.push_str(&format!(" source={source}"));
                 }
                 mdesc
@@ -843,11 +1046,14 @@ impl OpContext<'_, '_> {
                 match &m.from {
                     Some(_) => {
                         let from = self.resolve_from(&field(&["from"]), step.instruction)?;
-                        let path = if source.is_empty() { "/" } else { &source };
-                        let (k, a, input) = self.stage_token(&from, path);
+                        let path = berth_context::path::clean_str(&format!("/{source}"));
+                        let (k, a, input) = self.stage_token(&from, &path);
                         key_tokens.push(k);
                         alt_tokens.push(a);
-                        op.stage_inputs.extend(input);
+                        if let Some(input) = input {
+                            op.stage_inputs.push((input.stage, input.path));
+                            op.stage_writers.push(input.writers);
+                        }
                     }
                     None if m.kind == MountKind::Bind => {
                         let path = if source.is_empty() { "." } else { &source };
@@ -865,7 +1071,151 @@ impl OpContext<'_, '_> {
         self.chain(&mut op, state, &key_tokens, &alt_tokens);
         op.env = env;
         op.uses = step.matched.clone();
+        // A RUN can write anywhere: what a later step reads from this stage is the same
+        // only when the RUN is taken from the cache.
+        state.writes.push(Write {
+            path: None,
+            key: op.key.clone(),
+            alt: self.h(&["run-output"]),
+            line: ins.start_line,
+            context: None,
+        });
         Ok(op)
+    }
+}
+
+/// The command BuildKit runs for a shell-form RUN with heredocs. A RUN that is only a
+/// heredoc marker (`RUN <<EOF`) runs the body itself (`<<-` tabs stripped): the
+/// delimiter's name and quoting are not part of the step, unless the body starts with a
+/// shebang. Otherwise the command line and
+/// every body followed by its delimiter are handed to the shell, as written.
+fn run_heredoc_command(cmd: &str, heredocs: &[berth_syntax::Heredoc]) -> String {
+    let Some(first) = heredocs.first() else {
+        return cmd.to_string();
+    };
+    if heredocs.len() == 1 && is_bare_heredoc_marker(cmd) {
+        let data = first.data();
+        if data.starts_with("#!") {
+            // A script with a shebang: BuildKit writes it to a file named after the
+            // delimiter, mounts it at /dev/pipes/ and runs that path, so here the name
+            // is part of the step.
+            return format!("/dev/pipes/{}\0{data}", first.name);
+        }
+        return data.into_owned();
+    }
+    let mut script = cmd.to_string();
+    for heredoc in heredocs {
+        script.push('\n');
+        script.push_str(&heredoc.content);
+        script.push_str(&heredoc.name);
+    }
+    script
+}
+
+/// Whether a command is nothing but one heredoc marker (BuildKit's
+/// `^(\d*)<<(-?)\s*([^<]*)$` with a single word after it).
+fn is_bare_heredoc_marker(cmd: &str) -> bool {
+    let rest = cmd.trim_start_matches(|c: char| c.is_ascii_digit());
+    let Some(rest) = rest.strip_prefix("<<") else {
+        return false;
+    };
+    let word = rest.strip_prefix('-').unwrap_or(rest).trim_start();
+    !word.is_empty() && !word.contains('<') && word.split_whitespace().count() == 1
+}
+
+/// The written string fields of a mount (expanded), and its target resolved.
+struct MountFields<'a> {
+    target: &'a str,
+    written_target: &'a str,
+    source: &'a str,
+    id: &'a str,
+    env: &'a str,
+}
+
+/// A mount as it enters the RUN's key, with BuildKit's defaults filled in: a secret's
+/// id defaults to its source or the target's base name and its target to
+/// `/run/secrets/<id>`; a cache mount's id to its target (cleaned as written). Current
+/// BuildKit drops a cache mount's id and sharing from the key unless the mount is the
+/// Dockerfile default (id = target, shared); BuildKit v0.8 (Docker 20.10) keeps both.
+fn mount_key(m: &berth_syntax::Mount, f: &MountFields, engine: Engine) -> String {
+    let octal = |v: Option<u32>| v.map_or("-".to_string(), |v| format!("{v:o}"));
+    let number = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+    let base = |p: &str| {
+        let clean = berth_context::path::clean_str(p);
+        clean.rsplit('/').next().unwrap_or_default().to_string()
+    };
+    match m.kind {
+        MountKind::Secret => {
+            let id = if !f.source.is_empty() {
+                f.source.to_string()
+            } else if !f.id.is_empty() {
+                f.id.to_string()
+            } else {
+                base(f.written_target)
+            };
+            let target = match (f.env.is_empty(), f.written_target.is_empty()) {
+                (false, true) => "-".to_string(),
+                (_, false) => f.written_target.to_string(),
+                (true, true) => format!("/run/secrets/{}", base(&id)),
+            };
+            // A file option is given when any of uid, gid, mode is; mode then
+            // defaults to 0400.
+            let file = if m.uid.is_some() || m.gid.is_some() || m.mode.is_some() {
+                format!(
+                    "{}:{}:{:o}",
+                    m.uid.unwrap_or(0),
+                    m.gid.unwrap_or(0),
+                    m.mode.unwrap_or(0o400)
+                )
+            } else {
+                "-".into()
+            };
+            format!(
+                "mount secret id={id} target={target} required={} env={} file={file}",
+                m.required, f.env
+            )
+        }
+        MountKind::Cache => {
+            let written_id = if f.id.is_empty() {
+                berth_context::path::clean_str(f.written_target)
+            } else {
+                f.id.to_string()
+            };
+            // The cache id BuildKit gives the worker: the namespace (empty), `/`, id.
+            let id = format!("/{written_id}");
+            let sharing = match m.sharing {
+                None | Some(berth_syntax::Sharing::Shared) => "shared",
+                Some(berth_syntax::Sharing::Private) => "private",
+                Some(berth_syntax::Sharing::Locked) => "locked",
+            };
+            let dockerfile_default =
+                (id == f.target || written_id == f.target) && sharing == "shared";
+            let (id, sharing) = match engine {
+                Engine::BuildKit if !dockerfile_default => (String::new(), "shared"),
+                _ => (id, sharing),
+            };
+            format!(
+                "mount cache target={} ro={} id={id} sharing={sharing} mode={} uid={} gid={}",
+                f.target,
+                m.readonly,
+                octal(m.mode),
+                number(m.uid),
+                number(m.gid)
+            )
+        }
+        _ => format!(
+            "mount {} target={} ro={} id={} mode={} uid={} gid={} required={} size={} env={}",
+            m.kind.as_str(),
+            f.target,
+            m.readonly,
+            f.id,
+            octal(m.mode),
+            number(m.uid),
+            number(m.gid),
+            m.required,
+            m.size.as_deref().unwrap_or("-"),
+            f.env
+        ),
     }
 }
 
@@ -910,22 +1260,46 @@ struct Copy<'a> {
 enum CopySource<'a> {
     /// A path (or URL), expanded.
     Path(&'a str),
-    /// A heredoc body (expanded when its delimiter was not quoted).
-    Heredoc(&'a str),
+    /// A heredoc: the delimiter's name (the file's name) and the body (`<<-` tabs
+    /// stripped, expanded when the delimiter was not quoted).
+    Heredoc(&'a str, &'a str),
 }
 
 /// The sources in the order written: `files.sources` holds the paths and
 /// `files.heredocs` the heredoc bodies, each in order.
-fn sources<'a>(written: &[berth_syntax::Source], files: &'a FileCopy) -> Vec<CopySource<'a>> {
+fn sources<'a>(
+    written: &[berth_syntax::Source],
+    heredocs: &'a [berth_syntax::Heredoc],
+    files: &'a FileCopy,
+) -> Vec<CopySource<'a>> {
     let mut paths = files.sources.iter();
     let mut bodies = files.heredocs.iter();
     written
         .iter()
         .filter_map(|s| match s.heredoc {
-            Some(_) => bodies.next().map(|b| CopySource::Heredoc(b)),
+            Some(i) => {
+                let name = heredocs.get(i).map_or("", |h| &h.name);
+                bodies.next().map(|b| CopySource::Heredoc(name, b))
+            }
             None => paths.next().map(|p| CopySource::Path(p)),
         })
         .collect()
+}
+
+/// A `--chmod` value as BuildKit reads it: an octal number is a mode (`755` and `0755`
+/// are one), anything else a symbolic mode kept as written.
+fn chmod_value(value: &str) -> String {
+    match u32::from_str_radix(value, 8) {
+        Ok(mode) if mode <= 0o7777 => format!("{mode:o}"),
+        _ => value.to_string(),
+    }
+}
+
+/// A stage path a step reads, and the steps of that stage that wrote it.
+struct StageInput {
+    stage: usize,
+    path: String,
+    writers: Vec<(usize, bool)>,
 }
 
 /// A token no other evaluation produces: the key of a step whose real key berth

@@ -162,6 +162,9 @@ pub fn explain_evaluation(eval: &Evaluation, tree: &Tree) -> Explanation {
 /// [`explain_evaluation`]; without `texts`, the summaries and top paths are left out.
 pub(crate) fn explain_with(eval: &Evaluation, tree: &Tree, texts: bool) -> Explanation {
     let mut by_line: BTreeMap<usize, Influence> = BTreeMap::new();
+    // What each step reads itself (not through its chain): what a later step reading a
+    // path that step wrote depends on, when the step's output is known (a COPY).
+    let mut own_by_line: BTreeMap<usize, Influence> = BTreeMap::new();
     let mut stage_last: BTreeMap<usize, usize> = BTreeMap::new();
     let mut out = vec![];
     for step in &eval.steps {
@@ -178,16 +181,43 @@ pub(crate) fn explain_with(eval: &Evaluation, tree: &Tree, texts: bool) -> Expla
             reads.sort_unstable();
             reads.dedup();
             inf.files = union(&inf.files, &reads);
-            for (stage, _) in &op.stage_inputs {
-                if let Some((line, src)) = stage_last
-                    .get(stage)
-                    .and_then(|l| by_line.get(l).map(|i| (*l, i)))
-                {
-                    inf.files = union(&inf.files, &src.files);
-                    inf.args.extend(src.args.iter().cloned());
-                    inf.env.extend(src.env.iter().cloned());
-                    inf.steps.extend(src.steps.iter().copied());
-                    inf.steps.insert(line);
+            let mut own = Influence {
+                files: Rc::new(reads.clone()),
+                ..Influence::default()
+            };
+            let add_all = |inf: &mut Influence, line: usize, src: &Influence| {
+                inf.files = union(&inf.files, &src.files);
+                inf.args.extend(src.args.iter().cloned());
+                inf.env.extend(src.env.iter().cloned());
+                inf.steps.extend(src.steps.iter().copied());
+                inf.steps.insert(line);
+            };
+            for (i, (stage, _)) in op.stage_inputs.iter().enumerate() {
+                match op.stage_writers.get(i) {
+                    // The steps of that stage that wrote the path read: a COPY's own
+                    // reads; for a RUN (which can write anywhere) all it depends on.
+                    Some(writers) => {
+                        for &(line, anywhere) in writers {
+                            let source = if anywhere {
+                                by_line.get(&line)
+                            } else {
+                                own_by_line.get(&line)
+                            };
+                            if let Some(src) = source {
+                                add_all(&mut inf, line, src);
+                                add_all(&mut own, line, src);
+                            }
+                        }
+                    }
+                    None => {
+                        if let Some((line, src)) = stage_last
+                            .get(stage)
+                            .and_then(|l| by_line.get(l).map(|i| (*l, i)))
+                        {
+                            add_all(&mut inf, line, src);
+                            add_all(&mut own, line, src);
+                        }
+                    }
                 }
                 if let Some(name) = eval.stages.get(*stage) {
                     inf.stages.insert(name.clone());
@@ -210,6 +240,16 @@ pub(crate) fn explain_with(eval: &Evaluation, tree: &Tree, texts: bool) -> Expla
                         .cloned(),
                 );
             }
+            if step.keyword != "RUN" {
+                own.args.extend(op.arg_names.iter().cloned());
+                own.env.extend(
+                    op.uses
+                        .iter()
+                        .filter(|n| op.env_names.contains(*n) && !op.arg_names.contains(*n))
+                        .cloned(),
+                );
+            }
+            own_by_line.insert(step.line, own);
             by_line.insert(step.line, inf.clone());
             stage_last.insert(step.stage_index, step.line);
         }

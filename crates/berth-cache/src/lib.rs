@@ -319,16 +319,18 @@ pub fn plan(context: &Path, opts: &Options, baseline: &Baseline) -> Result<Plan,
             // The engine's view of the context since the record; an unchanged one is
             // the recorded snapshot itself, whose selection digests are reused.
             let view = inputs.context.engine_view(&state.snapshot, None)?;
-            let (snapshot, same_snapshot) = match &view {
-                Rescan::Changed(snapshot, _) => (snapshot, None),
-                Rescan::Unchanged => (&state.snapshot, Some(&state.evaluation)),
+            let (snapshot, same_snapshot, stale) = match &view {
+                Rescan::Changed(snapshot, stats) => (snapshot, None, &stats.stale[..]),
+                Rescan::Unchanged => (&state.snapshot, Some(&state.evaluation), &[][..]),
             };
             let eval = inputs.evaluate(snapshot, same_snapshot, opts)?;
             let recorded = plan::Recorded {
                 eval: &state.evaluation,
                 snapshot: &state.snapshot,
             };
-            Ok(plan::compare(&eval, snapshot, Some(recorded), None))
+            let mut plan = plan::compare(&eval, snapshot, Some(recorded), None);
+            plan::mark_stale(&mut plan, &eval, snapshot, stale);
+            Ok(plan)
         }
         Baseline::Since(rev) => {
             let (old_eval, old_snap) =

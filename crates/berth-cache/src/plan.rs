@@ -44,7 +44,8 @@ pub struct Reason {
     /// `no-record`, `unchanged`, `files-changed`, `instruction-changed`,
     /// `build-arg-changed`, `env-changed`, `state-changed`, `earlier-step`,
     /// `new-step`, `base-image-changed`, `stage-output`, `remote-source`,
-    /// `missing-source`, `variable-changed`, `metadata`, `not-needed`.
+    /// `missing-source`, `variable-changed`, `metadata`, `not-needed`,
+    /// `stale-context`.
     pub kind: String,
     /// One sentence for a person.
     pub detail: String,
@@ -80,6 +81,11 @@ pub struct Plan {
     /// the JSON contract.
     #[serde(skip)]
     pub notice: Option<String>,
+    /// What the engine will do that the user would not expect (it builds with a stale
+    /// copy of a file); one sentence each, not part of the JSON contract (each step's
+    /// reason says it too).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// What the plan compares against.
@@ -239,7 +245,15 @@ pub(crate) fn compare(
                         .copied();
                     (
                         Status::Rebuild,
-                        own_cause(step, op, counterpart, &recorded, snapshot, &recorded_stages),
+                        own_cause(
+                            current,
+                            step,
+                            op,
+                            counterpart,
+                            &recorded,
+                            snapshot,
+                            &recorded_stages,
+                        ),
                     )
                 }
             }
@@ -261,6 +275,50 @@ pub(crate) fn compare(
         target: current.target.clone(),
         steps,
         notice,
+        warnings: Vec::new(),
+    }
+}
+
+/// Marks what the engine builds with stale content: `stale` are the context files whose
+/// content changed while their mode, size and modification time did not (see
+/// [`berth_context::HashStats::stale`]). The engine keeps the copy it was sent before,
+/// so the steps reading them keep their status; their reason and the plan's warnings
+/// say that the content they use is stale.
+pub(crate) fn mark_stale(
+    plan: &mut Plan,
+    current: &Evaluation,
+    snapshot: &Snapshot,
+    stale: &[String],
+) {
+    if stale.is_empty() {
+        return;
+    }
+    for path in stale {
+        plan.warnings.push(format!(
+            "{path} changed, but its size and modification time did not: the engine keeps the copy of it sent with an earlier build and builds with that stale content (touch {path} to send it again)"
+        ));
+    }
+    let stale: BTreeSet<&str> = stale.iter().map(String::as_str).collect();
+    for (planned, step) in plan.steps.iter_mut().zip(&current.steps) {
+        let Some(op) = &step.op else { continue };
+        let paths: Vec<String> = op
+            .reads
+            .iter()
+            .flat_map(|read| selected(snapshot, read))
+            .map(|(path, _)| path)
+            .filter(|path| stale.contains(path.as_str()))
+            .collect();
+        if paths.is_empty() || planned.status != Status::Cached {
+            continue;
+        }
+        planned.reason = Reason {
+            kind: "stale-context".into(),
+            detail: format!(
+                "cached, but with stale content: {} changed on disk while its size and modification time did not, and the engine does not send it again",
+                paths.join(", ")
+            ),
+            paths,
+        };
     }
 }
 
@@ -275,7 +333,30 @@ fn maybe_reason(
     if let Some(why) = &op.unknowable {
         return reason("remote-source", why.clone());
     }
-    for (stage, path) in &op.stage_inputs {
+    // A step that can write anywhere (a RUN) and re-runs is what makes the content
+    // unknown.
+    for (i, (stage, path)) in op.stage_inputs.iter().enumerate() {
+        let writers = op
+            .stage_writers
+            .get(i)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let rerunning = writers.iter().find(|(line, anywhere)| {
+            *anywhere
+                && matches!(
+                    status_by_line.get(line),
+                    Some(Status::Rebuild | Status::Maybe)
+                )
+        });
+        if let Some((line, _)) = rerunning {
+            return reason(
+                "stage-output",
+                format!(
+                    "reads {path} from stage {}, where the step at line {line} re-runs and can write anything; cached only if it writes byte-identical files",
+                    current.stages.get(*stage).cloned().unwrap_or_default()
+                ),
+            );
+        }
         let Some(line) = last_line_of_stage.get(stage) else {
             continue;
         };
@@ -307,7 +388,41 @@ fn maybe_reason(
     }
 }
 
+/// Why a step re-runs whose only changed input is what it reads from other stages: the
+/// content there is known (written by COPYs from the context or other known content)
+/// and changed.
+fn stage_content_reason(current: &Evaluation, op: &Op) -> Reason {
+    let described: Vec<String> = op
+        .stage_inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (stage, path))| {
+            let lines: Vec<String> = op
+                .stage_writers
+                .get(i)
+                .map(|w| w.iter().map(|(line, _)| line.to_string()).collect())
+                .unwrap_or_default();
+            let stage = current.stages.get(*stage).cloned().unwrap_or_default();
+            match lines.len() {
+                0 => format!("{path} of stage {stage}"),
+                _ => format!(
+                    "{path} of stage {stage} (written at line {})",
+                    lines.join(", ")
+                ),
+            }
+        })
+        .collect();
+    reason(
+        "stage-output",
+        format!(
+            "the content it reads from another stage changed: {}",
+            described.join("; ")
+        ),
+    )
+}
+
 fn own_cause(
+    current: &Evaluation,
     step: &EvalStep,
     op: &Op,
     counterpart: Option<&EvalStep>,
@@ -350,6 +465,9 @@ fn own_cause(
             if read.digest.is_none() {
                 paths.insert(read.describe().to_string());
             }
+        }
+        if paths.is_empty() && !op.stage_inputs.is_empty() {
+            return stage_content_reason(current, op);
         }
         let total = paths.len();
         let paths: Vec<String> = paths.into_iter().take(MAX_PATHS).collect();

@@ -277,3 +277,161 @@ fn an_env_set_from_an_arg_keeps_the_arg_in_effect() {
     assert_eq!(explain(derived).step(3).unwrap().args, ["C"]);
     assert!(explain(fixed).step(3).unwrap().args.is_empty());
 }
+
+fn plan_of(before: &str, after: &str, engine: Engine) -> Plan {
+    let snap = empty();
+    let old = evaluate_text(before, &snap, &options(&[], engine)).unwrap();
+    let new = evaluate_text(after, &snap, &options(&[], engine)).unwrap();
+    compare(&new, &snap, Some((&old, &snap)))
+}
+
+#[test]
+fn run_heredocs_are_keyed_by_the_command_the_shell_gets() {
+    let plain = "FROM a\nRUN <<EOF\necho one\nEOF\n";
+    // The delimiter's name and quoting, and `<<-` tabs, are not part of a bare heredoc.
+    for same in [
+        "FROM a\nRUN <<END\necho one\nEND\n",
+        "FROM a\nRUN <<'EOF'\necho one\nEOF\n",
+        "FROM a\nRUN <<-EOF\n\techo one\n\tEOF\n",
+        "FROM a\nRUN echo one\n\n\n",
+    ] {
+        let got = statuses(plain, same, &[], &[]);
+        // A shell-form `echo one` has no trailing newline: only the heredoc forms agree.
+        let expected = if same.contains("<<") {
+            Status::Cached
+        } else {
+            Status::Rebuild
+        };
+        assert_eq!(got[1], (2, expected), "{same:?}");
+    }
+    // A script with a shebang runs as a file named after the delimiter.
+    let script = "FROM a\nRUN <<EOF\n#!/bin/sh\necho one\nEOF\n";
+    let script_renamed = "FROM a\nRUN <<END\n#!/bin/sh\necho one\nEND\n";
+    assert_eq!(
+        statuses(script, script_renamed, &[], &[])[1],
+        (2, Status::Rebuild)
+    );
+    // With a command around it, the shell gets the marker and the delimiter as written.
+    let piped = "FROM a\nRUN cat <<EOF > /f\none\nEOF\n";
+    let renamed = "FROM a\nRUN cat <<END > /f\none\nEND\n";
+    assert_eq!(statuses(piped, renamed, &[], &[])[1], (2, Status::Rebuild));
+}
+
+#[test]
+fn exec_and_shell_forms_with_one_command_line_are_one_step() {
+    let shell = "FROM a\nRUN echo hi\n";
+    let exec = "FROM a\nRUN [\"/bin/sh\", \"-c\", \"echo hi\"]\n";
+    assert_eq!(statuses(shell, exec, &[], &[])[1], (2, Status::Cached));
+    let other = "FROM a\nRUN [\"/bin/bash\", \"-c\", \"echo hi\"]\n";
+    assert_eq!(statuses(shell, other, &[], &[])[1], (2, Status::Rebuild));
+}
+
+#[test]
+fn cache_mount_ids_and_sharing_follow_the_engine() {
+    let default = "FROM a\nRUN --mount=type=cache,target=/c ls\n";
+    let id_is_target = "FROM a\nRUN --mount=type=cache,target=/c,id=/c ls\n";
+    let own_id = "FROM a\nRUN --mount=type=cache,target=/c,id=one ls\n";
+    let other_id = "FROM a\nRUN --mount=type=cache,target=/c,id=two,sharing=locked ls\n";
+    let locked = "FROM a\nRUN --mount=type=cache,target=/c,sharing=locked ls\n";
+    for engine in [Engine::BuildKit, Engine::Docker20] {
+        let s = |a, b| statuses_with(a, b, &[], &[], engine)[1].1;
+        assert_eq!(s(default, id_is_target), Status::Cached);
+        assert_eq!(s(default, locked), Status::Rebuild);
+    }
+    let s = |a, b, e| statuses_with(a, b, &[], &[], e)[1].1;
+    assert_eq!(s(own_id, other_id, Engine::BuildKit), Status::Cached);
+    assert_eq!(s(own_id, other_id, Engine::Docker20), Status::Rebuild);
+}
+
+#[test]
+fn secret_mount_defaults_are_filled_in() {
+    let short = "FROM a\nRUN --mount=type=secret,id=s ls\n";
+    let long = "FROM a\nRUN --mount=type=secret,id=s,target=/run/secrets/s ls\n";
+    let by_target = "FROM a\nRUN --mount=type=secret,target=/run/secrets/s ls\n";
+    assert_eq!(statuses(short, long, &[], &[])[1], (2, Status::Cached));
+    assert_eq!(statuses(short, by_target, &[], &[])[1], (2, Status::Cached));
+    let other = "FROM a\nRUN --mount=type=secret,id=t ls\n";
+    assert_eq!(statuses(short, other, &[], &[])[1], (2, Status::Rebuild));
+}
+
+#[test]
+fn workdir_is_cleaned_for_its_step_but_not_for_the_runs_after_it() {
+    let slash = "FROM a\nWORKDIR /app/\nRUN pwd\n";
+    let clean = "FROM a\nWORKDIR /app\nRUN pwd\n";
+    let got = statuses(slash, clean, &[], &[]);
+    assert_eq!(got[1..], [(2, Status::Cached), (3, Status::Rebuild)]);
+    let relative = "FROM a\nWORKDIR /a\nWORKDIR b/\nRUN pwd\n";
+    let absolute = "FROM a\nWORKDIR /a\nWORKDIR /a/b\nRUN pwd\n";
+    assert!(statuses(relative, absolute, &[], &[])
+        .iter()
+        .all(|(_, s)| *s == Status::Cached));
+}
+
+#[test]
+fn chmod_spellings_of_one_mode_and_link_are_not_in_the_key() {
+    let a = "FROM a\nCOPY --chmod=755 x /x\n";
+    let b = "FROM a\nCOPY --chmod=0755 --link x /x\n";
+    assert_eq!(statuses(a, b, &[], &[])[1], (2, Status::Cached));
+    let c = "FROM a\nCOPY --chmod=700 x /x\n";
+    assert_eq!(statuses(a, c, &[], &[])[1], (2, Status::Rebuild));
+}
+
+#[test]
+fn onbuild_triggers_run_as_steps_of_the_child_stage() {
+    let before = "FROM a AS p\nONBUILD RUN one\nFROM p\nRUN child\n";
+    let after = "FROM a AS p\nONBUILD RUN two\nFROM p\nRUN child\n";
+    let plan = plan_of(before, after, Engine::BuildKit);
+    let got: Vec<(usize, Status)> = plan.steps.iter().map(|s| (s.line, s.status)).collect();
+    assert_eq!(
+        got,
+        [
+            (1, Status::Cached),
+            (2, Status::Rebuild),
+            (3, Status::Metadata),
+            (4, Status::Rebuild)
+        ]
+    );
+    assert_eq!(plan.steps[1].stage, "1");
+    // Without a child, an ONBUILD is only image metadata.
+    let alone = "FROM a\nONBUILD RUN two\n";
+    assert_eq!(
+        statuses("FROM a\nONBUILD RUN one\n", alone, &[], &[])[1],
+        (2, Status::Metadata)
+    );
+}
+
+#[test]
+fn stage_content_from_known_writes_is_cached_or_rebuilt_and_a_run_makes_it_maybe() {
+    let known =
+        "FROM a AS b\nWORKDIR /out\nCOPY --from=img /x /out/x\nFROM a\nCOPY --from=b /out/x /x\n";
+    let edited =
+        "FROM a AS b\nWORKDIR /out\nCOPY --from=img /y /out/x\nFROM a\nCOPY --from=b /out/x /x\n";
+    let plan = plan_of(known, edited, Engine::BuildKit);
+    assert_eq!(plan.steps[4].status, Status::Rebuild);
+    assert_eq!(plan.steps[4].reason.kind, "stage-output");
+    assert!(
+        plan.steps[4]
+            .reason
+            .detail
+            .ends_with("(written at line 1, 2, 3)"),
+        "{:?}",
+        plan.steps[4].reason
+    );
+    // A write elsewhere in the stage does not reach /out/x.
+    let elsewhere = "FROM a AS b\nWORKDIR /out\nCOPY --from=img /x /out/x\nCOPY --from=img /z /other\nFROM a\nCOPY --from=b /out/x /x\n";
+    let unrelated = "FROM a AS b\nWORKDIR /out\nCOPY --from=img /x /out/x\nCOPY --from=img /w /other\nFROM a\nCOPY --from=b /out/x /x\n";
+    assert_eq!(
+        plan_of(elsewhere, unrelated, Engine::BuildKit).steps[5].status,
+        Status::Cached
+    );
+    // A RUN that re-runs can write anything: the copy is `maybe`.
+    let run = "FROM a AS b\nRUN make\nFROM a\nCOPY --from=b /out/x /x\n";
+    let rerun = "FROM a AS b\nRUN make all\nFROM a\nCOPY --from=b /out/x /x\n";
+    let plan = plan_of(run, rerun, Engine::BuildKit);
+    assert_eq!(plan.steps[3].status, Status::Maybe);
+    assert!(
+        plan.steps[3].reason.detail.contains("line 2"),
+        "{:?}",
+        plan.steps[3].reason
+    );
+}

@@ -26,12 +26,18 @@ pub trait Contents: Sync {
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// What a scan had to read.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HashStats {
     /// Files read and hashed (not answered by the earlier snapshot).
     pub hashed_files: usize,
     /// Their total size.
     pub hashed_bytes: u64,
+    /// In the engine's view ([`Reuse::EngineView`]): files whose content changed while
+    /// their mode, size and modification time did not. The engine's incremental
+    /// transfer (fsutil) compares only those, so it keeps its earlier copy and builds
+    /// with stale content; the snapshot carries their earlier digests, as the engine
+    /// does. Measured on Docker 28.5.2 and 20.10.24.
+    pub stale: Vec<String>,
 }
 
 /// How a scan uses an earlier snapshot of the same context.
@@ -103,6 +109,9 @@ pub fn digest_files(
     let previous = reuse.previous();
     let carry_dirs = matches!(reuse, Reuse::EngineView(_));
     let mut todo: Vec<usize> = Vec::new();
+    // Files the engine would not re-send (same mode, size and modification time): their
+    // earlier digest, to keep if the content turns out to differ.
+    let mut engine_keeps: Vec<(usize, Digest)> = Vec::new();
     let mut total = 0u64;
     let mut cursor = 0;
     let old = previous.map_or(&[][..], |p| p.entries());
@@ -127,6 +136,16 @@ pub fn digest_files(
                     None => {
                         total += entry.size;
                         todo.push(i);
+                        let kept = before.filter(|o| {
+                            carry_dirs
+                                && o.kind == EntryKind::File
+                                && o.mode == entry.mode
+                                && o.size == entry.size
+                                && same_mtime(&o.stamp, &entry.stamp)
+                        });
+                        if let Some(o) = kept {
+                            engine_keeps.push((i, o.digest));
+                        }
                     }
                 }
             }
@@ -157,15 +176,31 @@ pub fn digest_files(
             },
         )
         .collect::<Result<_, ContextError>>()?;
-    let stats = HashStats {
+    let mut stats = HashStats {
         hashed_files: digests.len(),
         hashed_bytes: total,
+        stale: Vec::new(),
     };
     let slots = tree.entries_mut();
     for (i, digest) in digests {
         slots[i].digest = digest;
     }
+    for (i, kept) in engine_keeps {
+        if slots[i].digest != kept {
+            slots[i].digest = kept;
+            stats.stale.push(slots[i].path_lossy().into_owned());
+        }
+    }
     Ok((tree, stats))
+}
+
+/// Whether two stamps record the same modification time (what the engine's transfer
+/// compares, with the size and mode).
+fn same_mtime(a: &Stamp, b: &Stamp) -> bool {
+    matches!(
+        (a, b),
+        (Stamp::Stat { mtime_ns: x, .. }, Stamp::Stat { mtime_ns: y, .. }) if x == y
+    )
 }
 
 /// What a rescan found, compared with the earlier snapshot it reused.
@@ -201,7 +236,8 @@ pub fn rescan_tree(
                     && new.dev == old.dev
                     && (new.kind != EntryKind::File || new.digest == old.digest)
             });
-        if same {
+        // Stale files keep the earlier digests, but the caller must hear of them.
+        if same && stats.stale.is_empty() {
             return Ok(Rescan::Unchanged);
         }
     }

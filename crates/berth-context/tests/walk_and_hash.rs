@@ -194,6 +194,39 @@ fn engine_view_ignores_directory_modes_but_sees_everything_else() {
     ));
 }
 
+/// The engine's transfer compares mode, size and modification time only: a file whose
+/// content changed without them keeps its earlier digest in the engine's view, and the
+/// rescan names it as stale (measured on Docker 28.5.2 and 20.10.24).
+#[test]
+fn a_content_change_with_the_same_size_and_mtime_is_stale_in_the_engine_view() {
+    use berth_context::Rescan;
+    let dir = tree();
+    let root = dir.path();
+    let ctx = Context::open(root, None, Default::default()).unwrap();
+    let (first, _) = ctx.snapshot(None, None).unwrap();
+    let file = root.join("a/b");
+    let mtime = fs::metadata(&file).unwrap().modified().unwrap();
+    // Same length as the content `tree()` wrote ("a/b").
+    write(root, "a/b", "x/y");
+    fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let Rescan::Changed(view, stats) = ctx.engine_view(&first, None).unwrap() else {
+        panic!("a stale file must be reported");
+    };
+    assert_eq!(stats.stale, ["a/b"]);
+    assert_eq!(
+        view.get(b"a/b").unwrap().digest,
+        first.get(b"a/b").unwrap().digest
+    );
+    assert_eq!(view.root_digest(), first.root_digest());
+    // A fresh snapshot (no engine view) sees the new content.
+    assert_ne!(digest(root), first.root_digest());
+}
+
 #[test]
 fn named_pipes_are_hashed_and_copied_by_current_buildkit_only() {
     use berth_context::Engine;

@@ -152,7 +152,7 @@ impl<'s> Linter<'s> {
             .enabled
             .iter()
             .copied()
-            .filter(|e| e.meta.family != Family::BuildKit || !checks.skips(e.meta.code))
+            .filter(|e| !is_build_check(e.meta) || !checks.skips(e.meta.code))
             .collect();
         // BuildKit's experimental checks (off by default) run when `experimental=` names them.
         let experimental: Vec<&'static RuleEntry> = registry::all()
@@ -182,8 +182,7 @@ impl<'s> Linter<'s> {
             .filter(|(glob, _)| glob.is_match(path))
             .flat_map(|(_, codes)| codes)
             .collect();
-        let is_buildkit =
-            |code: &str| registry::find(code).is_some_and(|e| e.meta.family == Family::BuildKit);
+        let is_buildkit = |code: &str| registry::find(code).is_some_and(|e| is_build_check(e.meta));
 
         diagnostics.append(&mut pragma_findings);
         diagnostics.extend(syntax_findings(dockerfile));
@@ -258,6 +257,30 @@ impl<'s> Linter<'s> {
             .into_iter()
             .map(|(_, d)| d)
             .collect();
+        if checks.error && !self.settings.drops_code(rules::buildkit::BUILD_ERROR) {
+            // `error=true`: once its checks ran, BuildKit fails the build naming the checks
+            // that fired (in Go map order; berth names them in order of appearance).
+            let mut fired: Vec<&str> = Vec::new();
+            for d in &kept {
+                if is_buildkit(&d.code) && !fired.contains(&d.code.as_ref()) {
+                    fired.push(&d.code);
+                }
+            }
+            if !fired.is_empty() {
+                let message = format!("lint violation found for rules: {}", fired.join(", "));
+                let span = dockerfile
+                    .directives
+                    .iter()
+                    .find(|d| d.name == "check")
+                    .map_or(Span::new(0, 0), |d| d.value_span);
+                kept.push(Diagnostic::new(
+                    rules::buildkit::BUILD_ERROR,
+                    Severity::Error,
+                    span,
+                    message,
+                ));
+            }
+        }
         let index = &dockerfile.line_index;
         kept.sort_by(|a, b| {
             (index.line_col(a.span.start), a.span.end, &a.code).cmp(&(
@@ -293,6 +316,12 @@ impl<'s> Linter<'s> {
             }
         }
     }
+}
+
+/// Whether `# check=` (skip lists, `error=true`) applies to the rule: BuildKit's build
+/// checks do; its build errors (BuildError, BuildArgRequired) and berth's other rules do not.
+fn is_build_check(meta: &Meta) -> bool {
+    meta.family == Family::BuildKit && !rules::buildkit::BUILD_ERRORS.contains(&meta.code)
 }
 
 /// A `# check=...` comment right above an instruction (BuildKit merges its skip list for that
@@ -577,9 +606,12 @@ fn check_codes(codes: &[String]) -> CodeCheck {
 }
 
 /// DL1000 findings for what BuildKit rejects: the parser's first error (BuildKit stops there)
-/// and every instructions-layer error, except that "no build stage" is one problem however
-/// many instructions precede the first FROM: it is reported once, at the first of them
-/// (BuildKit stops there too).
+/// DL1000 findings for what BuildKit rejects: the parser's first error (BuildKit stops there)
+/// and every instructions-layer error, in BuildKit's words: its instructions layer prefixes
+/// the errors of one instruction with `dockerfile parse error on line N:`, and an empty file
+/// is `the Dockerfile cannot be empty`. "No build stage" is one problem however many
+/// instructions precede the first FROM: it is reported once, at the first of them (BuildKit
+/// stops there too).
 fn syntax_findings(dockerfile: &Dockerfile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut parser_error_seen = false;
@@ -597,11 +629,22 @@ fn syntax_findings(dockerfile: &Dockerfile) -> Vec<Diagnostic> {
             }
             no_stage_seen = true;
         }
+        let message = if dockerfile.source.is_empty() {
+            "the Dockerfile cannot be empty".to_string()
+        } else if error.code.is_instruction_error() {
+            let line = error
+                .instruction
+                .map(|i| dockerfile.instructions[i].start_line)
+                .unwrap_or_else(|| dockerfile.line_col(error.span.start).0);
+            format!("dockerfile parse error on line {line}: {}", error.message)
+        } else {
+            error.message.clone()
+        };
         out.push(Diagnostic::new(
             rules::meta::DL1000.code,
             Severity::Error,
             error.span,
-            error.message.clone(),
+            message,
         ));
     }
     out
@@ -733,6 +776,23 @@ mod tests {
         assert_eq!(
             codes("# check=skip=all;frobnicate=1\nFROM a:1\n", &s),
             ["1:DL1000:error"]
+        );
+        // `error=true`: the checks that fired become errors and the build fails naming them.
+        let result =
+            Linter::new(&s).lint("# check=error=true\nFROM a:1 as b\n", "Dockerfile", None);
+        let found: Vec<(&str, &str)> = result
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_ref(), d.message.as_str()))
+            .collect();
+        assert!(
+            found.contains(&("BuildError", "lint violation found for rules: FromAsCasing")),
+            "{found:?}"
+        );
+        // Skipping a check does not skip the build errors.
+        assert_eq!(
+            codes("# check=skip=all\nARG base\nFROM ${base}:1\n", &s),
+            ["3:BuildArgRequired:style"]
         );
     }
 

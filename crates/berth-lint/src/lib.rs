@@ -22,6 +22,7 @@ pub mod context;
 pub mod diagnostic;
 #[cfg(test)]
 mod doc_examples;
+pub mod ecosystem;
 pub mod engine;
 pub mod evidence;
 pub mod fix;

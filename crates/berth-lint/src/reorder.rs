@@ -46,19 +46,6 @@ pub(crate) struct DependencyStep {
     moves_dir: &'static [&'static str],
 }
 
-impl DependencyStep {
-    /// The files the step cannot run without (the first name of each alternative), for
-    /// messages and for telling manifests from sources.
-    pub(crate) fn manifest_names(&self) -> Vec<String> {
-        self.files
-            .iter()
-            .filter(|f| !f.starts_with('?'))
-            .filter_map(|f| f.trim_start_matches("project:").split('|').next())
-            .map(String::from)
-            .collect()
-    }
-}
-
 fn step(
     ecosystem: &'static str,
     split: Split,
@@ -794,22 +781,33 @@ fn composer_split(
     Some((install.join(" "), dump.join(" ")))
 }
 
-/// Whether a RUN in `earlier` (instructions of the stage before the sources' COPY) already
-/// runs the fetch-only step of `ecosystem`: then a build after the sources fetches nothing new.
-pub(crate) fn fetched_before<'a>(
-    earlier: impl Iterator<Item = &'a ShellCommand>,
-    ecosystem: &str,
-) -> bool {
-    let mut earlier = earlier;
-    earlier.any(|c| {
-        let fetches = dependency_step(c)
-            .is_some_and(|s| s.ecosystem == ecosystem && s.split != Split::Prefetch);
-        // cargo has no Move entry: `cargo fetch` is its fetch-only step.
-        let cargo_fetch = ecosystem == "cargo"
-            && c.name().is_some_and(|n| n.ends_with("cargo"))
-            && c.args_no_flags().next().is_some_and(|w| w.value == "fetch");
-        fetches || cargo_fetch
-    })
+/// The reorder fix for the dependency `command` of the RUN at `index` (the instruction being
+/// checked), whose sources come from the COPY `copy`: what BR101 (fetch steps) and BR109
+/// (builds that need a fetch first, composer's autoload split) attach to their findings.
+/// `None` without the build context, when `copy` is not in the RUN's stage, or when the
+/// rewrite is not sound here.
+pub(crate) fn fix_for(
+    ctx: &crate::context::LintContext,
+    script: &crate::shell::RunShell,
+    command: &ShellCommand,
+    copy: &Instruction,
+    index: usize,
+) -> Option<Fix> {
+    let context = ctx.build_context()?;
+    let step = dependency_step(command)?;
+    let instructions = ctx.instructions();
+    let copy_index = instructions[..index]
+        .iter()
+        .position(|i| std::ptr::eq(i, copy))?;
+    let plan = Reorder {
+        source: ctx.source(),
+        instructions: &instructions[copy_index..=index],
+        command,
+        command_span: script.span(command.span),
+        run_commands: script.script.commands().collect(),
+        context,
+    };
+    reorder_fix(&plan, &step)
 }
 
 #[cfg(test)]
@@ -840,6 +838,14 @@ mod tests {
     /// The BR101 fix for `dockerfile` in a context of these files (written to disk, as
     /// the fix reads some manifests).
     fn fixed(dockerfile: &str, files: &[(&str, &str)]) -> Option<String> {
+        fixed_by::<crate::rules::berth::br101::Br101>(dockerfile, files)
+    }
+
+    /// The fix rule `R`'s one finding for `dockerfile` carries.
+    fn fixed_by<R: crate::rule::Rule + crate::rule::RuleMeta>(
+        dockerfile: &str,
+        files: &[(&str, &str)],
+    ) -> Option<String> {
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let path = dir.path().join(path);
@@ -847,8 +853,7 @@ mod tests {
             std::fs::write(path, text).unwrap();
         }
         let context = BuildContext::load(dir.path(), None).unwrap();
-        let test =
-            crate::testing::RuleTest::new::<crate::rules::berth::br101::Br101>().context(context);
+        let test = crate::testing::RuleTest::new::<R>().context(context);
         let found = test.findings(dockerfile);
         assert_eq!(found.len(), 1, "{dockerfile}: {found:?} {files:?}");
         found[0].fix.as_ref().map(|f| f.apply(dockerfile))
@@ -915,6 +920,11 @@ mod tests {
         );
     }
 
+    /// A build that fetches is BR109's finding; the fix comes with it.
+    fn fixed_build(dockerfile: &str, files: &[(&str, &str)]) -> Option<String> {
+        fixed_by::<crate::rules::berth::br109::Br109>(dockerfile, files)
+    }
+
     #[test]
     fn a_build_that_fetches_gets_a_fetch_step() {
         let go = [
@@ -925,7 +935,7 @@ mod tests {
         ];
         let source = "FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /x .\n";
         assert_eq!(
-            fixed(source, &go).as_deref(),
+            fixed_build(source, &go).as_deref(),
             Some("FROM golang:1.23\nWORKDIR /src\nCOPY go.mod ./\nRUN --mount=type=cache,target=/root/.cache/go-build go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /x .\n")
         );
         // Local replacements need their folders: no fix.
@@ -935,7 +945,7 @@ mod tests {
             ("y/a.go", ""),
             ("y/b.go", ""),
         ];
-        assert_eq!(fixed(source, &replaced), None);
+        assert_eq!(fixed_build(source, &replaced), None);
     }
 
     #[test]

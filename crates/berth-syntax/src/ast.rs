@@ -301,6 +301,26 @@ pub struct Heredoc {
     pub span: Span,
 }
 
+impl Heredoc {
+    /// The body as BuildKit uses it: for `<<-`, the leading tabs of every line removed
+    /// (`parser.ChompHeredocContent`), else the body as written.
+    ///
+    /// ```
+    /// let file = berth_syntax::parse("FROM a\nCOPY <<-EOF /f\n\tone\n\t\ttwo\n\tEOF\n");
+    /// assert_eq!(file.instructions[1].heredocs[0].data(), "one\ntwo\n");
+    /// ```
+    pub fn data(&self) -> std::borrow::Cow<'_, str> {
+        if !self.chomp {
+            return std::borrow::Cow::Borrowed(&self.content);
+        }
+        let mut out = String::with_capacity(self.content.len());
+        for line in self.content.split_inclusive('\n') {
+            out.push_str(line.trim_start_matches('\t'));
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}
+
 /// A build stage: a FROM and the instructions up to the next FROM.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stage {

@@ -63,6 +63,24 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// True for the errors BuildKit's instructions layer raises while it reads one
+    /// instruction: `docker build` prints them as `dockerfile parse error on line N: <message>`.
+    /// Parser errors, `no build stage in current context` and `RUN --mount` errors (read when
+    /// the instruction is dispatched) have no such prefix.
+    pub fn is_instruction_error(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::UnknownInstruction
+                | ErrorCode::Flag
+                | ErrorCode::Arguments
+                | ErrorCode::StageName
+                | ErrorCode::Healthcheck
+                | ErrorCode::Onbuild
+        )
+    }
+}
+
 /// An error BuildKit would report, with the span of the offending text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {

@@ -217,7 +217,8 @@ impl Lexer {
                 matched: std::mem::take(&mut processor.matched),
                 unmatched: std::mem::take(&mut processor.unmatched),
             }),
-            Err(kind) => Err(ExpandError::new(kind, word, processor.offset())),
+            Err(kind) => Err(ExpandError::new(kind, word, processor.offset())
+                .with_unmatched(std::mem::take(&mut processor.unmatched))),
         }
     }
 

@@ -204,7 +204,9 @@ pub(crate) fn parse(source: Arc<str>) -> Dockerfile {
     let too_long = lines.too_long;
     let mut file = scanner.file;
     if file.instructions.is_empty() {
-        let at = too_long.unwrap_or(source.len());
+        // BuildKit names the last line it read: the one a final newline ends.
+        let last_line = source.len() - usize::from(source.ends_with('\n'));
+        let at = too_long.unwrap_or(last_line);
         file.errors.push(SyntaxError {
             code: ErrorCode::NoInstructions,
             message: "file with no instructions".to_string(),

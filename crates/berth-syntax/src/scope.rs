@@ -213,23 +213,6 @@ impl Platform {
         }
     }
 
-    /// Read `os/arch[/variant]`; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Platform> {
-        let mut parts = text.split('/');
-        let os = parts.next().filter(|s| !s.is_empty())?;
-        let arch = parts.next().filter(|s| !s.is_empty())?;
-        let variant = parts.next().unwrap_or("");
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(Platform {
-            os: os.to_lowercase(),
-            arch: arch.to_lowercase(),
-            variant: variant.to_lowercase(),
-            os_version: String::new(),
-        })
-    }
-
     /// `os/arch[/variant]`.
     pub fn format(&self) -> String {
         if self.variant.is_empty() {
@@ -389,6 +372,9 @@ pub struct StageScope {
     /// Whether building the target needs this stage (target, its bases, `COPY --from`
     /// and `RUN --mount from=` sources, transitively).
     pub reachable: bool,
+    /// The ONBUILD triggers of the base stage (`FROM <stage>`), which BuildKit runs
+    /// first, as steps of this stage, in the order the base stage declared them.
+    pub triggers: Vec<Trigger>,
     /// The instructions after FROM, in order.
     pub steps: Vec<StepScope>,
     /// The environment at the end of the stage (what a stage built FROM it starts with).
@@ -419,6 +405,17 @@ pub struct DeclaredArg {
     pub value: Option<String>,
     /// Index of the declaring ARG instruction (in the stage or an ancestor stage).
     pub instruction: usize,
+}
+
+/// An ONBUILD trigger of a base stage, run as a step of the stage built FROM it.
+#[derive(Clone, Debug)]
+pub struct Trigger {
+    /// The trigger's instruction, parsed from the ONBUILD's text as BuildKit parses it
+    /// (its spans are offsets into that text, not into the Dockerfile).
+    pub instruction: Instruction,
+    /// Its scope in the child stage; `instruction` is the index of the ONBUILD in
+    /// `Dockerfile::instructions`.
+    pub step: StepScope,
 }
 
 /// One instruction of a stage, with the scope it sees.
@@ -819,6 +816,7 @@ impl<'a> Resolver<'a> {
                 out.value
             }
             Err(err) => {
+                from_unmatched.extend(err.unmatched().iter().cloned());
                 self.error(from, err.to_string());
                 String::new()
             }
@@ -834,6 +832,7 @@ impl<'a> Resolver<'a> {
                     Some(out.value)
                 }
                 Err(err) => {
+                    from_unmatched.extend(err.unmatched().iter().cloned());
                     self.error(from, err.to_string());
                     None
                 }
@@ -885,6 +884,58 @@ impl<'a> Resolver<'a> {
         if let Base::Stage(parent) = base {
             depends_on.insert(parent);
         }
+        // The base stage's ONBUILD triggers run first, in the child's scope: BuildKit
+        // parses each trigger's text on its own (default escape) and dispatches it.
+        let onbuild: Vec<(usize, Instruction)> = match &base {
+            Base::Stage(parent) => self.scope.stages[*parent]
+                .steps
+                .iter()
+                .filter_map(|s| match &self.file.instructions[s.instruction].command {
+                    Some(Command::Onbuild(text)) => {
+                        let parsed = crate::parse(text);
+                        // A trigger alone has no FROM: that error is the text's, not
+                        // the trigger's.
+                        let clean = parsed
+                            .errors
+                            .iter()
+                            .all(|e| e.code == crate::ErrorCode::NoBuildStage);
+                        let ins = parsed.instructions.into_iter().next()?;
+                        (clean && ins.command.is_some()).then_some((s.instruction, ins))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut triggers = Vec::new();
+        for (ins_index, instruction) in onbuild {
+            let mut step = StepScope {
+                instruction: ins_index,
+                env: env.clone(),
+                args: args.clone(),
+                expansion: None,
+                matched: BTreeSet::new(),
+                unmatched: BTreeSet::new(),
+                undefined: BTreeSet::new(),
+                error: None,
+            };
+            let mut expander = StepExpander {
+                lexer: self.lexer,
+                step: &mut step,
+                env: &mut env,
+                config: &mut config,
+                args: &mut args,
+                options: self.options,
+                global: &self.scope.global,
+            };
+            expander.dispatch(&instruction);
+            if let Some(err) = &step.error {
+                self.error(ins_index, err.to_string());
+            }
+            let sources = self.stage_sources(&step, index);
+            depends_on.extend(sources);
+            triggers.push(Trigger { instruction, step });
+        }
         let mut steps = Vec::new();
         for ins_index in instructions.start + 1..instructions.end {
             let instruction = &self.file.instructions[ins_index];
@@ -925,6 +976,7 @@ impl<'a> Resolver<'a> {
             from_matched,
             from_unmatched,
             reachable: false,
+            triggers,
             steps,
             final_env: env,
             final_config_env: config,
@@ -993,6 +1045,7 @@ impl StepExpander<'_> {
                 Some(out)
             }
             Err(err) => {
+                self.record(&BTreeSet::new(), err.unmatched());
                 self.step.error = Some(err);
                 None
             }
@@ -1095,6 +1148,7 @@ impl StepExpander<'_> {
                             Some(out.value)
                         }
                         Err(err) => {
+                            self.record(&BTreeSet::new(), err.unmatched());
                             self.step.error = Some(err);
                             None
                         }
@@ -1141,10 +1195,10 @@ impl StepExpander<'_> {
                 Some(heredoc) if heredoc.expand => {
                     // Heredoc bodies: variables only, quotes kept, escape always `\`.
                     let lexer = Lexer::new('\\').skip_process_quotes(true);
-                    let out = self.with_lexer(lexer, &heredoc.content)?;
+                    let out = self.with_lexer(lexer, &heredoc.data())?;
                     files.heredocs.push(out.value);
                 }
-                Some(heredoc) => files.heredocs.push(heredoc.content.to_string()),
+                Some(heredoc) => files.heredocs.push(heredoc.data().into_owned()),
                 None => files.sources.push(self.word(&source.path)?),
             }
         }

@@ -11,6 +11,10 @@
 //! after-args: K=V        build args of the second build (default: args)
 //! after-target: NAME     --target of the second build (default: target)
 //! since: yes             also check `plan --since HEAD` (the change is committed-vs-worktree)
+//! serve: yes             serve the context over HTTP while the engine builds: the
+//!                        Dockerfile names it http://berth-scenario-server/ (for ADD <url>)
+//! engines: docker28      the engines that can build the scenario (default: docker28 docker20);
+//!                        Docker 20.10 rejects heredocs, `--link`, `--exclude`, ...
 //! --- file PATH          a file; its content is every following line up to the next `---`
 //! --- dir PATH           an empty directory
 //! --- symlink PATH TARGET
@@ -18,7 +22,11 @@
 //! --- change             `sh -e` commands run in the context between the two builds
 //! --- expect             one line per instruction of the second Dockerfile:
 //!                        LINE STATUS [ENGINE], STATUS one of cached, rebuild, maybe,
-//!                        metadata, skipped; ENGINE (cached|rebuild) only after maybe
+//!                        metadata, skipped; ENGINE (cached|rebuild) only after maybe.
+//!                        What berth answers and what every engine does.
+//! --- expect docker20    lines where one engine differs (docker28 or docker20): they
+//!                        replace the lines of `--- expect` for that engine (and for
+//!                        berth under that engine profile)
 //! ```
 //!
 //! Not every test binary uses every helper here.
@@ -40,10 +48,20 @@ pub struct Scenario {
     pub after_args: Vec<(String, String)>,
     pub after_target: Option<String>,
     pub since: bool,
+    /// The engines that can build the scenario (`docker28`, `docker20`).
+    pub engines: Vec<String>,
+    /// Serve the context over HTTP during the builds (see [`FileServer`]).
+    pub serve: bool,
     pub setup: Vec<Setup>,
     pub change: String,
+    /// The expected outcome on every engine (berth's default profile is Docker 28).
     pub expect: Vec<Expect>,
+    /// Per engine, the lines where that engine differs from `expect`.
+    pub engine_expect: BTreeMap<String, Vec<Expect>>,
 }
+
+/// The engines a scenario can name.
+pub const ENGINES: [&str; 2] = ["docker28", "docker20"];
 
 /// One element of the first build's context.
 #[derive(Debug, Clone)]
@@ -83,6 +101,46 @@ fn parse_args(text: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// The lines of an `--- expect` section whose header is at line `header`.
+fn parse_expect(body: &str, header: usize) -> Result<Vec<Expect>, String> {
+    let mut out = vec![];
+    for (j, l) in body.lines().enumerate() {
+        let parts: Vec<&str> = l.split_whitespace().collect();
+        if parts.is_empty() || parts[0].starts_with('#') {
+            continue;
+        }
+        let at = header + 1 + j;
+        let n = parts[0]
+            .parse()
+            .map_err(|_| format!("line {at}: expected a line number"))?;
+        let status = parts
+            .get(1)
+            .ok_or_else(|| format!("line {at}: missing status"))?;
+        if !["cached", "rebuild", "maybe", "metadata", "skipped"].contains(status) {
+            return Err(format!("line {at}: unknown status `{status}`"));
+        }
+        let engine = parts.get(2).map(|s| s.to_string());
+        if (*status == "maybe") != engine.is_some() {
+            return Err(format!(
+                "line {at}: `maybe` (and only it) takes the engine outcome"
+            ));
+        }
+        if let Some(e) = &engine {
+            if e != "cached" && e != "rebuild" {
+                return Err(format!(
+                    "line {at}: the engine outcome is cached or rebuild, not `{e}`"
+                ));
+            }
+        }
+        out.push(Expect {
+            line: n,
+            status: status.to_string(),
+            engine,
+        });
+    }
+    Ok(out)
+}
+
 impl Scenario {
     /// Reads a scenario file; the error names the file and line.
     pub fn load(path: &Path) -> Result<Scenario, String> {
@@ -100,9 +158,12 @@ impl Scenario {
             after_args: vec![],
             after_target: None,
             since: false,
+            engines: ENGINES.iter().map(|e| e.to_string()).collect(),
+            serve: false,
             setup: vec![],
             change: String::new(),
             expect: vec![],
+            engine_expect: BTreeMap::new(),
         };
         let mut after_args = None;
         let mut after_target = None;
@@ -130,6 +191,15 @@ impl Scenario {
                     "after-args" => after_args = Some(parse_args(value)?),
                     "after-target" => after_target = Some(value.to_string()),
                     "since" => sc.since = value == "yes",
+                    "serve" => sc.serve = value == "yes",
+                    "engines" => {
+                        sc.engines = value.split_whitespace().map(str::to_string).collect();
+                        if let Some(bad) =
+                            sc.engines.iter().find(|e| !ENGINES.contains(&e.as_str()))
+                        {
+                            return Err(format!("line {}: unknown engine `{bad}`", i + 1));
+                        }
+                    }
                     other => return Err(format!("line {}: unknown key `{other}`", i + 1)),
                 }
             }
@@ -160,32 +230,17 @@ impl Scenario {
                 }),
                 "change" => sc.change = body,
                 "expect" => {
-                    for (j, l) in body.lines().enumerate() {
-                        let parts: Vec<&str> = l.split_whitespace().collect();
-                        if parts.is_empty() || parts[0].starts_with('#') {
-                            continue;
+                    let lines = parse_expect(&body, line)?;
+                    match words.get(1) {
+                        None => sc.expect.extend(lines),
+                        Some(engine) if ENGINES.contains(&engine.as_str()) => sc
+                            .engine_expect
+                            .entry(engine.clone())
+                            .or_default()
+                            .extend(lines),
+                        Some(other) => {
+                            return Err(format!("line {line}: unknown engine `{other}`"))
                         }
-                        let at = line + 1 + j;
-                        let n = parts[0]
-                            .parse()
-                            .map_err(|_| format!("line {at}: expected a line number"))?;
-                        let status = parts
-                            .get(1)
-                            .ok_or_else(|| format!("line {at}: missing status"))?;
-                        if !["cached", "rebuild", "maybe", "metadata", "skipped"].contains(status) {
-                            return Err(format!("line {at}: unknown status `{status}`"));
-                        }
-                        let engine = parts.get(2).map(|s| s.to_string());
-                        if (*status == "maybe") != engine.is_some() {
-                            return Err(format!(
-                                "line {at}: `maybe` (and only it) takes the engine outcome"
-                            ));
-                        }
-                        sc.expect.push(Expect {
-                            line: n,
-                            status: status.to_string(),
-                            engine,
-                        });
                     }
                 }
                 other => return Err(format!("line {line}: unknown section `{other}`")),
@@ -194,7 +249,38 @@ impl Scenario {
         if sc.expect.is_empty() {
             return Err("no `--- expect` section".into());
         }
+        for (engine, lines) in &sc.engine_expect {
+            if let Some(extra) = lines
+                .iter()
+                .find(|e| !sc.expect.iter().any(|x| x.line == e.line))
+            {
+                return Err(format!(
+                    "`--- expect {engine}` names line {}, which `--- expect` lacks",
+                    extra.line
+                ));
+            }
+        }
         Ok(sc)
+    }
+
+    /// The expected outcome on `engine` (`docker28` or `docker20`): `expect` with that
+    /// engine's lines in place.
+    pub fn expect_for(&self, engine: &str) -> Vec<Expect> {
+        let overrides = self.engine_expect.get(engine);
+        self.expect
+            .iter()
+            .map(|e| {
+                overrides
+                    .and_then(|o| o.iter().find(|x| x.line == e.line))
+                    .unwrap_or(e)
+                    .clone()
+            })
+            .collect()
+    }
+
+    /// Whether the engines differ on this scenario.
+    pub fn engines_differ(&self) -> bool {
+        self.engine_expect.values().any(|v| !v.is_empty())
     }
 
     /// Writes the first build's context into `dir` (which must exist and be empty).
@@ -254,11 +340,12 @@ impl Scenario {
     }
 }
 
-/// Every scenario file of the suite, sorted by name.
+/// Every scenario of the suite, sorted by name (`BERTH_SCENARIO=TEXT` keeps those whose
+/// name contains TEXT).
 pub fn all_scenarios() -> Vec<Scenario> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("tests/scenarios")
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "scn"))
         .collect();
@@ -266,12 +353,17 @@ pub fn all_scenarios() -> Vec<Scenario> {
     let only = std::env::var("BERTH_SCENARIO").ok();
     paths
         .iter()
-        .filter(|p| match only.as_deref() {
-            None => true,
-            Some(o) => p.file_stem().unwrap().to_string_lossy().contains(o),
-        })
         .map(|p| Scenario::load(p).unwrap_or_else(|e| panic!("{e}")))
+        .filter(|sc| only.as_deref().is_none_or(|o| sc.name.contains(o)))
         .collect()
+}
+
+/// berth's engine profile for a scenario engine name (`docker28`, `docker20`).
+pub fn engine_profile(engine: &str) -> berth_cache::Engine {
+    match engine {
+        "docker20" => berth_cache::Engine::Docker20,
+        _ => berth_cache::Engine::BuildKit,
+    }
 }
 
 /// A fresh temporary directory (removed on drop).
@@ -302,10 +394,16 @@ pub struct StepName {
 }
 
 /// Maps each expected op line of the Dockerfile to the name the engine prints for it.
-/// The engine numbers, per stage, the FROM of an image (1) and then every RUN, COPY,
-/// ADD and WORKDIR; `FROM <stage>` and `FROM scratch` are not numbered.
+/// The engine numbers, per stage, the FROM of an image (1), then the ONBUILD triggers of
+/// a parent stage (`FROM <stage>`: they run as the child's first steps, and the line of
+/// the parent's ONBUILD instruction stands for them), then every RUN, COPY, ADD and
+/// WORKDIR; `FROM <stage>` and `FROM scratch` are not numbered. The keyword returned for
+/// a trigger is its inner one (`COPY` for `ONBUILD COPY`).
 pub fn engine_step_names(dockerfile: &str, lines: &[usize]) -> BTreeMap<usize, (StepName, String)> {
+    const OPS: [&str; 4] = ["RUN", "COPY", "ADD", "WORKDIR"];
     let mut stages: Vec<(String, Vec<(usize, String)>)> = vec![];
+    // Per stage (same order as `stages`): its ONBUILD triggers that make steps.
+    let mut triggers: Vec<Vec<(usize, String)>> = vec![];
     let mut names: Vec<String> = vec![];
     let mut sorted = lines.to_vec();
     sorted.sort();
@@ -329,16 +427,32 @@ pub fn engine_step_names(dockerfile: &str, lines: &[usize]) -> BTreeMap<usize, (
             } else {
                 format!("stage-{}", stages.len())
             };
-            let numbered = image != "scratch" && !names.contains(&image);
+            let parent = names.iter().position(|n| *n == image);
+            let numbered = image != "scratch" && parent.is_none();
             names.push(name.clone());
             let mut steps = vec![];
             if numbered {
                 steps.push((line, kw));
             }
+            if let Some(parent) = parent {
+                steps.extend(triggers[parent].iter().cloned());
+            }
             stages.push((name, steps));
-        } else if ["RUN", "COPY", "ADD", "WORKDIR"].contains(&kw.as_str()) {
+            triggers.push(vec![]);
+        } else if OPS.contains(&kw.as_str()) {
             if let Some(stage) = stages.last_mut() {
                 stage.1.push((line, kw));
+            }
+        } else if kw == "ONBUILD" {
+            let inner = text
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            if let Some(stage_triggers) = triggers.last_mut() {
+                if OPS.contains(&inner.as_str()) {
+                    stage_triggers.push((line, inner));
+                }
             }
         }
     }
@@ -365,6 +479,8 @@ pub fn engine_step_names(dockerfile: &str, lines: &[usize]) -> BTreeMap<usize, (
 /// One vertex of the engine's progress output.
 #[derive(Debug, Clone)]
 pub struct EngineVertex {
+    /// The number the engine gave the vertex (`#7`): later vertices have higher numbers.
+    pub id: u64,
     pub name: StepName,
     pub text: String,
     pub cached: bool,
@@ -373,7 +489,7 @@ pub struct EngineVertex {
 /// Reads `--progress=plain` output: vertices named `[stage i/n] TEXT` and whether a
 /// `#id CACHED` line followed.
 pub fn parse_progress(output: &str) -> Vec<EngineVertex> {
-    let mut by_id: BTreeMap<String, EngineVertex> = BTreeMap::new();
+    let mut by_id: BTreeMap<u64, EngineVertex> = BTreeMap::new();
     for line in output.lines() {
         let Some(rest) = line.strip_prefix('#') else {
             continue;
@@ -381,8 +497,11 @@ pub fn parse_progress(output: &str) -> Vec<EngineVertex> {
         let Some((id, body)) = rest.split_once(' ') else {
             continue;
         };
+        let Ok(id) = id.parse::<u64>() else {
+            continue;
+        };
         if body.trim() == "CACHED" {
-            if let Some(v) = by_id.get_mut(id) {
+            if let Some(v) = by_id.get_mut(&id) {
                 v.cached = true;
             }
             continue;
@@ -403,7 +522,8 @@ pub fn parse_progress(output: &str) -> Vec<EngineVertex> {
         let Ok(index) = index.trim().parse() else {
             continue;
         };
-        by_id.entry(id.to_string()).or_insert(EngineVertex {
+        by_id.entry(id).or_insert(EngineVertex {
+            id,
             name: StepName { stage, index },
             text: text.to_string(),
             cached: false,
@@ -437,41 +557,64 @@ pub fn engine_outcome(
                         && v.name.index == name.index)
             })
             .collect();
-        let status = match found.as_slice() {
-            [] => "absent".to_string(),
-            [v] => {
-                if !v.text.to_ascii_uppercase().starts_with(kw.as_str()) {
-                    return Err(format!(
-                        "line {line}: engine step [{} {}] is `{}`, expected a {kw}",
-                        name.stage, name.index, v.text
-                    ));
-                }
-                if v.cached { "cached" } else { "rebuild" }.to_string()
+        // An `ADD <url>` shows twice under one name: the download and then the copy. The
+        // copy decides: the download is re-done for a URL without a checksum, and one with
+        // a checksum can be found in the cache from any earlier build of that checksum.
+        if found.is_empty() {
+            out.insert(*line, "absent".to_string());
+            continue;
+        }
+        for v in &found {
+            let text = v.text.to_ascii_uppercase();
+            // Docker 28 prints an ONBUILD trigger as `ONBUILD COPY ...`, 20.10 as `COPY ...`.
+            let text = text.strip_prefix("ONBUILD ").unwrap_or(&text);
+            if !text.starts_with(kw.as_str()) {
+                return Err(format!(
+                    "line {line}: engine step [{} {}] is `{}`, expected a {kw}",
+                    name.stage, name.index, v.text
+                ));
             }
-            _ => return Err(format!("line {line}: several engine steps named {name:?}")),
-        };
-        out.insert(*line, status);
+        }
+        let last = found.iter().max_by_key(|v| v.id).expect("not empty");
+        let status = if last.cached { "cached" } else { "rebuild" };
+        out.insert(*line, status.to_string());
     }
     Ok(out)
 }
 
-/// The docker client and socket of the shared engine.
+/// The docker client and socket of one running engine (see `scripts/engine.sh env`).
 pub struct Engine {
     docker_host: String,
+    /// The client binary matching the daemon (`$BERTH_DOCKER`).
+    client: String,
+    /// Which engine answers: `28` (Docker 28, the reference) or `20` (Docker 20.10).
+    pub version: String,
 }
 
 impl Engine {
-    /// The engine, when `$BERTH_ENGINE` is 1 and it answers.
+    /// The engine, when `$BERTH_ENGINE` is 1 and it answers. `scripts/engine.sh env 28|20`
+    /// sets `DOCKER_HOST`, `DOCKER_CONFIG`, `BERTH_DOCKER` and `BERTH_ENGINE_VERSION`.
     pub fn from_env() -> Result<Engine, String> {
         if std::env::var("BERTH_ENGINE").as_deref() != Ok("1") {
+            return Err("$BERTH_ENGINE is not 1 (run `scripts/engine.sh up 28`, \
+                 `eval \"$(scripts/engine.sh env 28)\"` and export BERTH_ENGINE=1)"
+                .into());
+        }
+        let (Ok(docker_host), Ok(version)) = (
+            std::env::var("DOCKER_HOST"),
+            std::env::var("BERTH_ENGINE_VERSION"),
+        ) else {
             return Err(
-                "$BERTH_ENGINE is not 1 (run scripts/engine.sh up and export BERTH_ENGINE=1)"
+                "DOCKER_HOST or BERTH_ENGINE_VERSION is not set (eval \"$(scripts/engine.sh env 28)\")"
                     .into(),
             );
-        }
-        let docker_host = std::env::var("DOCKER_HOST")
-            .unwrap_or_else(|_| "unix:///tmp/berth-engine/20/docker.sock".to_string());
-        let engine = Engine { docker_host };
+        };
+        let client = std::env::var("BERTH_DOCKER").unwrap_or_else(|_| "docker".to_string());
+        let engine = Engine {
+            docker_host,
+            client,
+            version,
+        };
         let out = engine.docker(&["version"], None)?;
         if !out.0 {
             return Err(format!("the engine does not answer: {}", out.1));
@@ -479,9 +622,14 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Runs `/usr/bin/docker ARGS`; returns (success, stdout+stderr).
+    /// The engine's name in scenario files: `docker28` or `docker20`.
+    pub fn name(&self) -> String {
+        format!("docker{}", self.version)
+    }
+
+    /// Runs the engine's client with ARGS; returns (success, stdout+stderr).
     pub fn docker(&self, args: &[&str], dir: Option<&Path>) -> Result<(bool, String), String> {
-        let mut cmd = Command::new("/usr/bin/docker");
+        let mut cmd = Command::new(&self.client);
         cmd.args(args)
             .env("DOCKER_HOST", &self.docker_host)
             .env("DOCKER_BUILDKIT", "1");
@@ -560,8 +708,102 @@ impl Engine {
     }
 }
 
-/// Replaces the image `berth-base` in FROM lines by a private base image.
-pub fn rebase_dockerfile(dir: &Path, base: &str) -> Result<(), String> {
+/// The address scenario Dockerfiles use for the [`FileServer`].
+pub const SERVER_PLACEHOLDER: &str = "http://berth-scenario-server/";
+
+/// A small HTTP server on 127.0.0.1 serving the files of one folder, for `ADD <url>`
+/// scenarios: the engine's daemon fetches URLs itself, from the host's network, so it
+/// reaches this server although builds run with `--network=none`. Stops when dropped.
+pub struct FileServer {
+    /// `http://127.0.0.1:PORT/`.
+    pub url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FileServer {
+    pub fn start(root: &Path) -> Result<FileServer, String> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let url = format!(
+            "http://{}/",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let root = root.to_path_buf();
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => serve_one(stream, &root),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(20))
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(FileServer {
+            url,
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Answers one request: the file under `root` named by the path, or 404.
+fn serve_one(mut stream: std::net::TcpStream, root: &Path) {
+    use std::io::Read;
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    let request = String::from_utf8_lossy(&request);
+    let mut words = request.split_whitespace();
+    let method = words.next().unwrap_or("");
+    let path = words.next().unwrap_or("/").split('?').next().unwrap_or("/");
+    let file = path.trim_start_matches('/');
+    let body = (!file.split('/').any(|part| part == ".."))
+        .then(|| fs::read(root.join(file)).ok())
+        .flatten();
+    let response = match body {
+        Some(body) => {
+            let mut head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            if method != "HEAD" {
+                head.extend_from_slice(&body);
+            }
+            head
+        }
+        None => {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+        }
+    };
+    let _ = stream.write_all(&response);
+}
+
+/// Replaces the image `berth-base` in FROM lines by a private base image, and the
+/// [`SERVER_PLACEHOLDER`] by `server` when given.
+pub fn rebase_dockerfile(dir: &Path, base: &str, server: Option<&str>) -> Result<(), String> {
     let path = dir.join("Dockerfile");
     let Ok(text) = fs::read_to_string(&path) else {
         return Ok(());
@@ -569,10 +811,14 @@ pub fn rebase_dockerfile(dir: &Path, base: &str) -> Result<(), String> {
     let out: Vec<String> = text
         .split_inclusive('\n')
         .map(|l| {
+            let l = match server {
+                Some(url) => l.replace(SERVER_PLACEHOLDER, url),
+                None => l.to_string(),
+            };
             if l.trim_start().to_ascii_uppercase().starts_with("FROM ") {
                 l.replacen(" berth-base", &format!(" {base}"), 1)
             } else {
-                l.to_string()
+                l
             }
         })
         .collect();

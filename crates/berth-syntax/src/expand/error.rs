@@ -84,6 +84,8 @@ pub struct ExpandError {
     kind: ExpandErrorKind,
     word: String,
     offset: usize,
+    /// Names looked up and found unset before the error.
+    unmatched: std::collections::BTreeSet<String>,
 }
 
 impl ExpandError {
@@ -92,7 +94,25 @@ impl ExpandError {
             kind,
             word: word.to_string(),
             offset,
+            unmatched: Default::default(),
         }
+    }
+
+    pub(crate) fn with_unmatched(mut self, unmatched: std::collections::BTreeSet<String>) -> Self {
+        self.unmatched = unmatched;
+        self
+    }
+
+    /// The names the lexer looked up and found unset before it stopped: BuildKit reports
+    /// them (UndefinedVar, UndefinedArgInFrom) even for a word it then fails on.
+    ///
+    /// ```
+    /// use berth_syntax::expand::Lexer;
+    /// let err = Lexer::new('\\').expand_word("${templateOption:imageVariant}", &()).unwrap_err();
+    /// assert!(err.unmatched().contains("templateOption"));
+    /// ```
+    pub fn unmatched(&self) -> &std::collections::BTreeSet<String> {
+        &self.unmatched
     }
 
     /// What went wrong.

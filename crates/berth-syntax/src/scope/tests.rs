@@ -90,7 +90,7 @@ fn automatic_args_default_to_the_native_platform() {
     assert_eq!(run.env.get("BUILDOS"), None);
 
     let arm = ScopeOptions {
-        target_platform: Platform::parse("linux/arm64/v8").unwrap(),
+        target_platform: crate::image::parse_platform("linux/arm64/v8").unwrap(),
         ..ScopeOptions::default()
     };
     let (_, scope) = scope_of(source, &arm.build_arg("BUILDPLATFORM", "linux/riscv64"));

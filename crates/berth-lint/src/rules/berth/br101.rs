@@ -1,27 +1,44 @@
 use std::collections::BTreeSet;
 
-use berth_syntax::{Instruction, Keyword, Source};
+use berth_syntax::Instruction;
 
-use super::support::{context_reads, plural, run_script, thousands};
+use super::support::{
+    broad_copies_before, manifests_for, optional_note, plural, run_script, sources_from_elsewhere, thousands,
+};
+use crate::ecosystem::StepKind;
 use crate::context::LintContext;
-use crate::reorder::{self, reorder_fix, Reorder, Split};
+use crate::reorder;
 use crate::rule::Rule;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Flags a dependency install (`npm ci`, `yarn install`, `pnpm install`,
-    /// `pip install -r requirements.txt`, `poetry install`, `uv sync`, `go mod download`,
-    /// `cargo fetch`, `bundle install`, `composer install`, `mvn dependency:go-offline`,
-    /// `gradle dependencies`, `bun install`, `pipenv install`, `dotnet restore`,
-    /// `mix deps.get`), or a build that fetches them itself (`go build`, `cargo build`,
-    /// `mvn package`, `gradle build`) with no fetch step before the sources, that runs after a
-    /// `COPY` bringing in much more than the package manifests, such as `COPY . .` or
-    /// `COPY src/ src/`.
+    /// Flags a dependency fetch (`npm ci`, `yarn install`, `pnpm install`, `bun install`,
+    /// `pip install -r requirements.txt`, `poetry install --no-root`, `pipenv install`,
+    /// `go mod download`, `cargo fetch`, `bundle install`, `mvn dependency:go-offline`,
+    /// `gradle dependencies`, `dotnet restore`, `nuget restore`, `mix deps.get`, ...: the
+    /// fetch-only commands of berth's ecosystem table) that runs after a `COPY` bringing in
+    /// much more than the package manifests, such as `COPY . .` or `COPY src/ src/`, in its
+    /// stage or in a stage it is built from.
     ///
     /// ## Why is this bad?
     /// A RUN re-runs whenever anything copied before it changes. With the whole source tree
     /// copied first, editing any source file re-downloads and re-installs every dependency.
     /// With the build context at hand, the message says how many files that is.
+    ///
+    /// ## When it does not fire
+    /// - The COPY brings in one file, manifests only (a folder of requirements files), or a
+    ///   kind of build input under a folder (`ci/*.patch`); with the build context, fewer
+    ///   than two files that are not manifests.
+    /// - The sources do not come from the copied context: the RUN bind-mounts the context, or
+    ///   the stage clones a repository or downloads the manifest (`curl -o requirements.txt`).
+    /// - A command that also builds (`go build`, `dotnet publish`, `poetry install` without
+    ///   `--no-root`) is BR109's finding.
+    ///
+    /// ## What the fix costs and saves
+    /// One more COPY (the manifests, named in the help; lock files only when the context has
+    /// them). It saves the dependency download and install on every source-only edit. When
+    /// the same RUN goes on to read the sources (`&& npm run build`), the help says to split
+    /// it: the install before the sources, the rest after.
     ///
     /// ## Example
     /// ```dockerfile
@@ -44,10 +61,8 @@ crate::declare_rule! {
     /// the build context shows it is sound: the sources come from one `COPY . <dir>`, nothing
     /// between it and the step reads them, the manifests exist, and the context holds no
     /// output of the step (`node_modules`, `target`, ...). It copies the files the tool reads
-    /// (lock and rc files included, `.csproj` references followed), keeps `--chown`,
-    /// `--chmod` and `--link`, and for a build that fetches (`go build`, `cargo build`,
-    /// `mvn package`, `gradle build`) inserts the fetch-only step (`go mod download`, ...)
-    /// before the sources.
+    /// (lock and rc files included, `.csproj` references followed) and keeps `--chown`,
+    /// `--chmod` and `--link`.
     pub struct Br101 {}
     meta {
         code: "BR101",
@@ -58,116 +73,23 @@ crate::declare_rule! {
     }
 }
 
-/// A package manager's install command and the files it actually needs.
-struct Installer {
-    manifests: Vec<String>,
-}
-
-fn installer(c: &berth_shell::Command) -> Option<Installer> {
-    let name = c.name()?;
-    let name = name.rsplit('/').next().unwrap_or(name);
-    let args: Vec<&str> = c.args_no_flags().map(|w| w.value.as_str()).collect();
-    let sub = args.first().copied().unwrap_or("");
-    let files = |f: &[&str]| {
-        Some(Installer {
-            manifests: f.iter().map(|s| s.to_string()).collect(),
-        })
-    };
-    match name {
-        "npm" if sub == "ci" => files(&["package.json", "package-lock.json"]),
-        // `npm install` alone installs the manifest's dependencies; with names it adds packages.
-        "npm"
-            if matches!(sub, "install" | "i")
-                && args.len() == 1
-                && !c.has_any_flag(&["g", "global"]) =>
-        {
-            files(&["package.json", "package-lock.json"])
-        }
-        "yarn" if args.is_empty() || (sub == "install" && args.len() == 1) => {
-            files(&["package.json", "yarn.lock"])
-        }
-        "pnpm" if matches!(sub, "install" | "i") && args.len() == 1 => {
-            files(&["package.json", "pnpm-lock.yaml"])
-        }
-        "pip" | "pip3" if sub == "install" => {
-            let reqs: Vec<String> = c
-                .flag_values("r")
-                .into_iter()
-                .chain(c.flag_values("requirement"))
-                .map(|w| w.value.rsplit('/').next().unwrap_or(&w.value).to_string())
-                .collect();
-            (!reqs.is_empty()).then_some(Installer { manifests: reqs })
-        }
-        "poetry" if sub == "install" => files(&["pyproject.toml", "poetry.lock"]),
-        "uv" if sub == "sync" => files(&["pyproject.toml", "uv.lock"]),
-        "go" if sub == "mod" && args.get(1) == Some(&"download") => files(&["go.mod", "go.sum"]),
-        "cargo" if sub == "fetch" => files(&["Cargo.toml", "Cargo.lock"]),
-        "bundle" | "bundler" if sub == "install" || args.is_empty() => {
-            files(&["Gemfile", "Gemfile.lock"])
-        }
-        "composer" if sub == "install" => files(&["composer.json", "composer.lock"]),
-        "mvn" | "mvnw" if args.iter().any(|a| a.starts_with("dependency:")) => files(&["pom.xml"]),
-        "gradle" | "gradlew" if sub == "dependencies" => {
-            files(&["build.gradle", "settings.gradle"])
-        }
-        _ => None,
-    }
-}
-
-/// Manifest and lock file names of every ecosystem: copying only these is the fix.
-const MANIFESTS: [&str; 22] = [
-    "package.json",
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "yarn.lock",
-    "pnpm-lock.yaml",
-    ".npmrc",
-    ".yarnrc.yml",
-    "pyproject.toml",
-    "poetry.lock",
-    "uv.lock",
-    "setup.cfg",
-    "go.mod",
-    "go.sum",
-    "Cargo.toml",
-    "Cargo.lock",
-    "Gemfile",
-    "Gemfile.lock",
-    "composer.json",
-    "composer.lock",
-    "pom.xml",
-    "build.gradle",
-    "settings.gradle",
-];
-
-fn is_manifest_name(base: &str, extra: &[String]) -> bool {
-    MANIFESTS.contains(&base)
-        || extra.iter().any(|m| m.rsplit('/').next() == Some(base))
-        || base.starts_with("requirements") && base.ends_with(".txt")
-        || base.ends_with(".gradle.kts")
-}
-
-/// Whether a COPY source brings in more than manifests, judged from its text alone: the
-/// context root, a directory, or a pattern that is not about manifests.
-fn looks_broad(source: &Source, manifests: &[String]) -> bool {
-    let path = source.path.trim_end_matches('/');
-    if path.is_empty() || path == "." || path == "./" || path == "*" || path.ends_with("/.") {
+/// Commands after the install in the same RUN that only clean up: they do not read the
+/// sources, so the RUN can move whole.
+fn cleans_up(c: &berth_shell::Command) -> bool {
+    let Some(name) = c.name() else {
         return true;
-    }
-    let base = path.rsplit('/').next().unwrap_or(path);
-    if is_manifest_name(base, manifests) {
-        return false;
-    }
-    if base.contains(['*', '?', '[']) {
-        // `package*.json`, `*.lock` are about manifests; `*` or `src/*` are not.
-        let Ok(glob) = globset::Glob::new(base) else {
-            return true;
-        };
-        let glob = glob.compile_matcher();
-        return !MANIFESTS.iter().any(|m| glob.is_match(m));
-    }
-    // `COPY src ./src`, `COPY app/ .`: a directory. `COPY main.py .`: one file.
-    source.path.ends_with('/') || !base.contains('.')
+    };
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let sub = c.args_no_flags().next().map(|w| w.value.as_str());
+    matches!(
+        base,
+        "rm" | "echo" | "true" | "mkdir" | "chown" | "chmod" | "ln" | "find" | "cd" | "set"
+    ) || matches!(
+        (base, sub),
+        ("npm" | "yarn" | "pnpm" | "pip" | "pip3" | "composer" | "bundle" | "go", Some(
+            "cache" | "clean" | "clear-cache" | "config"
+        ))
+    ) || crate::ecosystem::dependency_step(c).is_some_and(|s| s.kind == StepKind::Fetch)
 }
 
 impl Rule for Br101 {
@@ -178,59 +100,34 @@ impl Rule for Br101 {
         let Some(script) = run_script(instruction, ctx) else {
             return;
         };
-        // The fix's ecosystem table (crate::reorder) also knows the builds that fetch
-        // (`go build`, `cargo build`, `mvn package`, `gradle build`, ...).
-        let Some((command, install, step)) = script.script.commands().find_map(|c| {
-            let step = reorder::dependency_step(c);
-            let install = installer(c).or_else(|| {
-                step.as_ref().map(|s| Installer {
-                    manifests: s.manifest_names(),
-                })
-            })?;
-            Some((c, install, step))
+        let commands: Vec<&berth_shell::Command> = script.script.commands().collect();
+        let Some((at, command, step)) = commands.iter().enumerate().find_map(|(i, c)| {
+            crate::ecosystem::dependency_step(c)
+                .filter(|s| s.kind == StepKind::Fetch)
+                .map(|s| (i, *c, s))
         }) else {
             return;
         };
-        let (Some(stage), Some(index)) = (ctx.stage(), ctx.index()) else {
+        let Some(index) = ctx.index() else {
             return;
         };
-        // COPYs from the context earlier in this stage that bring in more than manifests,
-        // with the files the cache model says each source reads.
-        let instructions = ctx.instructions();
-        let broad: Vec<(usize, &Source, &[u32])> = (stage.from..index)
-            .filter(|&i| matches!(instructions[i].keyword, Keyword::Copy | Keyword::Add))
-            .flat_map(|i| {
-                context_reads(ctx, i)
-                    .into_iter()
-                    .map(move |(s, files)| (i, s, files))
-            })
-            .filter(|(_, s, _)| looks_broad(s, &install.manifests))
-            .collect();
-        let Some(&(copy_index, source, first_files)) = broad.first() else {
+        let manifests = manifests_for(step, command, ctx);
+        let manifest_refs: Vec<&str> = manifests.iter().map(String::as_str).collect();
+        if sources_from_elsewhere(ctx, index, &manifest_refs) {
             return;
-        };
-        let copy = &instructions[copy_index];
-        // A build after the sources fetches nothing new when the fetch-only step of its
-        // ecosystem already ran before them (the shape the fix writes).
-        if let Some(step) = step.as_ref().filter(|s| s.split == Split::Prefetch) {
-            let earlier = (stage.from..copy_index)
-                .filter_map(|i| run_script(&instructions[i], ctx))
-                .collect::<Vec<_>>();
-            let commands = earlier.iter().flat_map(|s| s.script.commands());
-            if reorder::fetched_before(commands, step.ecosystem) {
-                return;
-            }
         }
+        let broad = broad_copies_before(ctx, index, &manifest_refs);
+        let Some(first) = broad.first() else {
+            return;
+        };
+        let (copy, source, first_files) = (first.instruction, first.source, first.files);
         let evidence = ctx.build_context().map(|_| {
-            let files: BTreeSet<u32> = broad
-                .iter()
-                .flat_map(|(_, _, f)| f.iter().copied())
-                .collect();
+            let files: BTreeSet<u32> = broad.iter().flat_map(|b| b.files.iter().copied()).collect();
             (files.len(), first_files.len())
         });
         // With the real context, stay quiet when the COPY brings in little beyond manifests.
         if let Some((total, _)) = evidence {
-            if total <= install.manifests.len() + 1 {
+            if total <= manifests.len() + 1 {
                 return;
             }
         }
@@ -243,35 +140,42 @@ impl Rule for Br101 {
             .unwrap_or("")
             .trim()
             .to_string();
-        let manifests = install.manifests.join(" and ");
+        let names = manifests.join(" and ");
         let message = match evidence {
             Some((total, _)) => format!(
-                "`{command_text}` re-runs whenever any of {} changes: `{copy_text}` (line {copy_line}) copies them before it; copy {manifests} first",
+                "`{command_text}` re-runs whenever any of {} changes: `{copy_text}` (line {copy_line}) copies them before it; copy {names} first",
                 plural(total, "file", "files")
             ),
             None => format!(
-                "`{command_text}` re-runs whenever any file copied by `{copy_text}` (line {copy_line}) changes; copy {manifests} first"
+                "`{command_text}` re-runs whenever any file copied by `{copy_text}` (line {copy_line}) changes; copy {names} first"
             ),
         };
         let label = match evidence {
             Some((_, n)) => format!("brings in {} files", thousands(n)),
             None => "brings in more than the manifests".to_string(),
         };
-        let help = format!(
-            "COPY {} ./\nRUN {command_text}\nthen copy the rest of the sources after the install",
-            install.manifests.join(" ")
-        );
-        let fix = step.as_ref().zip(ctx.build_context()).and_then(|(step, context)| {
-            let plan = Reorder {
-                source: ctx.source(),
-                instructions: &instructions[copy_index..=index],
-                command,
-                command_span: script.span(command.span),
-                run_commands: script.script.commands().collect(),
-                context,
-            };
-            reorder_fix(&plan, step)
-        });
+        // The same RUN goes on to read the sources: it must be split.
+        let rest: Vec<&str> = commands[at + 1..]
+            .iter()
+            .filter(|c| !cleans_up(c))
+            .map(|c| ctx.text(script.span(c.span)))
+            .collect();
+        let copy_manifests = if manifests.iter().all(|m| !m.contains(' ')) {
+            format!("COPY {} ./{}", manifests.join(" "), optional_note(step, ctx))
+        } else {
+            format!("COPY {names}")
+        };
+        let help = if rest.is_empty() {
+            format!(
+                "{copy_manifests}\nRUN {command_text}\nthen copy the rest of the sources after the install"
+            )
+        } else {
+            format!(
+                "split the RUN: {copy_manifests}, then `RUN {command_text}` alone, then copy the sources and run `{}` after them",
+                rest.join(" && ")
+            )
+        };
+        let fix = reorder::fix_for(ctx, &script, command, copy, index);
         ctx.report(script.span(command.span), message)
             .label(source.span, label)
             .help(help)
@@ -306,16 +210,31 @@ mod tests {
                 "FROM node:20 AS deps\nCOPY . .\nFROM node:20\nCOPY package.json yarn.lock ./\nRUN yarn install\n",
                 "FROM node:20\nCOPY --from=deps /app /app\nRUN npm ci\n",
                 "FROM ruby:3\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCOPY . .\n",
+                // One extension-less file, and a kind of build input under a folder.
+                "FROM r-base\nCOPY ci/etc/rprofile /etc/R/\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+                "FROM debian\nCOPY ci/vcpkg/*.patch /patches/\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+                // A folder of manifests.
+                "FROM python:3.12\nCOPY requirements/ requirements/\nRUN pip install -r requirements/prod.txt\n",
+                // The sources come from elsewhere: a bind mount, a clone, a download.
+                "FROM node:20\nCOPY . .\nRUN --mount=type=bind,target=/src npm ci\n",
+                "FROM python:3.12\nCOPY . .\nRUN git clone https://x/y /y && pip install -r /y/requirements.txt\n",
+                "FROM python:3.12\nCOPY . .\nRUN curl -fsSLo /tmp/requirements.txt https://x/r.txt && pip install -r /tmp/requirements.txt\n",
+                // Fetch and build: BR109's.
+                "FROM composer:2\nCOPY . /app\nRUN composer install --no-dev\n",
+                "FROM golang:1.22\nCOPY . .\nRUN go build ./...\n",
             ],
             fail: [
                 "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
                 "FROM node:20\nCOPY package.json yarn.lock ./\nCOPY src ./src\nRUN yarn install --frozen-lockfile\n",
                 "FROM python:3.12\nCOPY . /srv\nRUN pip install --no-cache-dir -r /srv/requirements.txt\n",
                 "FROM python:3.12\nCOPY ./ ./\nRUN poetry install --no-root\n",
+                // Sources copied in the stage this one is built from.
+                "FROM node:20 AS src\nCOPY . .\nFROM src\nRUN npm ci\n",
+                "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet restore app.csproj\n",
+                "FROM elixir:1.16\nCOPY . .\nRUN mix deps.get --only prod\n",
                 "FROM golang:1.22\nCOPY . .\nRUN go mod download && go build -o /app\n",
                 "FROM rust:1\nCOPY . .\nRUN cargo fetch\n",
                 "FROM ruby:3\nCOPY . .\nRUN bundle install --jobs 4\n",
-                "FROM composer:2\nCOPY . /app\nRUN composer install --no-dev\n",
                 "FROM maven:3\nCOPY . .\nRUN mvn -B dependency:go-offline\n",
                 "FROM node:20\nCOPY . .\nRUN <<EOF\npnpm install\nEOF\n",
             ],
@@ -332,6 +251,22 @@ mod tests {
             "`npm ci` re-runs whenever any of 1,240 files changes: `COPY . .` (line 3) copies them before it; copy package.json and package-lock.json first"
         );
         assert_eq!(found[0].labels[0].message, "brings in 1,240 files");
+        // The help names the lock file only when the context has one.
+        let found = RuleTest::new::<super::Br101>()
+            .context(BuildContext::new(
+                "/app".into(),
+                vec!["package.json".into(), "src/a.js".into(), "src/b.js".into(), "src/c.js".into()],
+                true,
+            ))
+            .findings("FROM node:20\nCOPY . .\nRUN npm install\n");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("COPY package.json ./\nRUN npm install\nthen copy the rest of the sources after the install")
+        );
+        // A RUN that goes on to read the sources must be split.
+        let found = RuleTest::new::<super::Br101>()
+            .findings("FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt && python manage.py collectstatic\n");
+        assert!(found[0].help.as_deref().unwrap_or("").starts_with("split the RUN"), "{:?}", found[0].help);
         // A context holding little more than the manifests gives no finding.
         let test = RuleTest::new::<super::Br101>().context(node_context(0));
         assert!(test

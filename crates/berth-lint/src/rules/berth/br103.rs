@@ -1,6 +1,8 @@
-use berth_syntax::Instruction;
+use berth_syntax::{Command, Instruction};
 
-use super::support::{is_proxy_arg, is_volatile, plural, runs_rerun_by_arg, snippet, stage_arg};
+use super::support::{
+    changes_together, is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, snippet, stage_arg,
+};
 use crate::context::LintContext;
 use crate::rule::Rule;
 
@@ -8,12 +10,27 @@ crate::declare_rule! {
     /// ## What it does
     /// Flags an `ARG` whose name says its value changes on every build (a date, a time stamp,
     /// a commit id, a build number: `BUILD_DATE`, `GIT_COMMIT`, `VCS_REF`, `CACHEBUST`, ...)
-    /// declared before RUN steps in the same stage.
+    /// and whose value is not fixed in the file, declared before RUN steps that do not use it.
     ///
     /// ## Why is this bad?
     /// A changed build arg re-runs every RUN after its declaration in the stage, whether the
     /// RUN uses it or not. A value that changes on every build therefore disables the cache
     /// for every RUN below it, typically the expensive ones (dependency installs, compiles).
+    ///
+    /// ## When it does not fire
+    /// - The ARG has a default that pins it (`ARG SHA=3f2a…`, `ARG REF=12.1`,
+    ///   `ARG REF=/usr/share/ref`): the name says volatile, the value does not. Placeholder
+    ///   and moving defaults (`unknown`, `dev`, `none`, `HEAD`, `master`, empty) still count
+    ///   as per-build.
+    /// - A checksum or hash arg that goes with a version arg of the stage
+    ///   (`RESTY_CLI_SHA` with `RESTY_CLI_VERSION`): it changes with the version.
+    /// - The first RUN after the ARG uses it in its own text: that RUN must re-run on a new
+    ///   value, and nothing can be moved.
+    /// - `SOURCE_DATE_EPOCH` (reproducible builds pin it) and the proxy args.
+    ///
+    /// ## What the fix costs and saves
+    /// Moving one line below the RUNs that do not use it. It saves re-running every one of
+    /// them on every build: without it, the stage is effectively never cached.
     ///
     /// ## Example
     /// ```dockerfile
@@ -43,6 +60,20 @@ crate::declare_rule! {
     }
 }
 
+/// Defaults that stand for "not given": the real value comes with each build.
+const PLACEHOLDERS: [&str; 19] = [
+    "", "unknown", "none", "null", "undefined", "unset", "dev", "devel", "development", "local",
+    "0", "-", "n/a", "snapshot", "head", "master", "main", "latest", "nightly",
+];
+
+/// Whether a default value pins the arg rather than standing in for a per-build value.
+fn pinned(default: Option<&str>) -> bool {
+    default.is_some_and(|v| {
+        let v = v.trim_matches(['"', '\'']);
+        !PLACEHOLDERS.contains(&v.to_ascii_lowercase().as_str()) && !v.contains('$')
+    })
+}
+
 impl Rule for Br103 {
     fn check(&mut self, instruction: &Instruction, ctx: &mut LintContext) {
         let (Some((decls, _)), Some(index)) = (stage_arg(instruction, ctx), ctx.index()) else {
@@ -52,6 +83,18 @@ impl Rule for Br103 {
             .iter()
             .filter(|d| is_volatile(&d.name) && !is_proxy_arg(&d.name))
         {
+            if pinned(decl.default.as_deref()) {
+                continue;
+            }
+            // A checksum or commit that goes with a version arg of the stage changes with
+            // the version, not with every build.
+            let stage_args = ctx.stage().map_or(&[][..], |s| &ctx.instructions()[s.instructions.clone()]);
+            if stage_args.iter().any(|i| match &i.command {
+                Some(Command::Arg(d)) => d.iter().any(|o| changes_together(&decl.name, &o.name)),
+                _ => false,
+            }) {
+                continue;
+            }
             // What the cache model says a new value re-runs: the RUNs after the ARG in its
             // stage and in the stages built FROM it.
             let runs: Vec<&Instruction> = runs_rerun_by_arg(ctx, index, &decl.name)
@@ -61,6 +104,14 @@ impl Rule for Br103 {
             let Some(first) = runs.first() else {
                 continue;
             };
+            // The RUNs that do not use it before the first that does: what a move saves.
+            let needless = runs
+                .iter()
+                .take_while(|r| !mentions_var(ctx.text(r.span), &decl.name))
+                .count();
+            if needless == 0 {
+                continue;
+            }
             let first_text = snippet(ctx, first);
             ctx.report(
                 decl.span,
@@ -73,10 +124,18 @@ impl Rule for Br103 {
                 ),
             )
             .label(first.span, "re-runs on every build")
-            .help(format!(
-                "declare `ARG {}` after the last RUN of the stage, where it is used",
-                decl.name
-            ));
+            .help(if needless == runs.len() {
+                format!(
+                    "declare `ARG {}` after the last RUN of the stage, where it is used",
+                    decl.name
+                )
+            } else {
+                format!(
+                    "declare `ARG {}` right above the first RUN that uses it: {} above it would keep their cache",
+                    decl.name,
+                    plural(needless, "RUN step", "RUN steps")
+                )
+            });
         }
     }
 }
@@ -91,6 +150,13 @@ mod tests {
                 "FROM node:20\nARG BUILD_DATE\nLABEL created=$BUILD_DATE\nFROM node:20\nRUN npm ci\n",
                 "ARG GIT_COMMIT\nFROM alpine\nRUN make\n",
                 "FROM alpine\nARG SOURCE_DATE_EPOCH\nRUN make\n",
+                // Pinned in the file: a checksum, a release, a path.
+                "FROM alpine\nARG SHA=3f2a9c0e1b7d4a5f6e8c9b0a1d2e3f4a5b6c7d8e\nRUN make\nRUN echo $SHA\n",
+                "FROM alpine\nARG REF=/usr/share/jenkins/ref\nRUN make\n",
+                // A checksum going with its version.
+                "FROM alpine\nARG RESTY_CLI_VERSION\nARG RESTY_CLI_SHA\nRUN make\nRUN echo $RESTY_CLI_SHA\n",
+                // The only RUN uses it itself: nothing can move.
+                "FROM alpine\nARG BUILD_DATE\nRUN echo $BUILD_DATE > /build-date\n",
             ],
             fail: [
                 "FROM node:20\nARG BUILD_DATE\nCOPY package.json package-lock.json ./\nRUN npm ci\nLABEL org.opencontainers.image.created=$BUILD_DATE\n",

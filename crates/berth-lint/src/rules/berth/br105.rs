@@ -17,6 +17,16 @@ crate::declare_rule! {
     /// step's cache key depend on them: `.git` changes on every commit, so the COPY and every
     /// step after it re-run on every commit even when no source changed.
     ///
+    /// ## When it does not fire
+    /// Without a build context (`--no-context`, standard input), and when what a source
+    /// sends holds none of those folders: a `.dockerignore` excludes them, or the COPY
+    /// selects only part of the context (`COPY src/ src/`).
+    ///
+    /// ## What the fix costs and saves
+    /// A `.dockerignore` of a few lines. It saves sending and hashing those folders on every
+    /// build, and the re-runs of this COPY and every later step that a new commit or a
+    /// local dependency install would otherwise cause.
+    ///
     /// ## Example
     /// A context with `.git/` and `node_modules/` and no `.dockerignore`:
     /// ```text

@@ -12,4 +12,7 @@ crate::rule_family! {
     br104 => Br104,
     br105 => Br105,
     br106 => Br106,
+    br107 => Br107,
+    br108 => Br108,
+    br109 => Br109,
 }

@@ -71,89 +71,12 @@ impl Rule for FromPlatformFlagConstDisallowed {
     }
 }
 
-const KNOWN_OS: [&str; 17] = [
-    "aix",
-    "android",
-    "darwin",
-    "dragonfly",
-    "freebsd",
-    "hurd",
-    "illumos",
-    "ios",
-    "js",
-    "linux",
-    "nacl",
-    "netbsd",
-    "openbsd",
-    "plan9",
-    "solaris",
-    "windows",
-    "zos",
-];
-const KNOWN_ARCH: [&str; 24] = [
-    "386",
-    "amd64",
-    "amd64p32",
-    "arm",
-    "armbe",
-    "arm64",
-    "arm64be",
-    "ppc64",
-    "ppc64le",
-    "loong64",
-    "mips",
-    "mipsle",
-    "mips64",
-    "mips64le",
-    "mips64p32",
-    "mips64p32le",
-    "ppc",
-    "riscv",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sparc",
-    "sparc64",
-    "wasm",
-];
-
-/// containerd's `platforms.Parse`, reduced to the normalized OS and architecture: one part
-/// must be a known OS or architecture; `os/arch[/variant]` accepts any names.
+/// The normalized OS and architecture of a platform BuildKit accepts (containerd's
+/// `platforms.Parse`).
 fn parse_platform(text: &str) -> Option<(String, String)> {
-    let parts: Vec<&str> = text.split('/').collect();
-    let valid_part = |p: &&str| {
-        !p.is_empty()
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    };
-    if !parts.iter().all(valid_part) {
-        return None;
-    }
-    let os = |p: &str| match p.to_lowercase().as_str() {
-        "macos" => "darwin".to_string(),
-        other => other.to_string(),
-    };
-    let arch = |p: &str| match p.to_lowercase().as_str() {
-        "i386" => "386".to_string(),
-        "x86_64" | "x86-64" => "amd64".to_string(),
-        "aarch64" => "arm64".to_string(),
-        "armhf" | "armel" => "arm".to_string(),
-        other => other.to_string(),
-    };
-    match parts.as_slice() {
-        [one] => {
-            let as_os = os(one);
-            if KNOWN_OS.contains(&as_os.as_str()) {
-                return Some((as_os, "amd64".to_string()));
-            }
-            let as_arch = arch(one);
-            KNOWN_ARCH
-                .contains(&as_arch.as_str())
-                .then(|| ("linux".to_string(), as_arch))
-        }
-        [o, a] | [o, a, _] => Some((os(o), arch(a))),
-        _ => None,
-    }
+    berth_syntax::image::parse_platform(text)
+        .ok()
+        .map(|p| (p.os, p.arch))
 }
 
 #[cfg(test)]

@@ -5,9 +5,19 @@
 
 #[cfg(test)]
 mod conformance;
+mod dispatch;
 mod phase;
 
+/// The code of BuildKit's build errors (see `build_error.rs`).
+pub(crate) const BUILD_ERROR: &str = "BuildError";
+
+/// BuildKit's build errors, which `# check=` (skip, error) does not apply to, unlike its
+/// build checks.
+pub(crate) const BUILD_ERRORS: [&str; 2] = ["BuildArgRequired", BUILD_ERROR];
+
 crate::rule_family! {
+    build_arg_required => BuildArgRequired,
+    build_error => BuildError,
     consistent_instruction_casing => ConsistentInstructionCasing,
     copy_ignored_file => CopyIgnoredFile,
     duplicate_stage_name => DuplicateStageName,

@@ -49,6 +49,7 @@ impl Rule for UndefinedVar {
             return;
         };
         for step in scope.stages.iter().flat_map(|s| &s.steps) {
+            // Once per instruction and name (BuildKit repeats it for every word using it).
             for name in &step.undefined {
                 let mut message = format!("Usage of undefined variable '${name}'");
                 let guess = suggest(name, step.env.names(), true);
@@ -83,6 +84,7 @@ mod tests {
                 "FROM alpine\nENV PATH=$PAHT:/tmp/bin\n",
                 "ARG VERSION=1\nFROM alpine\nLABEL version=$VERSION\n",
                 "FROM alpine\nRUN --mount=type=cache,target=$CACHE_DIR make\n",
+                "FROM alpine\nENV A=${X:i}\n",
             ],
         );
     }
