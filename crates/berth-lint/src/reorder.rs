@@ -1,9 +1,8 @@
-//! The reorder fix of BR101 (`berth lint --fix --unsafe-fixes`): a dependency step after
-//! `COPY . .` is rewritten into "copy what the step reads, run it, copy the rest".
+//! The reorder fix of BR101 and BR109 (`berth lint --fix --unsafe-fixes`): a dependency step
+//! after `COPY . .` is rewritten into "copy what the step reads, run it, copy the rest".
 //!
-//! [`dependency_step`] is the per-ecosystem knowledge the fix needs (which command fetches
-//! dependencies, which files it reads, how a build that also fetches is split); it is the one
-//! place to swap for a shared ecosystem table. [`reorder_fix`] turns a finding into edits,
+//! What each ecosystem's step reads, writes and how it splits comes from the one table,
+//! [`crate::ecosystem`], that the rules read too. [`reorder_fix`] turns a finding into edits,
 //! and only when the rewrite is sound for this file: the sources come from one `COPY . <dir>`,
 //! nothing between that COPY and the step reads them, the manifests exist in the build context,
 //! and no output of the step is also in the context (the moved COPY would overwrite it).
@@ -15,337 +14,8 @@ use berth_shell::Command as ShellCommand;
 use berth_syntax::{Command, Instruction, Keyword};
 
 use crate::diagnostic::{Edit, Fix};
+use crate::ecosystem::{DependencyStep, Split, StepKind};
 use crate::evidence::BuildContext;
-
-/// How the fix splits a dependency step from the sources.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Split {
-    /// The step only fetches: it moves before the sources, with its manifests copied first.
-    Move,
-    /// The step fetches and builds (it reads the sources): a fetch-only step is inserted
-    /// before the sources and the build stays where it is.
-    Prefetch,
-    /// `composer install`: installed without scripts and autoloader before the sources, the
-    /// autoloader dumped after them (an optimized autoloader scans the sources).
-    Autoload,
-}
-
-/// A RUN command that fetches dependencies, and what the fix needs to know about it.
-#[derive(Clone, Debug)]
-pub(crate) struct DependencyStep {
-    /// The package manager family (`npm`, `go`, ...).
-    pub ecosystem: &'static str,
-    /// How the fix splits it.
-    pub split: Split,
-    /// The files it reads, relative to the directory it runs in: `a|b` takes the first
-    /// present, a leading `?` marks a file read only when present.
-    pub files: Vec<String>,
-    /// Folders the step writes inside the project: a context holding one cannot be reordered.
-    outputs: &'static [&'static str],
-    /// Options that make it read files elsewhere: their presence leaves the step alone.
-    moves_dir: &'static [&'static str],
-}
-
-fn step(
-    ecosystem: &'static str,
-    split: Split,
-    files: &[&str],
-    outputs: &'static [&'static str],
-    moves_dir: &'static [&'static str],
-) -> Option<DependencyStep> {
-    Some(DependencyStep {
-        ecosystem,
-        split,
-        files: files.iter().map(|s| s.to_string()).collect(),
-        outputs,
-        moves_dir,
-    })
-}
-
-const NODE_OUT: &[&str] = &["node_modules"];
-
-/// Options of the package managers that take the next word as their value.
-const VALUE_OPTIONS: &[&str] = &[
-    "jobs",
-    "j",
-    "only",
-    "r",
-    "requirement",
-    "c",
-    "constraint",
-    "omit",
-    "include",
-    "registry",
-    "cache-dir",
-    "cache-folder",
-    "target",
-    "w",
-    "with",
-    "without",
-    "extras",
-    "E",
-    "group",
-    "G",
-    "extra",
-    "network-timeout",
-    "modules-folder",
-    "mutex",
-    "retry",
-    "index-url",
-    "i",
-    "extra-index-url",
-    "python",
-    "p",
-    "packages",
-    "runtime",
-    "configuration",
-    "source",
-    "s",
-    "filter",
-    "F",
-    "x",
-    "exclude-task",
-];
-
-/// The dependency step `command` runs, if it is one.
-pub(crate) fn dependency_step(command: &ShellCommand) -> Option<DependencyStep> {
-    use Split::{Autoload, Move, Prefetch};
-    let name = command.name()?;
-    let name = name.rsplit('/').next().unwrap_or(name);
-    // The positional words, without the values of options that take one (`--jobs 4`).
-    let view = command.drop_flag_values(VALUE_OPTIONS);
-    let args: Vec<&str> = view.args_no_flags().map(|w| w.value.as_str()).collect();
-    let sub = args.first().copied().unwrap_or("");
-    let alone = args.len() == 1;
-    match name {
-        "npm" if matches!(sub, "ci" | "clean-install") => step(
-            "npm",
-            Move,
-            &[
-                "package.json",
-                "package-lock.json|npm-shrinkwrap.json",
-                "?.npmrc",
-            ],
-            NODE_OUT,
-            &["--prefix"],
-        ),
-        "npm"
-            if matches!(sub, "install" | "i")
-                && alone
-                && !command.has_any_flag(&["g", "global"]) =>
-        {
-            step(
-                "npm",
-                Move,
-                &[
-                    "package.json",
-                    "?package-lock.json|npm-shrinkwrap.json",
-                    "?.npmrc",
-                ],
-                NODE_OUT,
-                &["--prefix"],
-            )
-        }
-        "yarn" if args.is_empty() || (sub == "install" && alone) => step(
-            "yarn",
-            Move,
-            &[
-                "package.json",
-                "?yarn.lock",
-                "?.yarnrc",
-                "?.yarnrc.yml",
-                "?.npmrc",
-            ],
-            NODE_OUT,
-            &["--cwd"],
-        ),
-        "pnpm" if matches!(sub, "install" | "i") && alone => step(
-            "pnpm",
-            Move,
-            &[
-                "package.json",
-                "?pnpm-lock.yaml",
-                "?.npmrc",
-                "?.pnpmfile.cjs",
-            ],
-            NODE_OUT,
-            &["--dir", "-C"],
-        ),
-        "bun" if matches!(sub, "install" | "i") && alone => step(
-            "bun",
-            Move,
-            &[
-                "package.json",
-                "?bun.lock",
-                "?bun.lockb",
-                "?bunfig.toml",
-                "?.npmrc",
-            ],
-            NODE_OUT,
-            &["--cwd"],
-        ),
-        "pip" | "pip3" if sub == "install" => {
-            let files: Vec<String> = command
-                .flag_values("r")
-                .into_iter()
-                .chain(command.flag_values("requirement"))
-                .map(|w| w.value.clone())
-                .collect();
-            if files.is_empty() || !alone {
-                return None;
-            }
-            Some(DependencyStep {
-                ecosystem: "pip",
-                split: Move,
-                files,
-                outputs: &[],
-                moves_dir: &["-c", "--constraint", "-e", "--editable"],
-            })
-        }
-        "poetry" if sub == "install" && command.has_flag("no-root") => step(
-            "poetry",
-            Move,
-            &["pyproject.toml", "?poetry.lock", "?poetry.toml"],
-            &[".venv"],
-            &["--directory", "-C", "--project", "-P"],
-        ),
-        "uv" if sub == "sync" => step(
-            "uv",
-            Move,
-            &["pyproject.toml", "?uv.lock", "?.python-version"],
-            &[".venv"],
-            &["--directory", "--project", "--package"],
-        ),
-        "pipenv" if sub == "install" && alone => step(
-            "pipenv",
-            Move,
-            &["Pipfile", "?Pipfile.lock"],
-            &[".venv"],
-            &[],
-        ),
-        "go" if sub == "mod" && args.get(1) == Some(&"download") && args.len() == 2 => step(
-            "go",
-            Move,
-            &["go.mod", "?go.sum"],
-            &["vendor"],
-            &["-C", "-modfile"],
-        ),
-        "go" if matches!(sub, "build" | "install") => step(
-            "go",
-            Prefetch,
-            &["go.mod", "?go.sum"],
-            &["vendor"],
-            &["-C", "-modfile", "-mod"],
-        ),
-        "cargo" if sub == "build" => step(
-            "cargo",
-            Prefetch,
-            &["Cargo.toml", "Cargo.lock"],
-            &["target"],
-            &["--manifest-path", "-Z", "--offline"],
-        ),
-        "mvn" if sub == "dependency:go-offline" && alone => step(
-            "maven",
-            Move,
-            &["pom.xml"],
-            &["target"],
-            &["-f", "--file", "-s", "--settings"],
-        ),
-        "mvn" if !args.is_empty() && args.iter().all(|a| is_maven_build_phase(a)) => step(
-            "maven",
-            Prefetch,
-            &["pom.xml"],
-            &["target"],
-            &["-f", "--file", "-s", "--settings", "-o", "--offline"],
-        ),
-        "gradle" if sub == "dependencies" && alone => step(
-            "gradle",
-            Move,
-            GRADLE_FILES,
-            &["build", ".gradle"],
-            GRADLE_DIR,
-        ),
-        "gradle" if !args.is_empty() && !args.contains(&"dependencies") => step(
-            "gradle",
-            Prefetch,
-            GRADLE_FILES,
-            &["build", ".gradle"],
-            GRADLE_DIR,
-        ),
-        "bundle" | "bundler" if (sub == "install" && alone) || args.is_empty() => step(
-            "bundler",
-            Move,
-            &["Gemfile", "?Gemfile.lock"],
-            &["vendor/bundle", ".bundle"],
-            &["--gemfile", "--path"],
-        ),
-        "composer" if sub == "install" && alone => step(
-            "composer",
-            Autoload,
-            &["composer.json", "?composer.lock", "?auth.json"],
-            &["vendor"],
-            &["-d", "--working-dir"],
-        ),
-        "dotnet" if sub == "restore" && args.len() == 2 => {
-            let project = args[1];
-            let known = [".csproj", ".fsproj", ".vbproj"];
-            if !known.iter().any(|e| project.ends_with(e)) || project.contains('$') {
-                return None;
-            }
-            let mut files: Vec<String> = [
-                "?Directory.Build.props",
-                "?Directory.Packages.props",
-                "?NuGet.Config|nuget.config|NuGet.config",
-                "?global.json",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            files.push(format!("project:{project}"));
-            Some(DependencyStep {
-                ecosystem: "dotnet",
-                split: Move,
-                files,
-                outputs: &["obj", "bin"],
-                moves_dir: &["-s", "--source", "--configfile", "--packages"],
-            })
-        }
-        "mix" if sub == "deps.get" && alone => step(
-            "mix",
-            Move,
-            &["mix.exs", "?mix.lock"],
-            &["deps", "_build"],
-            &[],
-        ),
-        _ => None,
-    }
-}
-
-const GRADLE_FILES: &[&str] = &[
-    "?settings.gradle.kts|settings.gradle",
-    "build.gradle.kts|build.gradle",
-    "?gradle.properties",
-    "?gradle/libs.versions.toml",
-];
-const GRADLE_DIR: &[&str] = &[
-    "-p",
-    "--project-dir",
-    "-b",
-    "--build-file",
-    "-c",
-    "--settings-file",
-    "--offline",
-];
-
-/// Maven phases (and the plugin goals run with them) that resolve dependencies and read the
-/// sources: what `dependency:go-offline` can run ahead of.
-fn is_maven_build_phase(arg: &str) -> bool {
-    matches!(
-        arg,
-        "compile" | "test-compile" | "test" | "package" | "verify" | "install" | "clean"
-    ) || arg.starts_with("spring-boot:")
-        || arg.starts_with("quarkus:")
-}
 
 /// Whether `command` has one of these options: `-x`, `--name` or `--name=value` words.
 fn has_option(command: &ShellCommand, options: &[&str]) -> bool {
@@ -404,6 +74,7 @@ pub(crate) struct Reorder<'a> {
 
 /// The unsafe fix that reorders the step, or `None` when the rewrite would not be sound here.
 pub(crate) fn reorder_fix(plan: &Reorder, step: &DependencyStep) -> Option<Fix> {
+    let split = step.split?;
     let copy = plan.instructions.first()?;
     let run = plan.instructions.last()?;
     let Some(Command::Copy(c)) = &copy.command else {
@@ -427,7 +98,7 @@ pub(crate) fn reorder_fix(plan: &Reorder, step: &DependencyStep) -> Option<Fix> 
         d if d.starts_with('/') => format!("{d}/"),
         _ => return None,
     };
-    if has_option(plan.command, step.moves_dir) {
+    if has_option(plan.command, step.dir_options) || has_option(plan.command, step.fix_refuses) {
         return None;
     }
     let tree = &plan.context.tree;
@@ -435,15 +106,16 @@ pub(crate) fn reorder_fix(plan: &Reorder, step: &DependencyStep) -> Option<Fix> 
     if step.outputs.iter().any(|o| present(o)) {
         return None;
     }
-    let files = resolve_files(plan.context, step)?;
-    refuse_by_content(plan.context, step, plan.command)?;
+    let specs = fix_files(step, split, plan.command)?;
+    refuse_by_content(plan.context, step, plan.command, &specs)?;
+    let files = resolve_files(plan.context, &specs)?;
 
     let source = plan.source;
     let between = &plan.instructions[1..plan.instructions.len() - 1];
     let tool = plan.command.name().unwrap_or("");
     let tool = tool.rsplit('/').next().unwrap_or(tool);
     let only_step = plan.run_commands.len() == 1;
-    match step.split {
+    match split {
         Split::Move | Split::Autoload => {
             if !between.iter().all(stays_between) {
                 return None;
@@ -486,7 +158,7 @@ pub(crate) fn reorder_fix(plan: &Reorder, step: &DependencyStep) -> Option<Fix> 
         span,
         replacement: text,
     };
-    let edits = match step.split {
+    let edits = match split {
         Split::Move => vec![
             replace(copy.span, manifests),
             at(run.span.end, format!("\n{copy_text}")),
@@ -514,7 +186,7 @@ pub(crate) fn reorder_fix(plan: &Reorder, step: &DependencyStep) -> Option<Fix> 
             ]
         }
     };
-    let message = match step.split {
+    let message = match split {
         Split::Prefetch => "Fetch the dependencies before copying the sources",
         _ => "Copy the manifests and install before copying the sources",
     };
@@ -525,17 +197,81 @@ pub(crate) fn reorder_fix(plan: &Reorder, step: &DependencyStep) -> Option<Fix> 
     })
 }
 
-/// The context files the step reads, in the order the table gives them (a project's
-/// references after the project), or `None` when a required one is missing.
-fn resolve_files(context: &BuildContext, step: &DependencyStep) -> Option<Vec<String>> {
+/// What the fix copies for `step` as `command` runs it, as specs for [`resolve_files`]:
+/// `a|b` the first present, a leading `?` only when present, a trailing `/` a folder,
+/// `project:` a .NET project with its references. The table's files, then what the command
+/// line names (pip's `-r` files, the project `dotnet restore` is given). `None` when the
+/// command names something the fix cannot follow (packages besides the manifests, no
+/// project or several).
+fn fix_files(step: &DependencyStep, split: Split, command: &ShellCommand) -> Option<Vec<String>> {
+    // A file name rather than prose, without the table's parenthesised remark.
+    let name = |entry: &str| {
+        let entry = entry.split(" (").next().unwrap_or(entry);
+        (!entry.contains(' ')).then(|| entry.to_string())
+    };
+    // The files read before the sources are those of the step that runs there: for a build,
+    // its ecosystem's fetch-only step.
+    let before = match split {
+        Split::Prefetch => crate::ecosystem::DEPENDENCY_STEPS
+            .iter()
+            .find(|s| s.ecosystem == step.ecosystem && s.kind == StepKind::Fetch)?,
+        Split::Move | Split::Autoload => step,
+    };
+    let mut specs: Vec<String> = before.reads.iter().filter_map(|r| name(r)).collect();
+    specs.extend(
+        before
+            .optional
+            .iter()
+            .filter_map(|o| name(o))
+            .map(|o| format!("?{o}")),
+    );
+    let operands = step.operands(command);
+    match step.ecosystem {
+        "pip" => {
+            let files: Vec<String> = command
+                .flag_values("r")
+                .into_iter()
+                .chain(command.flag_values("requirement"))
+                .map(|w| w.value.clone())
+                .collect();
+            if files.is_empty() || !operands.is_empty() {
+                return None;
+            }
+            specs.extend(files);
+        }
+        "dotnet" => {
+            let [project] = operands.as_slice() else {
+                return None;
+            };
+            let known = [".csproj", ".fsproj", ".vbproj"];
+            if !known.iter().any(|e| project.ends_with(e)) || project.contains('$') {
+                return None;
+            }
+            specs.push(format!("project:{project}"));
+        }
+        // A build's targets and arguments stay with the build.
+        _ if split == Split::Prefetch => {}
+        _ if !operands.is_empty() => return None,
+        _ => {}
+    }
+    Some(specs)
+}
+
+/// The context files the specs name, in their order (a project's references after the
+/// project; each file once), or `None` when a required one is missing.
+fn resolve_files(context: &BuildContext, specs: &[String]) -> Option<Vec<String>> {
     let present = |path: &str| {
+        let (path, kind) = match path.strip_suffix('/') {
+            Some(folder) => (folder, berth_context::EntryKind::Dir),
+            None => (path, berth_context::EntryKind::File),
+        };
         context
             .tree
             .get(path.as_bytes())
-            .is_some_and(|e| e.kind == berth_context::EntryKind::File)
+            .is_some_and(|e| e.kind == kind)
     };
     let mut out: Vec<String> = Vec::new();
-    for spec in &step.files {
+    for spec in specs {
         if let Some(project) = spec.strip_prefix("project:") {
             out.extend(dotnet_projects(context, project)?);
             continue;
@@ -547,6 +283,7 @@ fn resolve_files(context: &BuildContext, step: &DependencyStep) -> Option<Vec<St
             return None;
         }
         match spec.split('|').find(|name| present(name)) {
+            Some(name) if out.iter().any(|o| o == name) => {}
             Some(name) => out.push(name.to_string()),
             None if optional => {}
             None => return None,
@@ -604,6 +341,7 @@ fn refuse_by_content(
     context: &BuildContext,
     step: &DependencyStep,
     command: &ShellCommand,
+    specs: &[String],
 ) -> Option<()> {
     let read = |path: &str| std::fs::read_to_string(context.root.join(path)).ok();
     let has = |path: &str, needles: &[&str]| {
@@ -613,7 +351,7 @@ fn refuse_by_content(
     let refused = match step.ecosystem {
         "npm" | "yarn" | "bun" => has("package.json", &["\"workspaces\"", "\"file:", "\"link:"]),
         "pnpm" => present("pnpm-workspace.yaml") || has("package.json", &["\"file:", "\"link:"]),
-        "pip" => step.files.iter().any(|f| {
+        "pip" => specs.iter().any(|f| {
             read(f).is_none_or(|text| {
                 text.lines()
                     .map(str::trim)
@@ -794,7 +532,7 @@ pub(crate) fn fix_for(
     index: usize,
 ) -> Option<Fix> {
     let context = ctx.build_context()?;
-    let step = dependency_step(command)?;
+    let step = crate::ecosystem::dependency_step(command)?;
     let instructions = ctx.instructions();
     let copy_index = instructions[..index]
         .iter()
@@ -807,7 +545,7 @@ pub(crate) fn fix_for(
         run_commands: script.script.commands().collect(),
         context,
     };
-    reorder_fix(&plan, &step)
+    reorder_fix(&plan, step)
 }
 
 #[cfg(test)]
