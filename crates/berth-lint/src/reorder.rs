@@ -380,7 +380,12 @@ fn refuse_by_content(
                     .any(|f| has(f, &["apply from", "apply(from"]))
         }
         "bundler" => has("Gemfile", &["gemspec", "path:", ":path", "eval_gemfile"]),
-        "composer" => has("composer.json", &["\"path\""]),
+        // The autoload split installs with --no-scripts: the root package's own install
+        // scripts (post-install-cmd, ...) would no longer run.
+        "composer" => {
+            has("composer.json", &["\"path\""])
+                || (step.split == Some(Split::Autoload) && has("composer.json", &["\"scripts\""]))
+        }
         "mix" => has("mix.exs", &["apps_path", "path:", "in_umbrella"]),
         _ => false,
     };
@@ -684,6 +689,30 @@ mod tests {
             ("y/b.go", ""),
         ];
         assert_eq!(fixed_build(source, &replaced), None);
+    }
+
+    #[test]
+    fn composer_scripts_keep_the_install_whole() {
+        let source = "FROM composer:2\nCOPY . .\nRUN composer install --no-dev -o\n";
+        let mut files = vec![
+            (
+                "composer.json",
+                r#"{"autoload": {"psr-4": {"A\\": "src/"}}}"#,
+            ),
+            ("composer.lock", "{}"),
+            ("src/A.php", ""),
+            ("src/B.php", ""),
+        ];
+        assert_eq!(
+            fixed_build(source, &files).as_deref(),
+            Some("FROM composer:2\nCOPY composer.json composer.lock ./\nRUN composer install --no-dev --no-scripts --no-autoloader\nCOPY . .\nRUN composer dump-autoload --no-dev --optimize\n")
+        );
+        // Its own install scripts would not run after a --no-scripts install: no fix.
+        files[0] = (
+            "composer.json",
+            r#"{"scripts": {"post-install-cmd": ["php x.php"]}}"#,
+        );
+        assert_eq!(fixed_build(source, &files), None);
     }
 
     #[test]

@@ -57,8 +57,9 @@ crate::declare_rule! {
     /// the build context shows it is sound (the sources come from one `COPY . <dir>`, the
     /// manifests exist, the context holds no output of the build): it inserts the fetch-only
     /// step (`go mod download`, `cargo fetch` over a stub, `mvn dependency:go-offline`,
-    /// `gradle dependencies`; for `composer install`, the install without scripts and
-    /// autoloader, then `composer dump-autoload` after the sources) before the sources.
+    /// `gradle dependencies`; for `composer install` of a project without scripts of its
+    /// own, the install without scripts and autoloader, then `composer dump-autoload` after
+    /// the sources) before the sources.
     pub struct Br109 {}
     meta {
         code: "BR109",
