@@ -13,6 +13,7 @@ command -v git >/dev/null || need_apt+=(git)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)  # SC findings (berth lint --shellcheck) tests
 [ -x /usr/bin/time ] || need_apt+=(time)
+command -v chromium >/dev/null || need_apt+=(chromium)  # the history page test (headless screenshot)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== apt-get install ${need_apt[*]}"

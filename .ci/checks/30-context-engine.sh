@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: per-engine
 # `berth context ls` against the real engines: for every corpus context, every context in
 # fixtures/contexts/ and the tricky contexts generated below, build `FROM scratch` +
 # `COPY . /ctx/` on each engine of $BERTH_ENGINES, export the container, and compare the

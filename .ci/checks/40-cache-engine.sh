@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: per-engine
 # The cache simulator against the real engines: every scenario of
 # crates/berth-cache/tests/scenarios/ (the engine gap facts of issue 14 included) is built
 # twice (before and after its change) on each engine of $BERTH_ENGINES (Docker 28, the
@@ -23,6 +24,7 @@ if [ -n "${BERTH_BIN:-}" ]; then
     rm -rf "$(dirname "$state")"
 fi
 
+runner=$(.ci/test-binary.sh berth-cache engine)
 status=0
 for version in $BERTH_ENGINES; do
     start=$(date +%s)
@@ -30,8 +32,8 @@ for version in $BERTH_ENGINES; do
     engine_status=0
     (
         eval "$(scripts/engine.sh env "$version")"
-        BERTH_ENGINE=1 BERTH_SCENARIO_JOBS="${BERTH_SCENARIO_JOBS:-2}" \
-            cargo test -q -p berth-cache --test engine -- --nocapture
+        cd crates/berth-cache
+        BERTH_ENGINE=1 BERTH_SCENARIO_JOBS="${BERTH_SCENARIO_JOBS:-2}" "$runner" -q --nocapture
     ) >"$log" 2>&1 || engine_status=$?
     grep -E '^(ok|n/a|DISAGREE|ERROR|FLAKY|scenarios|SKIPPED)|^  line|test result' "$log" || true
     if [ "$engine_status" != 0 ]; then

@@ -91,12 +91,15 @@ pub enum CacheCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Replay the git history: for every first-parent commit, which steps a builder that
+    /// built every earlier commit re-runs, and why; per step, how often and what caused it.
+    History(super::cache_history::HistoryArgs),
 }
 
 /// `--build-arg` values: `KEY=VALUE`, or `KEY` taken from the environment when set there.
-pub(crate) fn build_arg_values(build: &BuildArgs) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn build_arg_values(values: &[String]) -> Result<Vec<(String, String)>, String> {
     let mut build_args = vec![];
-    for arg in &build.build_arg {
+    for arg in values {
         match arg.split_once('=') {
             Some((k, v)) if !k.is_empty() => build_args.push((k.to_string(), v.to_string())),
             Some(_) => return Err(format!("--build-arg `{arg}`: the name is empty")),
@@ -114,7 +117,7 @@ pub(crate) fn build_arg_values(build: &BuildArgs) -> Result<Vec<(String, String)
 fn options(build: &BuildArgs) -> Result<Options, String> {
     Ok(Options {
         dockerfile: build.file.clone(),
-        build_args: build_arg_values(build)?,
+        build_args: build_arg_values(&build.build_arg)?,
         target: build.target.clone(),
         engine: build.engine.into(),
     })
@@ -138,15 +141,17 @@ fn failure(err: berth_cache::Error) -> CmdResult {
 }
 
 pub fn run(command: CacheCommand) -> CmdResult {
-    let build = match &command {
-        CacheCommand::Record { build }
-        | CacheCommand::Plan { build, .. }
-        | CacheCommand::Explain { build, .. } => build,
+    let build = match command {
+        CacheCommand::History(args) => return super::cache_history::run(args),
+        CacheCommand::Record { ref build }
+        | CacheCommand::Plan { ref build, .. }
+        | CacheCommand::Explain { ref build, .. } => build,
     };
     if !build.compose.is_empty() {
         return super::cache_compose::run(command);
     }
     match command {
+        CacheCommand::History(args) => super::cache_history::run(args),
         CacheCommand::Record { build } => {
             let opts = options(&build)?;
             let state = state_path(&build);

@@ -95,10 +95,11 @@ mod simulate {
 }
 
 pub fn run(command: CacheCommand) -> CmdResult {
-    let build_args = match &command {
-        CacheCommand::Record { build }
-        | CacheCommand::Plan { build, .. }
-        | CacheCommand::Explain { build, .. } => build.clone(),
+    let build_args = match command {
+        CacheCommand::History(args) => return super::cache_history::run(args),
+        CacheCommand::Record { ref build }
+        | CacheCommand::Plan { ref build, .. }
+        | CacheCommand::Explain { ref build, .. } => build.clone(),
     };
     let mut files = vec![];
     for path in &build_args.compose {
@@ -116,7 +117,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
     if builds.is_empty() {
         return Err("the compose project has no service with a `build:` section to simulate (services with only `image:` are skipped; check `profiles`)".into());
     }
-    let overrides = build_arg_values(&build_args)?;
+    let overrides = build_arg_values(&build_args.build_arg)?;
     for build in &builds {
         if !build.additional_contexts.is_empty() {
             let names: Vec<&str> = build
@@ -144,6 +145,7 @@ pub fn run(command: CacheCommand) -> CmdResult {
         }
     };
     match command {
+        CacheCommand::History(args) => return super::cache_history::run(args),
         CacheCommand::Record { .. } => {
             for build in &builds {
                 let inputs = match inputs_for(&project, build, &build_args, &overrides) {

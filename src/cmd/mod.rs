@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod cache_compose;
+pub mod cache_history;
 pub mod completions;
 pub mod compose;
 pub mod context;

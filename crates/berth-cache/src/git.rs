@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use berth_context::{
     digest_files, file_record_bytes, Contents, ContextError, Digest, Entry, EntryKind,
-    IgnoreFilter, Matcher, Reuse, RootHeader, Snapshot, Stamp, Tree,
+    IgnoreFilter, Reuse, RootHeader, Snapshot, Stamp, Tree,
 };
 
 use crate::eval::Evaluation;
@@ -195,18 +195,13 @@ pub(crate) fn evaluate_at(
         Some(b) => Some(b),
         None => show(&mut batch, &join(".dockerignore"))?,
     };
-    let engine = opts.engine;
-    let patterns: Vec<Vec<u8>> = ignore_bytes
-        .as_deref()
-        .map(|b| {
-            berth_context::parse_dockerignore(b)
-                .into_iter()
-                .map(|(_, p)| p)
-                .collect()
-        })
-        .unwrap_or_default();
-    let matcher = Matcher::for_engine(&patterns, engine)
-        .map_err(|e| Error::Context(format!(".dockerignore at {rev}: {e}")))?;
+    let ignore_name = format!(".dockerignore at {rev}");
+    let matcher = berth_context::dockerignore_matcher(
+        Path::new(&ignore_name),
+        ignore_bytes.as_deref().unwrap_or_default(),
+        opts.engine,
+    )
+    .map_err(|e| Error::Context(e.to_string()))?;
 
     // Every tree and blob under the context, in BuildKit's key order.
     let mut args = vec!["ls-tree", "-r", "-t", "-l", "-z", "--full-tree", rev];

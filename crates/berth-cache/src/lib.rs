@@ -43,7 +43,7 @@ use berth_syntax::scope::{Frontend, Scope, ScopeOptions};
 use berth_syntax::Dockerfile;
 pub use eval::{remote_source, ContextRead, EvalStep, Evaluation, Op, Remote, StepKind};
 pub use explain::{explain_evaluation, Explanation, StepExplanation};
-pub use plan::{Plan, PlannedStep, Reason, Status};
+pub use plan::{BuildCache, Plan, PlannedStep, Reason, Status};
 pub use state::{default_state_path, State};
 
 /// Errors of the cache simulator. [`Error::is_rejected`] tells those BuildKit itself
@@ -443,6 +443,24 @@ pub fn compare(
         current,
         snapshot,
         recorded.map(|(eval, snapshot)| plan::Recorded { eval, snapshot }),
+        None,
+    )
+}
+
+/// Compares an evaluation with the build before it (`previous`, which gives the causes)
+/// for a builder whose cache holds every build of `cache` too: `berth cache history`'s
+/// step, one commit at a time.
+pub fn compare_with_cache(
+    current: &Evaluation,
+    snapshot: &Snapshot,
+    previous: Option<(&Evaluation, &Snapshot)>,
+    cache: &BuildCache,
+) -> Plan {
+    plan::compare_cached(
+        current,
+        snapshot,
+        previous.map(|(eval, snapshot)| plan::Recorded { eval, snapshot }),
+        Some(cache),
         None,
     )
 }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use berth_context::{Digest, Snapshot};
+use std::cmp::Ordering;
+
+use berth_context::{key_cmp, Digest, Snapshot};
 
 use crate::eval::{ContextRead, EvalStep, Evaluation, Op, StepKind};
 
@@ -94,6 +96,39 @@ pub(crate) struct Recorded<'a> {
     pub snapshot: &'a Snapshot,
 }
 
+/// The cache of a builder that kept every earlier build (a history replay): a step whose
+/// key any of them had is taken from the cache, whichever build it was.
+#[derive(Clone, Debug, Default)]
+pub struct BuildCache {
+    keys: HashSet<String>,
+    alt_keys: HashSet<String>,
+}
+
+impl BuildCache {
+    /// Adds the keys of a build's executed steps.
+    pub fn add(&mut self, eval: &Evaluation) {
+        for op in eval
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Op)
+            .filter_map(|s| s.op.as_ref())
+        {
+            self.keys.insert(op.key.clone());
+            self.alt_keys.insert(op.alt_key.clone());
+        }
+    }
+
+    /// How many distinct step keys the cache holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 fn reason(kind: &str, detail: impl Into<String>) -> Reason {
     Reason {
         kind: kind.into(),
@@ -104,8 +139,8 @@ fn reason(kind: &str, detail: impl Into<String>) -> Reason {
 
 const MAX_PATHS: usize = 50;
 
-/// The entries a context read selects, with their record digests.
-fn selected(snapshot: &Snapshot, read: &ContextRead) -> Vec<(String, Digest)> {
+/// The entries a context read selects, with their record digests, in key order.
+fn selected<'s>(snapshot: &'s Snapshot, read: &ContextRead) -> Vec<(&'s [u8], Digest)> {
     snapshot
         .select_source(&read.source, &read.exclude)
         .map(|sel| {
@@ -113,29 +148,45 @@ fn selected(snapshot: &Snapshot, read: &ContextRead) -> Vec<(String, Digest)> {
                 .iter()
                 .map(|&i| {
                     let e = &snapshot.entries()[i];
-                    (e.path_lossy().into_owned(), e.digest)
+                    (&*e.path, e.digest)
                 })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Paths whose entry differs between two selections.
-fn changed_paths(old: &[(String, Digest)], new: &[(String, Digest)]) -> Vec<String> {
-    let old: BTreeMap<&str, &Digest> = old.iter().map(|(p, d)| (p.as_str(), d)).collect();
-    let new: BTreeMap<&str, &Digest> = new.iter().map(|(p, d)| (p.as_str(), d)).collect();
-    let mut out: BTreeSet<&str> = BTreeSet::new();
-    for (p, d) in &new {
-        if old.get(p) != Some(d) {
-            out.insert(p);
+/// Paths whose entry differs between two selections (both in key order): one merge
+/// pass, and only the paths that differ are turned into text (a `COPY . .` of a large
+/// context selects every entry on both sides).
+fn changed_paths(old: &[(&[u8], Digest)], new: &[(&[u8], Digest)]) -> Vec<String> {
+    let text = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => key_cmp(a.0, b.0),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                out.push(text(old[i].0));
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.push(text(new[j].0));
+                j += 1;
+            }
+            Ordering::Equal => {
+                if old[i].1 != new[j].1 {
+                    out.push(text(new[j].0));
+                }
+                i += 1;
+                j += 1;
+            }
         }
     }
-    for p in old.keys() {
-        if !new.contains_key(p) {
-            out.insert(p);
-        }
-    }
-    out.into_iter().map(str::to_string).collect()
+    out
 }
 
 fn metadata_reason(step: &EvalStep) -> Reason {
@@ -156,6 +207,18 @@ pub(crate) fn compare(
     current: &Evaluation,
     snapshot: &Snapshot,
     recorded: Option<Recorded>,
+    notice: Option<String>,
+) -> Plan {
+    compare_cached(current, snapshot, recorded, None, notice)
+}
+
+/// Compares `current` with the record, as a builder whose cache also holds every build
+/// of `earlier` would: causes are found against the record (the build before).
+pub(crate) fn compare_cached(
+    current: &Evaluation,
+    snapshot: &Snapshot,
+    recorded: Option<Recorded>,
+    earlier: Option<&BuildCache>,
     notice: Option<String>,
 ) -> Plan {
     // The recorded build's executed steps, from which every lookup below is derived.
@@ -220,7 +283,14 @@ pub(crate) fn compare(
                         .clone()
                         .unwrap_or_else(|| "same inputs as in the record".into());
                     (Status::Cached, reason("unchanged", detail))
-                } else if built_alt.contains(op.alt_key.as_str()) {
+                } else if earlier.is_some_and(|c| c.keys.contains(&op.key)) {
+                    let detail = op.note.clone().unwrap_or_else(|| {
+                        "same inputs as an earlier build, which the cache still holds".into()
+                    });
+                    (Status::Cached, reason("unchanged", detail))
+                } else if built_alt.contains(op.alt_key.as_str())
+                    || earlier.is_some_and(|c| c.alt_keys.contains(&op.alt_key))
+                {
                     (
                         Status::Maybe,
                         maybe_reason(
@@ -305,7 +375,7 @@ pub(crate) fn mark_stale(
             .reads
             .iter()
             .flat_map(|read| selected(snapshot, read))
-            .map(|(path, _)| path)
+            .map(|(path, _)| String::from_utf8_lossy(path).into_owned())
             .filter(|path| stale.contains(path.as_str()))
             .collect();
         if paths.is_empty() || planned.status != Status::Cached {

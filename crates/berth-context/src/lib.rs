@@ -47,7 +47,7 @@ pub use pattern::{parse_dockerignore, MatchInfo, Matcher, Pattern, PatternError}
 pub use scan::{digest_files, rescan_tree, Contents, HashStats, Progress, Rescan, Reuse};
 pub use snapshot::{key_cmp, Entry, RootHeader, Snapshot, Stamp, Tree};
 pub use state::{State, StateError, STATE_VERSION};
-pub use walk::{Context, ContextError};
+pub use walk::{dockerignore_matcher, Context, ContextError};
 
 /// The README's example (the crate's page on crates.io), run as a doctest so it stays true.
 #[cfg(doctest)]

@@ -3,6 +3,7 @@
 //! record digest per entry and a contents digest per directory.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
@@ -180,15 +181,24 @@ impl Tree {
             if !present(b"") {
                 missing.push(Entry::dir(b"", 0o755));
             }
+            let mut added: HashSet<&[u8]> = HashSet::new();
+            // In key order a parent comes before its children: the previous entry's
+            // path (or one of its parents) is usually the parent, found without a search.
+            let mut last_parent: &[u8] = b"";
             for entry in &entries {
                 let mut p: &[u8] = &entry.path;
                 while let Some(i) = p.iter().rposition(|&c| c == b'/') {
                     p = &p[..i];
-                    if present(p) || missing.iter().any(|m| &*m.path == p) {
+                    if p == last_parent || added.contains(p) || present(p) {
                         break;
                     }
+                    added.insert(p);
                     missing.push(Entry::dir(p, 0o755));
                 }
+                last_parent = match entry.path.iter().rposition(|&c| c == b'/') {
+                    Some(i) => &entry.path[..i],
+                    None => b"",
+                };
             }
         }
         if !missing.is_empty() {

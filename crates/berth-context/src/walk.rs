@@ -95,7 +95,7 @@ impl Context {
         for candidate in candidates {
             match fs::read(&candidate) {
                 Ok(bytes) => {
-                    context.matcher = compile_ignore(&candidate, &bytes, engine)?;
+                    context.matcher = dockerignore_matcher(&candidate, &bytes, engine)?;
                     context.ignore_file = Some(candidate);
                     break;
                 }
@@ -384,7 +384,14 @@ fn is_socket(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
 }
 
-fn compile_ignore(file: &Path, bytes: &[u8], engine: Engine) -> Result<Matcher, ContextError> {
+/// The matcher of a `.dockerignore` file's text, as `engine` reads it (`file` names it in
+/// errors, with the line of the first pattern the engine rejects): the one way every
+/// source of a context (a directory, a git tree) compiles its ignore file.
+pub fn dockerignore_matcher(
+    file: &Path,
+    bytes: &[u8],
+    engine: Engine,
+) -> Result<Matcher, ContextError> {
     let patterns = parse_dockerignore(bytes);
     Matcher::for_engine(patterns.iter().map(|(_, p)| p), engine).map_err(|source| {
         // Find the line: compile the patterns one by one.

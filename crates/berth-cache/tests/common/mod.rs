@@ -645,6 +645,11 @@ impl Engine {
     /// Builds a private base image (berth-base plus a unique file) so that no build
     /// cache from other scenarios or earlier runs can be reused.
     pub fn private_base(&self, tag: &str) -> Result<(), String> {
+        self.private_base_on(tag, "berth-base")
+    }
+
+    /// Like [`Engine::private_base`], on top of the image `from`.
+    pub fn private_base_on(&self, tag: &str, from: &str) -> Result<(), String> {
         let dir = tempdir();
         let nonce = format!(
             "{tag} {:?}",
@@ -652,7 +657,7 @@ impl Engine {
         );
         fs::write(
             dir.path().join("Dockerfile"),
-            format!("FROM berth-base\nRUN echo '{nonce}' > /.berth-nonce\n"),
+            format!("FROM {from}\nRUN echo '{nonce}' > /.berth-nonce\n"),
         )
         .map_err(|e| e.to_string())?;
         let (ok, out) = self.docker(

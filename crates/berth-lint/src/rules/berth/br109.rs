@@ -100,18 +100,21 @@ impl Rule for Br109 {
             return;
         }
         // An earlier fetch of the same ecosystem, in this stage or one it builds on.
-        let earlier_fetch = ctx.instructions()[..index].iter().enumerate().any(|(i, r)| {
-            ctx.stage_of_index(i).is_some()
-                && run_script(r, ctx).is_some_and(|s| {
-                    s.script.commands().any(|c| {
-                        // A fetch, or an earlier build of the same ecosystem: one finding per
-                        // download, at the first step that does it.
-                        dependency_step(c).is_some_and(|d| d.ecosystem == step.ecosystem)
+        let earlier_fetch = ctx.instructions()[..index]
+            .iter()
+            .enumerate()
+            .any(|(i, r)| {
+                ctx.stage_of_index(i).is_some()
+                    && run_script(r, ctx).is_some_and(|s| {
+                        s.script.commands().any(|c| {
+                            // A fetch, or an earlier build of the same ecosystem: one finding per
+                            // download, at the first step that does it.
+                            dependency_step(c).is_some_and(|d| d.ecosystem == step.ecosystem)
+                        })
                     })
-                })
-                && (ctx.stage_of_index(i).map(|s| s.index) == ctx.stage().map(|s| s.index)
-                    || is_ancestor(ctx, i))
-        });
+                    && (ctx.stage_of_index(i).map(|s| s.index) == ctx.stage().map(|s| s.index)
+                        || is_ancestor(ctx, i))
+            });
         if earlier_fetch {
             return;
         }
@@ -149,7 +152,9 @@ impl Rule for Br109 {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
-            let into_gopath = broad.iter().any(|b| ctx.text(b.instruction.span).contains("/go/src"));
+            let into_gopath = broad
+                .iter()
+                .any(|b| ctx.text(b.instruction.span).contains("/go/src"));
             if into_gopath && !stage_text.contains("GO111MODULE=on") {
                 return;
             }
@@ -240,7 +245,11 @@ mod tests {
         let found = crate::testing::RuleTest::new::<super::Br109>()
             .findings("FROM golang:1.22\nCOPY . .\nRUN go build ./...\n");
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("fetch them before the sources"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("fetch them before the sources"),
+            "{}",
+            found[0].message
+        );
         assert_eq!(
             found[0].help.as_deref(),
             Some("COPY go.mod ./ (add go.sum, go.work when the project has them)\nRUN go mod download\nthen copy the sources and keep `go build ./...` after them")

@@ -96,19 +96,21 @@ fn commands_before_error(text: &str, error: &str) -> usize {
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         digits.parse().ok()
     };
-    let offset = number_after("line ").zip(number_after(" col ")).and_then(|(line, col)| {
-        let start: usize = text
-            .split_inclusive('\n')
-            .take(line.checked_sub(1)?)
-            .map(str::len)
-            .sum();
-        let in_line = text.get(start..)?;
-        let column = in_line
-            .char_indices()
-            .nth(col.saturating_sub(1))
-            .map_or(in_line.len(), |(i, _)| i);
-        Some(start + column)
-    });
+    let offset = number_after("line ")
+        .zip(number_after(" col "))
+        .and_then(|(line, col)| {
+            let start: usize = text
+                .split_inclusive('\n')
+                .take(line.checked_sub(1)?)
+                .map(str::len)
+                .sum();
+            let in_line = text.get(start..)?;
+            let column = in_line
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(in_line.len(), |(i, _)| i);
+            Some(start + column)
+        });
     // ShellCheck gives up at the first bracket it cannot place, often earlier than brush.
     let bracket = text
         .char_indices()
