@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod case_patterns;
 mod command;
 mod fallback;
 mod heredoc_guard;
