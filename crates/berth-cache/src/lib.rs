@@ -28,6 +28,7 @@
 //! assert_eq!(p.steps[1].reason.paths, ["app.txt"]);
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod eval;
 mod explain;
