@@ -8,6 +8,7 @@ use super::support::{
 };
 use crate::context::LintContext;
 use crate::ecosystem::StepKind;
+use crate::reorder;
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -57,6 +58,12 @@ crate::declare_rule! {
     /// RUN npm ci
     /// COPY . .
     /// ```
+    /// `berth lint --fix --unsafe-fixes` (or `--diff` to see it first) makes this rewrite when
+    /// the build context shows it is sound: the sources come from one `COPY . <dir>`, nothing
+    /// between it and the step reads them, the manifests exist, and the context holds no
+    /// output of the step (`node_modules`, `target`, ...). It copies the files the tool reads
+    /// (lock and rc files included, `.csproj` references followed) and keeps `--chown`,
+    /// `--chmod` and `--link`.
     pub struct Br101 {}
     meta {
         code: "BR101",
@@ -174,9 +181,11 @@ impl Rule for Br101 {
                 rest.join(" && ")
             )
         };
+        let fix = reorder::fix_for(ctx, &script, command, copy, index);
         ctx.report(script.span(command.span), message)
             .label(source.span, label)
-            .help(help);
+            .help(help)
+            .fix(fix);
     }
 }
 

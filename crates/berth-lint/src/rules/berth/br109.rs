@@ -53,6 +53,13 @@ crate::declare_rule! {
     /// COPY . .
     /// RUN go build -o /app ./cmd/app
     /// ```
+    /// `berth lint --fix --unsafe-fixes` (or `--diff` to see it first) makes this rewrite when
+    /// the build context shows it is sound (the sources come from one `COPY . <dir>`, the
+    /// manifests exist, the context holds no output of the build): it inserts the fetch-only
+    /// step (`go mod download`, `cargo fetch` over a stub, `mvn dependency:go-offline`,
+    /// `gradle dependencies`; for `composer install` of a project without scripts of its
+    /// own, the install without scripts and autoloader, then `composer dump-autoload` after
+    /// the sources) before the sources.
     pub struct Br109 {}
     meta {
         code: "BR109",
@@ -161,6 +168,7 @@ impl Rule for Br109 {
             .to_string();
         let fetch = step.split_before.unwrap_or_default();
         let note = optional_note(step, ctx);
+        let fix = crate::reorder::fix_for(ctx, &script, command, copy, index);
         ctx.report(
             script.span(command.span),
             format!(
@@ -173,7 +181,8 @@ impl Rule for Br109 {
             "COPY {} ./{}\nRUN {fetch}\nthen copy the sources and keep `{command_text}` after them",
             manifests.join(" "),
             note
-        ));
+        ))
+        .fix(fix);
     }
 }
 
