@@ -203,7 +203,12 @@ def run_berth(berth: str, files: list[Path]) -> tuple[dict, float]:
             entry["status"] = "parse-error"
             entry["error"] = {"line": item["line"], "message": item["message"]}
         else:
-            entry["findings"].append([item["code"], item["line"]])
+            # One problem, one finding: a problem hadolint shares with a BuildKit check may be
+            # reported under the check's name, with hadolint's code in "also".
+            code = item["code"]
+            if not code.startswith("DL") and str(item.get("also", "")).startswith("DL"):
+                code = item["also"]
+            entry["findings"].append([code, item["line"]])
     return results, seconds
 
 

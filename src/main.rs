@@ -1,6 +1,8 @@
 //! The `berth` command line: argument parsing and dispatch. Each subcommand lives in
 //! its own module under `cmd/` and owns its arguments and output.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

@@ -321,3 +321,91 @@ fn one_services_missing_context_does_not_hide_the_others() {
     let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(plan["services"][0]["service"], "web");
 }
+
+#[test]
+fn additional_contexts_and_build_context_are_read_by_the_steps_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "compose.yaml",
+                "services:\n  app:\n    build:\n      context: app\n      additional_contexts:\n        shared: ./shared\n        base: docker-image://busybox:1.36\n",
+            ),
+            (
+                "app/Dockerfile",
+                "FROM busybox\nCOPY --from=shared config.txt /c\nCOPY --from=base /bin/sh /sh\nRUN echo done\n",
+            ),
+            ("shared/config.txt", "v1"),
+        ],
+    );
+    let state = dir.path().join("states");
+    let state = state.to_str().unwrap();
+    let out = berth(
+        dir.path(),
+        &["cache", "record", "--compose", ".", "--state", state],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not simulated"), "{}", stderr(&out));
+    std::fs::write(dir.path().join("shared/config.txt"), "v2").unwrap();
+    let out = berth(
+        dir.path(),
+        &[
+            "cache",
+            "plan",
+            "--compose",
+            ".",
+            "--state",
+            state,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let steps = json["services"][0]["steps"].as_array().unwrap();
+    let statuses: Vec<&str> = steps
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["cached", "rebuild", "rebuild", "rebuild"]);
+    assert_eq!(steps[1]["reason"]["paths"][0], "shared:config.txt");
+
+    // The same build on the command line, with --build-context.
+    let args = [
+        "--build-context",
+        "shared=shared",
+        "--build-context",
+        "base=docker-image://busybox:1.36",
+        "--state",
+        "single.state",
+    ];
+    let record: Vec<&str> = ["cache", "record", "app"]
+        .iter()
+        .chain(&args)
+        .copied()
+        .collect();
+    let out = berth(dir.path(), &record);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan: Vec<&str> = ["cache", "plan", "app", "--format", "json"]
+        .iter()
+        .chain(&args)
+        .copied()
+        .collect();
+    let out = berth(dir.path(), &plan);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let statuses: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    // The image is not readable before the build: the step reading it is `maybe`.
+    assert_eq!(statuses, ["cached", "cached", "maybe", "maybe"]);
+    let out = berth(
+        dir.path(),
+        &["cache", "plan", "app", "--build-context", "shared"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NAME=PATH"), "{}", stderr(&out));
+}

@@ -319,3 +319,53 @@ fn each_commit_of_the_history_is_what_plan_since_the_commit_before_says() {
     }
     assert!(compared >= 10, "only {compared} commits compared");
 }
+
+#[test]
+fn compose_replays_each_service_as_its_own_history() {
+    let (work, _) = node_repo();
+    let repo = work.path().join("repo");
+    // The compose file of the work tree picks the builds; it need not be committed.
+    std::fs::write(
+        repo.join("compose.yaml"),
+        "services:\n  app:\n    build: .\n  inline:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM busybox\n  db:\n    image: postgres:16\n",
+    )
+    .unwrap();
+    let single = json(&berth(&repo, &["cache", "history", "--format", "json"]));
+    let out = json(&berth(
+        &repo,
+        &["cache", "history", "--compose", ".", "--format", "json"],
+    ));
+    let services = out["services"].as_array().unwrap();
+    let names: Vec<&str> = services
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["app", "inline"]);
+    assert_eq!(services[0]["history"], single);
+    assert_eq!(services[0]["dockerfile"], "Dockerfile");
+    assert_eq!(services[1]["replayed"], false);
+    assert!(services[1]["note"].as_str().unwrap().contains("inline"));
+    // Only the services named.
+    let out = json(&berth(
+        &repo,
+        &[
+            "cache",
+            "history",
+            "--compose",
+            ".",
+            "app",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(out["services"].as_array().unwrap().len(), 1);
+    let table = berth(&repo, &["cache", "history", "--compose", "."]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("service app"), "{text}");
+    assert!(text.contains("commits walked"), "{text}");
+    let html = berth(
+        &repo,
+        &["cache", "history", "--compose", ".", "--format", "html"],
+    );
+    assert_eq!(html.status.code(), Some(2));
+}

@@ -283,7 +283,8 @@ fn fix_rewrites_files_and_reports_what_is_left() {
         None,
     );
     assert!(
-        stdout(&o).contains("4 fixable with --fix (2 more with --unsafe-fixes)."),
+        // DL4000 and MaintainerDeprecated are one problem, one finding, one fix.
+        stdout(&o).contains("4 fixable with --fix (1 more with --unsafe-fixes)."),
         "{}",
         stdout(&o)
     );
@@ -301,7 +302,7 @@ fn fix_rewrites_files_and_reports_what_is_left() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stdout(&o).contains("DL4000") && !stdout(&o).contains("Casing"));
     assert!(
-        stderr(&o).contains("Fixed 3 findings in 1 file (2 left)."),
+        stderr(&o).contains("Fixed 3 findings in 1 file (1 left)."),
         "{}",
         stderr(&o)
     );
@@ -381,4 +382,41 @@ fn a_panicking_rule_is_an_internal_error_of_its_file_and_exit_2() {
     // Without the rule selected nothing panics.
     let o = berth(dir.path(), &["lint", "--format", "json", "a"], None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn one_problem_one_finding_follows_the_configuration() {
+    let maintainer = "# check=error=false\nFROM alpine:3.19\nMAINTAINER Jane\n";
+    // `# check=` points to BuildKit's name; the JSON names hadolint's code in "also".
+    let dir = project(&[("Dockerfile", maintainer)]);
+    let out = berth(dir.path(), &["lint", "-f", "json", "Dockerfile"], None);
+    let json = stdout(&out);
+    assert!(
+        json.contains(r#"{"also":"DL4000","code":"MaintainerDeprecated""#),
+        "{json}"
+    );
+    assert!(!json.contains(r#""code":"DL4000""#), "{json}");
+    // A .hadolint.yaml points to hadolint's codes.
+    let dir = project(&[
+        ("Dockerfile", maintainer),
+        (".hadolint.yaml", "ignored: [DL3006]\n"),
+    ]);
+    let out = berth(dir.path(), &["lint", "-f", "json", "Dockerfile"], None);
+    let json = stdout(&out);
+    assert!(
+        json.contains(r#"{"also":"MaintainerDeprecated","code":"DL4000""#),
+        "{json}"
+    );
+    assert!(!json.contains(r#""code":"MaintainerDeprecated""#), "{json}");
+    // Selecting either code still runs that rule, alone and unmerged.
+    for code in ["DL4000", "MaintainerDeprecated"] {
+        let out = berth(
+            dir.path(),
+            &["lint", "-f", "json", "--select", code, "Dockerfile"],
+            None,
+        );
+        let json = stdout(&out);
+        assert!(json.contains(&format!(r#"{{"code":"{code}""#)), "{json}");
+        assert!(!json.contains("also"), "{json}");
+    }
 }

@@ -35,6 +35,16 @@ pub struct BuildArgs {
     /// The stage to build (default: the last).
     #[arg(long)]
     pub target: Option<String>,
+    /// A named build context, `NAME=PATH` (as `docker buildx build --build-context`): read
+    /// by `COPY --from=NAME`, `RUN --mount=from=NAME` and `FROM NAME`. A value that is no
+    /// local directory (`docker-image://`, `target:`, a URL) makes the steps reading it
+    /// not predictable.
+    #[arg(
+        long = "build-context",
+        value_name = "NAME=PATH",
+        conflicts_with = "compose"
+    )]
+    pub build_context: Vec<String>,
     /// The state file (default: under the user's cache directory, keyed by the
     /// context's absolute path). With --compose: a directory holding one state per service.
     #[arg(long, value_name = "FILE")]
@@ -120,7 +130,23 @@ fn options(build: &BuildArgs) -> Result<Options, String> {
         build_args: build_arg_values(&build.build_arg)?,
         target: build.target.clone(),
         engine: build.engine.into(),
+        named_contexts: named_context_values(&build.build_context)?,
     })
+}
+
+/// `--build-context` values: `NAME=VALUE`, both non-empty.
+fn named_context_values(values: &[String]) -> Result<Vec<(String, String)>, String> {
+    values
+        .iter()
+        .map(|value| match value.split_once('=') {
+            Some((name, v)) if !name.is_empty() && !v.is_empty() => {
+                Ok((name.to_string(), v.to_string()))
+            }
+            _ => Err(format!(
+                "--build-context `{value}`: expected NAME=PATH (or NAME=docker-image://REF)"
+            )),
+        })
+        .collect()
 }
 
 fn state_path(build: &BuildArgs) -> PathBuf {

@@ -28,6 +28,8 @@ pub struct Inputs {
     /// Build args: the service's, then `--build-arg` overrides.
     pub build_args: Vec<(String, String)>,
     pub target: Option<String>,
+    /// Named contexts (`additional_contexts`): name and value.
+    pub named_contexts: Vec<(String, String)>,
     /// The engine profile (`--engine`).
     pub engine: berth_cache::Engine,
     /// This service's state file.
@@ -45,6 +47,7 @@ mod simulate {
             build_args: inputs.build_args.clone(),
             target: inputs.target.clone(),
             engine: inputs.engine,
+            named_contexts: inputs.named_contexts.clone(),
         }
     }
 
@@ -118,20 +121,6 @@ pub fn run(command: CacheCommand) -> CmdResult {
         return Err("the compose project has no service with a `build:` section to simulate (services with only `image:` are skipped; check `profiles`)".into());
     }
     let overrides = build_arg_values(&build_args.build_arg)?;
-    for build in &builds {
-        if !build.additional_contexts.is_empty() {
-            let names: Vec<&str> = build
-                .additional_contexts
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect();
-            eprintln!(
-                "berth: note: service `{}`: additional contexts ({}) are not simulated: a step reading one is predicted as if it never changed",
-                build.service,
-                names.join(", ")
-            );
-        }
-    }
     let mut exit = EXIT_OK;
     let mut fail = |code: u8, service: &str, message: String| {
         eprintln!("berth: error: service `{service}`: {message}");
@@ -296,6 +285,20 @@ fn inputs_for(
             path
         }
     };
+    let build_args = service_build_args(build, overrides);
+    Ok(Some(Inputs {
+        context: context.clone(),
+        dockerfile,
+        build_args,
+        target: build.target.clone(),
+        named_contexts: build.additional_contexts.clone(),
+        engine: args.engine.into(),
+        state,
+    }))
+}
+
+/// The service's build args, then the `--build-arg` overrides (a later key wins).
+fn service_build_args(build: &Build, overrides: &[(String, String)]) -> Vec<(String, String)> {
     let mut build_args = build.args.clone();
     for (k, v) in overrides {
         match build_args.iter_mut().find(|(key, _)| key == k) {
@@ -303,14 +306,7 @@ fn inputs_for(
             None => build_args.push((k.clone(), v.clone())),
         }
     }
-    Ok(Some(Inputs {
-        context: context.clone(),
-        dockerfile,
-        build_args,
-        target: build.target.clone(),
-        engine: args.engine.into(),
-        state,
-    }))
+    build_args
 }
 
 /// One state per service: `--state DIR/<service>.state`, or by default the context's
@@ -404,4 +400,92 @@ fn explain_table(x: &Value) -> String {
         ));
     }
     out
+}
+
+/// `berth cache history --compose FILE [SERVICE...]`: the compose project as it is in the
+/// work tree (the builds `docker compose build` makes next) picks each service's context,
+/// Dockerfile, args and target; each service's build is replayed over the same commits
+/// as `berth cache history CONTEXT -f DOCKERFILE` replays one, its Dockerfile and context
+/// read from each commit. A service whose Dockerfile is inline or whose context is remote
+/// has nothing in the history to replay: it is listed as not replayed.
+pub fn history(args: &super::cache_history::HistoryArgs) -> CmdResult {
+    use super::cache_history::{replay_build, table, write_output, HistoryFormat};
+    if args.format == HistoryFormat::Html {
+        return Err("--format html draws one build: with --compose, use table or json".into());
+    }
+    let mut files = vec![];
+    for path in &args.compose {
+        files.extend(files_for(path)?);
+    }
+    let project = super::compose::load(files, &args.profile).map_err(|e| error_text(&e))?;
+    let mut names: Vec<String> = args
+        .context
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    names.extend(args.services.iter().cloned());
+    let builds = project.builds(&names).map_err(|e| error_text(&e))?;
+    if builds.is_empty() {
+        return Err("the compose project has no service with a `build:` section to replay (services with only `image:` are skipped; check `profiles`)".into());
+    }
+    let overrides = build_arg_values(&args.build_arg)?;
+    let mut exit = EXIT_OK;
+    let mut services = vec![];
+    let mut tables = String::new();
+    for build in &builds {
+        let mut entry = service_entry(build);
+        if let Some(entry) = entry.as_object_mut() {
+            entry.remove("steps");
+        }
+        let why_not = match (&build.context, &build.dockerfile) {
+            (Context::Remote(_), _) => Some(not_predictable(build)),
+            (_, Dockerfile::Inline { .. }) => Some(
+                "not replayed: the Dockerfile is inline in the compose file, not a file with a history".to_string(),
+            ),
+            _ => None,
+        };
+        let (Context::Local(context), Dockerfile::File(dockerfile), None) =
+            (&build.context, &build.dockerfile, &why_not)
+        else {
+            let why = why_not.unwrap_or_default();
+            entry["replayed"] = json!(false);
+            entry["note"] = json!(why);
+            tables.push_str(&format!("{}\n  {why}\n\n", heading(build)));
+            services.push(entry);
+            continue;
+        };
+        if !build.additional_contexts.is_empty() {
+            eprintln!(
+                "berth: note: service `{}`: its additional contexts are not replayed: their files are taken as unchanged over the history",
+                build.service
+            );
+        }
+        let options = berth_cache::Options {
+            dockerfile: None,
+            build_args: service_build_args(build, &overrides),
+            target: build.target.clone(),
+            engine: args.engine.into(),
+            named_contexts: vec![],
+        };
+        match replay_build(context, Some(dockerfile), options, args) {
+            Ok((history, _)) => {
+                tables.push_str(&format!("{}\n{}\n", heading(build), table(&history)));
+                entry["history"] = serde_json::to_value(&history)?;
+                services.push(entry);
+            }
+            Err(e) => {
+                eprintln!("berth: error: service `{}`: {e}", build.service);
+                exit = EXIT_ERROR;
+            }
+        }
+    }
+    let text = match args.format {
+        HistoryFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({ "services": services }))?
+        ),
+        _ => format!("{}\n", tables.trim_end_matches('\n')),
+    };
+    write_output(args, &text)?;
+    Ok(exit)
 }

@@ -27,9 +27,22 @@ pub enum HistoryFormat {
 /// Arguments of `berth cache history`.
 #[derive(clap::Args)]
 pub struct HistoryArgs {
-    /// The build context, inside a git repository (default: the current folder).
+    /// The build context, inside a git repository (default: the current folder; with
+    /// --compose: the first service to replay).
     #[arg(value_name = "CONTEXT")]
     pub context: Option<PathBuf>,
+    /// With --compose: the services to replay (default: every enabled service with a
+    /// `build:` section).
+    #[arg(value_name = "SERVICE", requires = "compose")]
+    pub services: Vec<String>,
+    /// A compose file (or a directory holding one), as it is in the work tree: replay
+    /// each service's build (its context, Dockerfile, args and target) over the same
+    /// commits (repeat to merge several files).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "target", "what_if"])]
+    pub compose: Vec<PathBuf>,
+    /// With --compose: a profile to enable (repeatable; default: COMPOSE_PROFILES).
+    #[arg(long, value_name = "NAME", requires = "compose")]
+    pub profile: Vec<String>,
     /// The Dockerfile (default: CONTEXT/Dockerfile), read from each commit.
     #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
     pub file: Option<PathBuf>,
@@ -61,9 +74,52 @@ pub struct HistoryArgs {
 }
 
 pub fn run(args: HistoryArgs) -> CmdResult {
+    if !args.compose.is_empty() {
+        return super::cache_compose::history(&args);
+    }
     let context = args.context.clone().unwrap_or_else(|| PathBuf::from("."));
-    let repo = Repo::discover(existing_folder(&context)).map_err(|e| e.to_string())?;
-    let layout = Layout::new(repo.top(), &context, args.file.as_deref())?;
+    let build = berth_cache::Options {
+        dockerfile: None,
+        build_args: build_arg_values(&args.build_arg)?,
+        target: args.target.clone(),
+        engine: args.engine.into(),
+        named_contexts: vec![],
+    };
+    let (history, top) = replay_build(&context, args.file.as_deref(), build, &args)?;
+    let text = match args.format {
+        HistoryFormat::Table => table(&history),
+        HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&history)?),
+        HistoryFormat::Html => {
+            let name = top
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "repository".into());
+            berth_history::html::render(&history, &name)
+        }
+    };
+    write_output(&args, &text)?;
+    Ok(EXIT_OK)
+}
+
+/// Writes the output to `-o FILE` or standard output.
+pub(crate) fn write_output(args: &HistoryArgs, text: &str) -> Result<(), String> {
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
+        None => emit(text).map_err(|e| e.to_string()),
+    }
+}
+
+/// Replays the build of `context` (with `dockerfile`, default `CONTEXT/Dockerfile`, read
+/// from each commit) over the commits `args` selects; returns the history and the top
+/// of the repository.
+pub(crate) fn replay_build(
+    context: &Path,
+    dockerfile: Option<&Path>,
+    build: berth_cache::Options,
+    args: &HistoryArgs,
+) -> Result<(History, PathBuf), String> {
+    let repo = Repo::discover(existing_folder(context)).map_err(|e| e.to_string())?;
+    let layout = Layout::new(repo.top(), context, dockerfile)?;
     let range = match (&args.range, args.max_count) {
         (Some(text), _) => Range::parse(text).ok_or_else(|| {
             format!("--range `{text}`: expected A..B (commits of B not reachable from A)")
@@ -82,12 +138,7 @@ pub fn run(args: HistoryArgs) -> CmdResult {
     };
     let opts = berth_history::Options {
         layout,
-        build: berth_cache::Options {
-            dockerfile: None,
-            build_args: build_arg_values(&args.build_arg)?,
-            target: args.target.clone(),
-            engine: args.engine.into(),
-        },
+        build,
         range,
         what_if,
     };
@@ -97,23 +148,7 @@ pub fn run(args: HistoryArgs) -> CmdResult {
     })
     .map_err(|e| e.to_string())?;
     progress.finish();
-    let text = match args.format {
-        HistoryFormat::Table => table(&history),
-        HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&history)?),
-        HistoryFormat::Html => {
-            let name = repo
-                .top()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "repository".into());
-            berth_history::html::render(&history, &name)
-        }
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
-        None => emit(&text)?,
-    }
-    Ok(EXIT_OK)
+    Ok((history, repo.top().to_path_buf()))
 }
 
 /// The nearest existing folder at or above `path` (a context that only existed in

@@ -23,6 +23,7 @@ use values::{FormatArg, ThresholdArg};
 
 /// Arguments of `berth lint`.
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("fixing").args(["fix", "diff"]).multiple(true)))]
 pub struct LintArgs {
     /// Dockerfiles or directories to lint (directories are searched recursively for
     /// Dockerfile, Containerfile, *.Dockerfile and Dockerfile.*, honouring .gitignore);
@@ -79,9 +80,14 @@ pub struct LintArgs {
     #[arg(long)]
     pub fix: bool,
 
-    /// With --fix, also apply the fixes that may change what the image does.
-    #[arg(long, requires = "fix")]
+    /// With --fix or --diff, also apply the fixes that may change what the image does.
+    #[arg(long, requires = "fixing")]
     pub unsafe_fixes: bool,
+
+    /// Print the fixes as a unified diff instead of applying them: no file is changed.
+    /// Exits 1 when there is something to fix.
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
 
     /// Only run rules matching these codes or prefixes (repeatable, or comma-separated).
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
@@ -200,8 +206,10 @@ struct Linted {
     source: String,
     diagnostics: Vec<Diagnostic>,
     rejected: bool,
-    /// Findings a fix was applied for (`--fix`).
+    /// Findings a fix was applied for (`--fix`), or would be (`--diff`).
     fixed: usize,
+    /// `--diff`: the unified diff of the fixes (empty when nothing is fixed).
+    diff: String,
     /// berth failed on this file (a rule panicked): the message of its BR000 finding.
     internal_error: Option<String>,
     from_stdin: bool,
@@ -308,9 +316,12 @@ pub fn run(args: LintArgs) -> CmdResult {
             } else {
                 None
             };
-            let (result, fixed) = if args.fix && exact {
+            let mut diff = String::new();
+            let (result, fixed) = if (args.fix || args.diff) && exact {
                 let outcome = linter.fix(&source, &display, context.as_deref(), args.unsafe_fixes);
-                if outcome.applied > 0 {
+                if args.diff {
+                    diff = fix::unified_diff(&display, &source, &outcome.source);
+                } else if outcome.applied > 0 {
                     if let Input::File(path) = input {
                         fix::write_in_place(path, &outcome.source)?;
                     }
@@ -326,6 +337,7 @@ pub fn run(args: LintArgs) -> CmdResult {
                 source: result.dockerfile.source.to_string(),
                 diagnostics: result.diagnostics,
                 fixed,
+                diff,
                 from_stdin: *input == Input::Stdin,
                 service: None,
             })
@@ -366,7 +378,11 @@ pub fn run(args: LintArgs) -> CmdResult {
         )),
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
-    if args.fix && inputs.contains(&Input::Stdin) {
+    if args.diff {
+        for l in &linted {
+            out.write_all(l.diff.as_bytes())?;
+        }
+    } else if args.fix && inputs.contains(&Input::Stdin) {
         // The fixed text replaces the report, so an editor can pipe a buffer through.
         for l in linted.iter().filter(|l| l.from_stdin) {
             out.write_all(l.source.as_bytes())?;
@@ -390,6 +406,9 @@ pub fn run(args: LintArgs) -> CmdResult {
     if args.fix {
         fix::write_summary(&linted, &mut io::stderr().lock())?;
     }
+    if args.diff {
+        fix::write_diff_summary(&linted, &mut io::stderr().lock())?;
+    }
 
     for l in &linted {
         if let Some(message) = &l.internal_error {
@@ -398,6 +417,11 @@ pub fn run(args: LintArgs) -> CmdResult {
     }
     if !io_errors.is_empty() || linted.iter().any(|l| l.internal_error.is_some()) {
         return Ok(EXIT_ERROR);
+    }
+    if args.diff {
+        // Like `--check` of a formatter: 1 when applying the fixes would change a file.
+        let changes = linted.iter().any(|l| !l.diff.is_empty());
+        return Ok(if changes { EXIT_FINDINGS } else { EXIT_OK });
     }
     let rejected = linted.iter().any(|l| l.rejected) || !composed.rejected.is_empty();
     let failing = linted

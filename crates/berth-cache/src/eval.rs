@@ -75,6 +75,20 @@ pub struct ContextRead {
     pub digest: Option<Digest>,
 }
 
+/// One source a step reads from a named build context (`COPY --from=NAME`,
+/// `RUN --mount=from=NAME`, `FROM NAME` where NAME is no stage), as [`ContextRead`] is
+/// for the main context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedRead {
+    /// The named context (`--build-context NAME=...`, compose's `additional_contexts`).
+    pub context: String,
+    /// The source path, relative to that context's root.
+    pub source: String,
+    /// BuildKit's digest of the selection; `None` when the path is not there, when the
+    /// context is not a local directory, or when the evaluation had no snapshot.
+    pub digest: Option<Digest>,
+}
+
 impl ContextRead {
     /// The source as a user wrote it, for summaries (`.` for the whole context).
     pub fn describe(&self) -> &str {
@@ -115,6 +129,9 @@ pub struct Op {
     /// What the step reads from the build context.
     #[serde(default)]
     pub reads: Vec<ContextRead>,
+    /// What the step reads from named build contexts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_reads: Vec<NamedRead>,
     /// Stages whose result the step reads, with the path read.
     #[serde(default)]
     pub stage_inputs: Vec<(usize, String)>,
@@ -158,6 +175,9 @@ pub(crate) struct EvalInput<'a> {
     /// unchanged since): the digests of the selections it made are reused rather than
     /// hashing the selected entries again.
     pub same_snapshot: Option<&'a Evaluation>,
+    /// The named build contexts of the build (empty for the linter and `--since`'s
+    /// past evaluations that have none).
+    pub named: &'a [(String, crate::Named)],
     /// The engine profile.
     pub engine: Engine,
     /// Carry on past what BuildKit would reject (the linter's case: it reports those
@@ -243,6 +263,8 @@ struct ContextWrite {
     op_digest: String,
     /// The destination ended with `/`: a file source lands inside it under its name.
     into_dir: bool,
+    /// The named build context the source is in (`FROM NAME`); `None` for the main one.
+    named: Option<String>,
 }
 
 /// Whether two cleaned absolute paths are the same or one contains the other.
@@ -580,6 +602,7 @@ impl OpContext<'_, '_> {
         }
         match self.scope.stage_ref(value, self.stage_index) {
             Ok(StageRef::Stage(i)) => Ok(Ok(i)),
+            Ok(StageRef::Image(image)) if self.named(&image).is_some() => Ok(Err(image)),
             Ok(StageRef::Image(image)) => {
                 let looks_like_stage = !image.contains(['/', ':', '.', '@']);
                 let names = self.scope.stages.iter().filter_map(|s| s.name.as_deref());
@@ -605,8 +628,106 @@ impl OpContext<'_, '_> {
         }
     }
 
+    /// The named build context called `name`, if the build has one.
+    fn named(&self, name: &str) -> Option<&crate::Named> {
+        self.input
+            .named
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, named)| named)
+    }
+
+    /// The content tokens (key, alternative key) of `path` read from a named build
+    /// context (when `from` names one), recording the read on `op`: the digest of the
+    /// selection, as for the main context; for a context berth cannot read (an image, a
+    /// target, a URL) a key token that never matches (the step is `maybe`, as an ADD of
+    /// an unpinned URL), with the reason on `op`.
+    fn named_read(&self, from: &FromValue, path: &str, op: &mut Op) -> Option<(String, String)> {
+        let Err(name) = from else {
+            return None;
+        };
+        let named = self.named(name)?;
+        let source = match path.trim_start_matches('/') {
+            "" => ".".to_string(),
+            rest => rest.to_string(),
+        };
+        match named {
+            crate::Named::Local(snapshot) => {
+                let digest = snapshot
+                    .select_source(&source, &[] as &[&str])
+                    .ok()
+                    .map(|s| s.digest);
+                let token = match digest {
+                    Some(d) => d.to_string(),
+                    None => format!("missing:{source}"),
+                };
+                op.named_reads.push(NamedRead {
+                    context: name.clone(),
+                    source,
+                    digest,
+                });
+                let token = self.h(&["named", name, &token]);
+                Some((token.clone(), token))
+            }
+            crate::Named::Elsewhere(value) => {
+                op.named_reads.push(NamedRead {
+                    context: name.clone(),
+                    source,
+                    digest: None,
+                });
+                op.unknowable = Some(format!(
+                    "reads build context `{name}` ({value}), which berth cannot read before the build"
+                ));
+                let unknown = if self.keys() {
+                    unique_token()
+                } else {
+                    String::new()
+                };
+                Some((
+                    self.h(&["named-elsewhere", name, value, &unknown]),
+                    self.h(&["named-elsewhere", name, value]),
+                ))
+            }
+        }
+    }
+
     fn from(&self, stage: &scope::StageScope, state: &mut StageState) -> Option<Op> {
         match &stage.base {
+            Base::Image(image) if self.named(image).is_some() => {
+                // `FROM NAME` of a named context: the stage starts from its files.
+                let mut op = Op {
+                    uses: stage.from_matched.clone(),
+                    ..Op::default()
+                };
+                let (token, alt_token) = self
+                    .named_read(&Err(image.clone()), "/", &mut op)
+                    .unwrap_or_default();
+                let key = self.h(&["from-context", image, &token]);
+                let alt = self.h(&["from-context", image, &alt_token]);
+                op.op_digest = self.h(&["from-context", image]);
+                // A path read from the stage later is keyed by its own content, as
+                // for a COPY of the main context.
+                let context =
+                    matches!(self.named(image), Some(crate::Named::Local(_))).then(|| {
+                        ContextWrite {
+                            source: ".".into(),
+                            exclude: vec![],
+                            op_digest: op.op_digest.clone(),
+                            into_dir: false,
+                            named: Some(image.clone()),
+                        }
+                    });
+                state.writes.push(Write {
+                    path: Some("/".into()),
+                    key: key.clone(),
+                    alt: alt.clone(),
+                    line: self.input.dockerfile.instructions[stage.from].start_line,
+                    context,
+                });
+                op.alt_key = alt;
+                op.key = key;
+                Some(op)
+            }
             Base::Stage(_) => None,
             Base::Scratch => {
                 state.key = self.h(&["scratch"]);
@@ -838,8 +959,17 @@ impl OpContext<'_, '_> {
             .into_iter()
             .map(|c| berth_context::path::clean_str(&c));
         for candidate in candidates {
-            let read = self.read(&candidate, &context.exclude);
-            if let Some(digest) = read.digest {
+            let digest = match &context.named {
+                Some(name) => match self.named(name) {
+                    Some(crate::Named::Local(snapshot)) => snapshot
+                        .select_source(&candidate, &[] as &[&str])
+                        .ok()
+                        .map(|s| s.digest),
+                    _ => None,
+                },
+                None => self.read(&candidate, &context.exclude).digest,
+            };
+            if let Some(digest) = digest {
                 return Some(self.h(&[
                     "context-part",
                     &context.op_digest,
@@ -887,6 +1017,11 @@ impl OpContext<'_, '_> {
             };
             desc.push(|| format!("src={}", path.rsplit('/').next().unwrap_or(path)));
             if let Some(from) = &copy.from {
+                if let Some((key, alt)) = self.named_read(from, path, &mut op) {
+                    key_tokens.push(key);
+                    alt_tokens.push(alt);
+                    continue;
+                }
                 let (k, a, input) = self.stage_token(from, path);
                 key_tokens.push(k);
                 alt_tokens.push(a);
@@ -940,6 +1075,7 @@ impl OpContext<'_, '_> {
                     exclude: read.exclude.clone(),
                     op_digest: op.op_digest.clone(),
                     into_dir: dest.ends_with('/'),
+                    named: None,
                 })
             }
             _ => None,
@@ -1047,6 +1183,11 @@ impl OpContext<'_, '_> {
                     Some(_) => {
                         let from = self.resolve_from(&field(&["from"]), step.instruction)?;
                         let path = berth_context::path::clean_str(&format!("/{source}"));
+                        if let Some((key, alt)) = self.named_read(&from, &path, &mut op) {
+                            key_tokens.push(key);
+                            alt_tokens.push(alt);
+                            continue;
+                        }
                         let (k, a, input) = self.stage_token(&from, &path);
                         key_tokens.push(k);
                         alt_tokens.push(a);

@@ -134,11 +134,13 @@ fn stamp(oid: &str) -> Stamp {
     Stamp::Object(id)
 }
 
-/// Evaluates the Dockerfile as committed at `rev` against the context as committed.
+/// Evaluates the Dockerfile as committed at `rev` against the context as committed (and
+/// the named contexts `named`: the caller's, as they are now).
 pub(crate) fn evaluate_at(
     context: &Path,
     dockerfile: &Path,
     rev: &str,
+    named: &[(String, crate::Named)],
     opts: &Options,
 ) -> Result<(Evaluation, Snapshot), Error> {
     let top = String::from_utf8_lossy(&git(context, &["rev-parse", "--show-toplevel"])?)
@@ -284,6 +286,6 @@ pub(crate) fn evaluate_at(
 
     let text = String::from_utf8_lossy(&df_bytes).into_owned();
     let name = format!("{df_rel} at {rev}");
-    let eval = crate::evaluate_dockerfile(&text, &name, Some(&snapshot), None, opts)?;
+    let eval = crate::evaluate_dockerfile(&text, &name, Some(&snapshot), None, named, opts)?;
     Ok((eval, snapshot))
 }

@@ -28,6 +28,7 @@
 //! assert_eq!(p.steps[1].reason.paths, ["app.txt"]);
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod eval;
 mod explain;
@@ -41,7 +42,7 @@ pub use berth_context::Engine;
 use berth_context::{Context, Rescan, Snapshot, Tree};
 use berth_syntax::scope::{Frontend, Scope, ScopeOptions};
 use berth_syntax::Dockerfile;
-pub use eval::{remote_source, ContextRead, EvalStep, Evaluation, Op, Remote, StepKind};
+pub use eval::{remote_source, ContextRead, EvalStep, Evaluation, NamedRead, Op, Remote, StepKind};
 pub use explain::{explain_evaluation, Explanation, StepExplanation};
 pub use plan::{BuildCache, Plan, PlannedStep, Reason, Status};
 pub use state::{default_state_path, State};
@@ -151,6 +152,75 @@ pub struct Options {
     pub target: Option<String>,
     /// The engine to reproduce where engines differ.
     pub engine: Engine,
+    /// Named build contexts (`--build-context NAME=VALUE`, compose's
+    /// `additional_contexts`): a local directory is read like the main context (with its
+    /// own `.dockerignore`); any other value (see [`named_context_is_local`]) makes the
+    /// steps reading it not predictable.
+    pub named_contexts: Vec<(String, String)>,
+}
+
+/// Whether a named context's value is a local directory, as buildx tells them apart:
+/// `docker-image://`, `oci-layout://`, `target:`, compose's `service:`, and URLs (git or
+/// HTTP) are not.
+///
+/// ```
+/// assert!(berth_cache::named_context_is_local("../docs"));
+/// assert!(!berth_cache::named_context_is_local("docker-image://alpine:3.20"));
+/// assert!(!berth_cache::named_context_is_local("target:base"));
+/// assert!(!berth_cache::named_context_is_local("https://github.com/moby/buildkit.git"));
+/// ```
+pub fn named_context_is_local(value: &str) -> bool {
+    let elsewhere = ["target:", "service:", "input:"];
+    !(value.contains("://")
+        || elsewhere.iter().any(|p| value.starts_with(p))
+        || remote_source(value).is_some())
+}
+
+/// A named build context as an evaluation reads it.
+pub(crate) enum Named {
+    /// A local directory, digested.
+    Local(Snapshot),
+    /// Anything else, with its value.
+    Elsewhere(String),
+}
+
+/// Opens the named contexts of a build (a local one must be a directory).
+fn open_named(opts: &Options) -> Result<Vec<(String, Option<Context>, String)>, Error> {
+    let mut named = vec![];
+    for (name, value) in &opts.named_contexts {
+        if !named_context_is_local(value) {
+            named.push((name.clone(), None, value.clone()));
+            continue;
+        }
+        let path = Path::new(value);
+        if !path.is_dir() {
+            return Err(Error::Context(format!(
+                "build context `{name}` ({value}) does not exist or is not a directory"
+            )));
+        }
+        let root = path.canonicalize().map_err(|e| Error::io(path, e))?;
+        let context = Context::open(&root, None, opts.engine)?;
+        named.push((name.clone(), Some(context), value.clone()));
+    }
+    Ok(named)
+}
+
+/// Digests the named contexts as they are now.
+fn snapshot_named(
+    named: &[(String, Option<Context>, String)],
+) -> Result<Vec<(String, Named)>, Error> {
+    named
+        .iter()
+        .map(|(name, context, value)| {
+            Ok((
+                name.clone(),
+                match context {
+                    Some(context) => Named::Local(context.snapshot(None, None)?.0),
+                    None => Named::Elsewhere(value.clone()),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// What a plan compares against.
@@ -185,6 +255,8 @@ pub fn scope_options(opts: &Options) -> ScopeOptions {
 /// The build inputs berth reads from disk.
 struct Inputs {
     context: Context,
+    /// The named contexts, digested.
+    named: Vec<(String, Named)>,
     dockerfile_path: PathBuf,
     dockerfile_name: String,
     dockerfile_text: String,
@@ -208,6 +280,7 @@ fn read_inputs(context: &Path, opts: &Options) -> Result<Inputs, Error> {
     };
     Ok(Inputs {
         context: Context::open(&root, Some(&dockerfile_path), opts.engine)?,
+        named: snapshot_named(&open_named(opts)?)?,
         dockerfile_name: dockerfile_path.display().to_string(),
         dockerfile_path,
         dockerfile_text: text,
@@ -221,6 +294,7 @@ pub(crate) fn evaluate_dockerfile(
     file_name: &str,
     snapshot: Option<&Snapshot>,
     same_snapshot: Option<&Evaluation>,
+    named: &[(String, Named)],
     opts: &Options,
 ) -> Result<Evaluation, Error> {
     let df = berth_syntax::parse(text);
@@ -231,6 +305,7 @@ pub(crate) fn evaluate_dockerfile(
         scope: &scope,
         snapshot,
         same_snapshot,
+        named,
         engine: opts.engine,
         lenient: false,
         texts: true,
@@ -250,6 +325,7 @@ impl Inputs {
             &self.dockerfile_name,
             Some(snapshot),
             same_snapshot,
+            &self.named,
             opts,
         )
     }
@@ -333,8 +409,13 @@ pub fn plan(context: &Path, opts: &Options, baseline: &Baseline) -> Result<Plan,
             Ok(plan)
         }
         Baseline::Since(rev) => {
-            let (old_eval, old_snap) =
-                git::evaluate_at(inputs.context.root(), &inputs.dockerfile_path, rev, opts)?;
+            let (old_eval, old_snap) = git::evaluate_at(
+                inputs.context.root(),
+                &inputs.dockerfile_path,
+                rev,
+                &inputs.named,
+                opts,
+            )?;
             let view = inputs.context.engine_view(&old_snap, None)?;
             let (snapshot, same_snapshot) = match &view {
                 Rescan::Changed(snapshot, _) => (snapshot, None),
@@ -345,7 +426,13 @@ pub fn plan(context: &Path, opts: &Options, baseline: &Baseline) -> Result<Plan,
                 eval: &old_eval,
                 snapshot: &old_snap,
             };
-            Ok(plan::compare(&eval, snapshot, Some(recorded), None))
+            let mut plan = plan::compare(&eval, snapshot, Some(recorded), None);
+            if !opts.named_contexts.is_empty() {
+                plan.warnings.push(format!(
+                    "--since compares the named build contexts as they are now, not as committed at {rev}: a change to one since then is not seen"
+                ));
+            }
+            Ok(plan)
         }
     }
 }
@@ -360,6 +447,7 @@ pub fn explain(context: &Path, opts: &Options) -> Result<Explanation, Error> {
         &inputs.dockerfile_name,
         None,
         None,
+        &inputs.named,
         opts,
     )?;
     Ok(explain_evaluation(&eval, &tree))
@@ -388,7 +476,7 @@ pub fn explain_text(
         return Err(Error::MissingContext(context.to_path_buf()));
     }
     let tree = Context::open(context, None, opts.engine)?.tree()?;
-    let eval = evaluate_dockerfile(dockerfile, "Dockerfile", None, None, opts)?;
+    let eval = evaluate_dockerfile(dockerfile, "Dockerfile", None, None, &[], opts)?;
     Ok(explain_evaluation(&eval, &tree))
 }
 
@@ -409,6 +497,7 @@ pub fn explain_parsed(
         scope,
         snapshot: None,
         same_snapshot: None,
+        named: &[],
         engine,
         lenient: true,
         texts: false,
@@ -430,7 +519,7 @@ pub fn evaluate_text(
     snapshot: &Snapshot,
     opts: &Options,
 ) -> Result<Evaluation, Error> {
-    evaluate_dockerfile(dockerfile, "Dockerfile", Some(snapshot), None, opts)
+    evaluate_dockerfile(dockerfile, "Dockerfile", Some(snapshot), None, &[], opts)
 }
 
 /// Compares two evaluations (the second is the record).

@@ -491,6 +491,30 @@ fn stage_content_reason(current: &Evaluation, op: &Op) -> Reason {
     )
 }
 
+/// Why a step re-runs that reads a named build context whose selection changed: the
+/// context and the sources (`NAME:SOURCE`).
+fn named_cause(op: &Op, old_op: &Op) -> Option<Reason> {
+    let changed: Vec<String> = op
+        .named_reads
+        .iter()
+        .filter(|read| !old_op.named_reads.contains(read))
+        .map(|read| format!("{}:{}", read.context, read.source))
+        .collect();
+    let detail = match changed.as_slice() {
+        [] => return None,
+        [one] => format!("{one} changed (a named build context)"),
+        many => format!(
+            "the files it reads from named build contexts changed: {}",
+            many.join(", ")
+        ),
+    };
+    Some(Reason {
+        kind: "files-changed".into(),
+        detail,
+        paths: changed,
+    })
+}
+
 fn own_cause(
     current: &Evaluation,
     step: &EvalStep,
@@ -510,6 +534,11 @@ fn own_cause(
         return reason("new-step", "no matching step in the record");
     };
     let old_op = old.op.as_ref().expect("op steps have ops");
+    if op.op_digest == old_op.op_digest && op.named_reads != old_op.named_reads {
+        if let Some(reason) = named_cause(op, old_op) {
+            return reason;
+        }
+    }
     if step.keyword == "FROM" {
         return reason(
             "base-image-changed",

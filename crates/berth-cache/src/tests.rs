@@ -215,13 +215,20 @@ fn unchanged_context_plans_reuse_the_record_soundly() {
     // Same snapshot, a new selection: its digest is computed, not guessed.
     let text = format!("{dockerfile}COPY b.txt /b\n");
     let digests = |same: Option<&Evaluation>| -> Vec<Option<berth_context::Digest>> {
-        evaluate_dockerfile(&text, "Dockerfile", Some(&recorded.snapshot), same, &opts)
-            .unwrap()
-            .steps
-            .iter()
-            .filter_map(|s| s.op.as_ref())
-            .flat_map(|o| o.reads.iter().map(|r| r.digest))
-            .collect()
+        evaluate_dockerfile(
+            &text,
+            "Dockerfile",
+            Some(&recorded.snapshot),
+            same,
+            &[],
+            &opts,
+        )
+        .unwrap()
+        .steps
+        .iter()
+        .filter_map(|s| s.op.as_ref())
+        .flat_map(|o| o.reads.iter().map(|r| r.digest))
+        .collect()
     };
     let fresh = digests(None);
     assert_eq!(fresh.len(), 3);
@@ -434,4 +441,94 @@ fn stage_content_from_known_writes_is_cached_or_rebuilt_and_a_run_makes_it_maybe
         "{:?}",
         plan.steps[3].reason
     );
+}
+
+/// A project with a build context `app` and a named context `shared` beside it.
+fn named_project(dockerfile: &str) -> (tempfile::TempDir, Options, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    let shared = dir.path().join("shared");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(app.join("Dockerfile"), dockerfile).unwrap();
+    std::fs::write(app.join("main.sh"), "echo app").unwrap();
+    std::fs::write(shared.join("config.txt"), "v1").unwrap();
+    std::fs::write(shared.join("lib.sh"), "echo lib v1").unwrap();
+    std::fs::write(shared.join(".dockerignore"), "ignored.txt\n").unwrap();
+    let opts = Options {
+        named_contexts: vec![("shared".into(), shared.display().to_string())],
+        ..Options::default()
+    };
+    (dir, opts, app)
+}
+
+fn named_statuses(dir: &Path, opts: &Options, app: &Path, change: &str, body: &str) -> Plan {
+    let state = dir.join("state");
+    record(app, opts, &state).unwrap();
+    std::fs::write(dir.join("shared").join(change), body).unwrap();
+    plan(app, opts, &Baseline::State(&state)).unwrap()
+}
+
+#[test]
+fn a_named_context_is_read_like_the_main_one() {
+    let text = "FROM busybox\nCOPY main.sh /app/\nCOPY --from=shared config.txt /app/\nRUN cat /app/config.txt\nRUN --mount=from=shared,target=/s cat /s/lib.sh\n";
+    let (dir, opts, app) = named_project(text);
+    let plan = named_statuses(dir.path(), &opts, &app, "lib.sh", "echo lib v2");
+    let statuses: Vec<Status> = plan.steps.iter().map(|s| s.status).collect();
+    use Status::{Cached, Rebuild};
+    assert_eq!(statuses, [Cached, Cached, Cached, Cached, Rebuild]);
+    assert_eq!(plan.steps[4].reason.kind, "files-changed");
+    assert_eq!(plan.steps[4].reason.paths, ["shared:."]);
+
+    let (dir, opts, app) = named_project(text);
+    let plan = named_statuses(dir.path(), &opts, &app, "config.txt", "v2");
+    let statuses: Vec<Status> = plan.steps.iter().map(|s| s.status).collect();
+    assert_eq!(statuses, [Cached, Cached, Rebuild, Rebuild, Rebuild]);
+    assert_eq!(plan.steps[2].reason.paths, ["shared:config.txt"]);
+
+    // The named context's own .dockerignore applies.
+    let (dir, opts, app) = named_project(text);
+    let plan = named_statuses(dir.path(), &opts, &app, "ignored.txt", "x");
+    assert!(plan.steps.iter().all(|s| s.status == Cached), "{plan:?}");
+}
+
+#[test]
+fn from_a_named_context_starts_from_its_files() {
+    let text = "FROM shared AS files\nFROM busybox\nCOPY --from=files /config.txt /c\n";
+    let (dir, opts, app) = named_project(text);
+    let plan = named_statuses(dir.path(), &opts, &app, "config.txt", "v2");
+    let statuses: Vec<Status> = plan.steps.iter().map(|s| s.status).collect();
+    assert_eq!(statuses, [Status::Rebuild, Status::Cached, Status::Rebuild]);
+    assert_eq!(plan.steps[0].reason.kind, "files-changed");
+}
+
+#[test]
+fn a_named_context_elsewhere_is_not_predictable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM busybox\nRUN echo a\nCOPY --from=tools /bin/tool /usr/bin/\n",
+    )
+    .unwrap();
+    let opts = Options {
+        named_contexts: vec![("tools".into(), "docker-image://tools:1".into())],
+        ..Options::default()
+    };
+    let state = tempfile::tempdir().unwrap().path().join("state");
+    record(dir.path(), &opts, &state).unwrap();
+    let planned = plan(dir.path(), &opts, &Baseline::State(&state)).unwrap();
+    assert_eq!(planned.steps[1].status, Status::Cached);
+    assert_eq!(planned.steps[2].status, Status::Maybe);
+    assert!(
+        planned.steps[2].reason.detail.contains("`tools`"),
+        "{:?}",
+        planned.steps[2].reason
+    );
+    // A local named context that is missing is an error naming it.
+    let missing = Options {
+        named_contexts: vec![("tools".into(), "/nonexistent/berth".into())],
+        ..Options::default()
+    };
+    let err = plan(dir.path(), &missing, &Baseline::None).unwrap_err();
+    assert!(err.to_string().contains("build context `tools`"), "{err}");
 }

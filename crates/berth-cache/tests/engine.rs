@@ -139,6 +139,7 @@ mod scenario_berth {
                 build_args: sc.args.clone(),
                 target: sc.target.clone(),
                 engine,
+                named_contexts: vec![],
             };
             berth_cache::record(ctx, &opts, state).map_err(|e| format!("berth record: {e}"))?;
             Ok(Recorder {
@@ -153,6 +154,7 @@ mod scenario_berth {
                 build_args: sc.after_args.clone(),
                 target: sc.after_target.clone(),
                 engine: self.engine,
+                named_contexts: vec![],
             };
             let plan = berth_cache::plan(ctx, &opts, &berth_cache::Baseline::State(&self.state))
                 .map_err(|e| format!("berth plan: {e}"))?;

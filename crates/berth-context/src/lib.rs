@@ -26,6 +26,7 @@
 //! digest ([`Context::snapshot`], `berth context hash`), but not the engine's view of a
 //! context it has seen before ([`Reuse::EngineView`]).
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod checksum;
 mod digest;

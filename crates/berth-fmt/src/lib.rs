@@ -30,6 +30,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 use berth_syntax::{Command, Dockerfile, Instruction, Keyword, ShellOrExec, Span};
 

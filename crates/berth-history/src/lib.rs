@@ -7,6 +7,7 @@
 //! `--what-if` alternative) evaluates and compares each build with berth-cache, the code
 //! behind `berth cache plan`. [`report`] holds the result and its summary, [`html`] draws it.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod git;
 pub mod html;

@@ -273,7 +273,14 @@ pub fn load(env: &Environment, explicit: Option<&Path>, cli: Layer) -> Result<Lo
         loaded.files.push(path);
     }
     layers.push(cli);
+    let hadolint_config = loaded
+        .files
+        .iter()
+        .any(|f| f.extension().is_none_or(|e| e != "toml"));
     loaded.config = resolve(&layers);
+    if hadolint_config {
+        loaded.config.settings.prefer_family = Some(crate::meta::Family::Hadolint);
+    }
     Ok(loaded)
 }
 

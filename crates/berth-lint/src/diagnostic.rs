@@ -167,6 +167,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// How to fix it, as edits (`berth lint --fix`).
     pub fix: Option<Fix>,
+    /// The code of the other family's rule that reports the same problem here, when the run
+    /// merged the two findings into this one (see [`crate::same_problem`]).
+    pub also: Option<Cow<'static, str>>,
 }
 
 impl Diagnostic {
@@ -185,6 +188,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             fix: None,
+            also: None,
         }
     }
 

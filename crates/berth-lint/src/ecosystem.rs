@@ -31,6 +31,20 @@ pub enum StepKind {
     Build,
 }
 
+/// How the reorder fix splits a dependency step from the sources it comes after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// The step only reads its manifests: they are copied first, the step moves before the
+    /// sources.
+    Move,
+    /// The step fetches and builds: its ecosystem's fetch-only command (with the manifests
+    /// copied first) is inserted before the sources; the build stays after them.
+    Prefetch,
+    /// `composer install`: installed without scripts and autoloader before the sources, the
+    /// autoloader dumped after them (an optimized autoloader scans the sources).
+    Autoload,
+}
+
 /// The condition under which an entry applies, beyond its command words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Condition {
@@ -74,6 +88,16 @@ pub struct DependencyStep {
     pub dir_options: &'static [&'static str],
     /// For a [`StepKind::Build`] step: the fetch-only command to run before the sources.
     pub split_before: Option<&'static str>,
+    /// How `berth lint --fix --unsafe-fixes` rewrites the step (the reorder fix);
+    /// `None`: the fix leaves it to the user (the rewrite is not known sound).
+    pub split: Option<Split>,
+    /// Folders the step writes inside the project (`node_modules`, `target`): when the
+    /// context holds one, the sources' COPY would overwrite what the step made, so the
+    /// fix does not reorder.
+    pub outputs: &'static [&'static str],
+    /// Options besides [`dir_options`](Self::dir_options) with which the fix leaves the
+    /// step alone (settings files, offline modes, constraint files it does not copy).
+    pub fix_refuses: &'static [&'static str],
 }
 
 impl DependencyStep {
@@ -99,13 +123,46 @@ impl DependencyStep {
     }
 }
 
+impl DependencyStep {
+    /// The operands of `command` after the words of this entry's command (`dotnet restore
+    /// app.csproj` → `app.csproj`; `go build ./cmd/x` → `./cmd/x`): options and the values
+    /// of options that take one left out.
+    pub fn operands(&self, command: &Command) -> Vec<String> {
+        let words = command_words(command, self.dir_options);
+        let matched = self
+            .commands
+            .iter()
+            .map(|pattern| pattern_words(pattern))
+            .filter(|want| words.len() >= want.len() && words.iter().zip(want).all(|(w, p)| w == p))
+            .map(|want| want.len())
+            .max()
+            .unwrap_or(words.len());
+        words[matched..].to_vec()
+    }
+}
+
 /// A file or folder name rather than a description ("the package sources").
 fn is_file_name(text: &str) -> bool {
     !text.contains(' ')
 }
 
 use Condition::*;
+use Split::{Autoload, Move, Prefetch};
 use StepKind::*;
+
+/// What Gradle reads when the project has it: the build scripts (any of them may be
+/// missing, not all), the wrapper, the version catalog.
+const GRADLE_OPTIONAL: &[&str] = &[
+    "settings.gradle.kts",
+    "settings.gradle",
+    "build.gradle.kts",
+    "build.gradle",
+    "gradle.properties",
+    "gradle/libs.versions.toml",
+    "gradlew",
+    "gradle/wrapper/",
+    "buildSrc/",
+];
 
 /// The table: one entry per dependency command (the order of `ecosystems.toml`).
 pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
@@ -118,6 +175,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[".npmrc"],
         dir_options: &["--prefix"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["node_modules"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "npm",
@@ -128,6 +188,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
         dir_options: &["--prefix"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["node_modules"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "yarn",
@@ -146,6 +209,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         ],
         dir_options: &["--cwd"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["node_modules"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "pnpm",
@@ -162,6 +228,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         ],
         dir_options: &["--dir", "-C"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["node_modules"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "pnpm",
@@ -172,6 +241,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[".npmrc", "pnpm-workspace.yaml"],
         dir_options: &["--dir", "-C"],
         split_before: None,
+        split: None,
+        outputs: &["node_modules"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "bun",
@@ -182,6 +254,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["bun.lock", "bun.lockb", "bunfig.toml", ".npmrc"],
         dir_options: &["--cwd"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["node_modules"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "pip",
@@ -197,6 +272,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[],
         dir_options: &[],
         split_before: None,
+        split: Some(Move),
+        outputs: &[],
+        fix_refuses: &["-c", "--constraint", "-e", "--editable"],
     },
     DependencyStep {
         ecosystem: "pip",
@@ -207,6 +285,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[],
         dir_options: &[],
         split_before: None,
+        split: None,
+        outputs: &[],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "poetry",
@@ -217,6 +298,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["poetry.toml"],
         dir_options: &[],
         split_before: None,
+        split: Some(Move),
+        outputs: &[".venv"],
+        fix_refuses: &["--directory", "-C", "--project", "-P"],
     },
     DependencyStep {
         ecosystem: "poetry",
@@ -232,6 +316,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["poetry.toml"],
         dir_options: &[],
         split_before: Some("poetry install --no-root <same options>"),
+        split: None,
+        outputs: &[".venv"],
+        fix_refuses: &["--directory", "-C", "--project", "-P"],
     },
     DependencyStep {
         ecosystem: "uv",
@@ -242,6 +329,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["uv.lock", ".python-version", "uv.toml"],
         dir_options: &["--project", "--directory"],
         split_before: None,
+        split: Some(Move),
+        outputs: &[".venv"],
+        fix_refuses: &["--package"],
     },
     DependencyStep {
         ecosystem: "uv",
@@ -252,6 +342,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["uv.lock", ".python-version", "uv.toml"],
         dir_options: &[],
         split_before: Some("uv sync <same options> --no-install-project"),
+        split: Some(Move),
+        outputs: &[".venv"],
+        fix_refuses: &["--project", "--directory", "--package"],
     },
     DependencyStep {
         ecosystem: "pipenv",
@@ -262,6 +355,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["Pipfile.lock"],
         dir_options: &[],
         split_before: None,
+        split: Some(Move),
+        outputs: &[".venv"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "conda",
@@ -279,6 +375,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[],
         dir_options: &[],
         split_before: None,
+        split: None,
+        outputs: &[],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "go",
@@ -289,6 +388,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["go.sum", "go.work", "go.work.sum"],
         dir_options: &["-C"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["vendor"],
+        fix_refuses: &["-modfile"],
     },
     DependencyStep {
         ecosystem: "go",
@@ -306,6 +408,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["go.sum", "go.work", "go.work.sum"],
         dir_options: &["-C"],
         split_before: Some("go mod download"),
+        split: Some(Prefetch),
+        outputs: &["vendor"],
+        fix_refuses: &["-modfile", "-mod"],
     },
     DependencyStep {
         ecosystem: "cargo",
@@ -319,6 +424,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["Cargo.lock", ".cargo/config.toml"],
         dir_options: &["--manifest-path"],
         split_before: None,
+        split: None,
+        outputs: &["target"],
+        fix_refuses: &["-Z", "--offline"],
     },
     DependencyStep {
         ecosystem: "cargo",
@@ -331,6 +439,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         split_before: Some(
             "mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo fetch <--locked> && rm -r src",
         ),
+        split: Some(Prefetch),
+        outputs: &["target"],
+        fix_refuses: &["-Z", "--offline"],
     },
     DependencyStep {
         ecosystem: "maven",
@@ -353,6 +464,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         ],
         dir_options: &["-f", "--file"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["target"],
+        fix_refuses: &["-s", "--settings"],
     },
     DependencyStep {
         ecosystem: "maven",
@@ -369,6 +483,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[],
         dir_options: &["-f", "--file"],
         split_before: Some("mvn <global options> dependency:go-offline"),
+        split: Some(Prefetch),
+        outputs: &["target"],
+        fix_refuses: &["-s", "--settings", "-o", "--offline"],
     },
     DependencyStep {
         ecosystem: "gradle",
@@ -376,15 +493,12 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         kind: Fetch,
         condition: Always,
         reads: &["settings.gradle|settings.gradle.kts|build.gradle|build.gradle.kts"],
-        optional: &[
-            "gradle.properties",
-            "gradle/libs.versions.toml",
-            "gradlew",
-            "gradle/wrapper/",
-            "buildSrc/",
-        ],
+        optional: GRADLE_OPTIONAL,
         dir_options: &["-p", "--project-dir"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["build", ".gradle"],
+        fix_refuses: &["-b", "--build-file", "-c", "--settings-file", "--offline"],
     },
     DependencyStep {
         ecosystem: "gradle",
@@ -403,6 +517,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[],
         dir_options: &["-p", "--project-dir"],
         split_before: Some("gradle <global options> dependencies"),
+        split: Some(Prefetch),
+        outputs: &["build", ".gradle"],
+        fix_refuses: &["-b", "--build-file", "-c", "--settings-file", "--offline"],
     },
     DependencyStep {
         ecosystem: "bundler",
@@ -413,6 +530,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["Gemfile.lock", ".bundle/config"],
         dir_options: &["--gemfile"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["vendor/bundle", ".bundle"],
+        fix_refuses: &["--path"],
     },
     DependencyStep {
         ecosystem: "composer",
@@ -423,6 +543,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["composer.lock", "auth.json"],
         dir_options: &["--working-dir", "-d"],
         split_before: None,
+        split: Some(Move),
+        outputs: &["vendor"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "composer",
@@ -436,6 +559,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["composer.lock", "auth.json"],
         dir_options: &["--working-dir", "-d"],
         split_before: Some("composer install <same options> --no-scripts --no-autoloader"),
+        split: Some(Autoload),
+        outputs: &["vendor"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "dotnet",
@@ -444,7 +570,7 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         condition: Always,
         reads: &["the project or solution named, or the folder's only one"],
         optional: &[
-            "NuGet.config (any case, project folder and parents)",
+            "NuGet.config|NuGet.Config|nuget.config (any case, project folder and parents)",
             "Directory.Build.props",
             "Directory.Build.targets",
             "Directory.Packages.props",
@@ -453,6 +579,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         ],
         dir_options: &[],
         split_before: None,
+        split: Some(Move),
+        outputs: &["obj", "bin"],
+        fix_refuses: &["-s", "--source", "--configfile", "--packages"],
     },
     DependencyStep {
         ecosystem: "dotnet",
@@ -463,6 +592,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &[],
         dir_options: &[],
         split_before: Some("dotnet restore <project> <same -r/-a>"),
+        split: None,
+        outputs: &["obj", "bin"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "nuget",
@@ -473,6 +605,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["NuGet.config"],
         dir_options: &[],
         split_before: None,
+        split: None,
+        outputs: &[],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "mix",
@@ -483,6 +618,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["mix.lock"],
         dir_options: &[],
         split_before: None,
+        split: Some(Move),
+        outputs: &["deps", "_build"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "mix",
@@ -493,6 +631,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         optional: &["config/$MIX_ENV.exs"],
         dir_options: &[],
         split_before: None,
+        split: None,
+        outputs: &["deps", "_build"],
+        fix_refuses: &[],
     },
     DependencyStep {
         ecosystem: "mix",
@@ -505,6 +646,9 @@ pub static DEPENDENCY_STEPS: &[DependencyStep] = &[
         split_before: Some(
             "mix deps.get --only $MIX_ENV (and mix deps.compile after the config files)",
         ),
+        split: None,
+        outputs: &["deps", "_build"],
+        fix_refuses: &[],
     },
 ];
 
@@ -579,7 +723,7 @@ fn command_words(command: &Command, dir_options: &[&str]) -> Vec<String> {
 
 /// Options of the table's commands that take the next word as their value (`--jobs 4`,
 /// `-c Release`): that word is not an operand.
-const VALUE_OPTIONS: [&str; 30] = [
+const VALUE_OPTIONS: [&str; 47] = [
     "--jobs",
     "-j",
     "--retry",
@@ -610,6 +754,23 @@ const VALUE_OPTIONS: [&str; 30] = [
     "--settings",
     "--source",
     "--verbosity",
+    "--requirement",
+    "--constraint",
+    "--include",
+    "--cache-dir",
+    "-w",
+    "--extras",
+    "-E",
+    "--group",
+    "-G",
+    "--index-url",
+    "-i",
+    "--extra-index-url",
+    "--python",
+    "--packages",
+    "-F",
+    "-x",
+    "--exclude-task",
 ];
 
 /// The pattern words of a table command (`"./gradlew dependencies"` → `gradlew`,
@@ -813,6 +974,18 @@ mod tests {
             assert_eq!(
                 entry.get("split_before").and_then(|v| v.as_str()),
                 step.split_before,
+                "{at}"
+            );
+            let fix = step.split.map(|split| match split {
+                Split::Move => "move",
+                Split::Prefetch => "prefetch",
+                Split::Autoload => "autoload",
+            });
+            assert_eq!(entry.get("fix").and_then(|v| v.as_str()), fix, "{at}");
+            assert_eq!(strings(entry.get("outputs")), owned(step.outputs), "{at}");
+            assert_eq!(
+                strings(entry.get("fix_refuses")),
+                owned(step.fix_refuses),
                 "{at}"
             );
             // Directory options: the table may know more than the notes (uv's Build entry

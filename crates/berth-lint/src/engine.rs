@@ -3,6 +3,7 @@
 //! severity overrides and BuildKit's `# check=` configuration, and sort. A rule that panics
 //! is caught for its file (see [`crate::guard`]).
 
+use std::borrow::Cow;
 use std::cell::Cell;
 
 use berth_syntax::{Dockerfile, Instruction, Keyword, Span};
@@ -17,6 +18,7 @@ use crate::pragma::{self, Pragma, PragmaKind, Suppressions};
 use crate::registry;
 use crate::rule::RuleEntry;
 use crate::rules;
+use crate::same_problem;
 use crate::settings::{CheckConfig, Settings};
 
 /// The result of linting one file.
@@ -185,6 +187,9 @@ impl<'s> Linter<'s> {
         diagnostics.append(&mut pragma_findings);
         diagnostics.extend(syntax_findings(dockerfile));
         let mut kept = Vec::with_capacity(diagnostics.len());
+        // Findings the file or the configuration silenced by code: the same problem under the
+        // other family's code is silenced with them (one problem, one finding).
+        let mut silenced: Vec<(usize, Cow<'static, str>)> = Vec::new();
         for mut d in diagnostics {
             let anchor = anchor_instruction(dockerfile, d.span.start);
             let anchor_line = anchor
@@ -194,12 +199,14 @@ impl<'s> Linter<'s> {
                 .as_ref()
                 .is_some_and(|s| s.ignores(anchor_line, &d.code))
             {
+                silenced.push((anchor_line, d.code));
                 continue;
             }
             if file_ignores
                 .iter()
                 .any(|p| crate::settings::pattern_specificity(p, &d.code).is_some())
             {
+                silenced.push((anchor_line, d.code));
                 continue;
             }
             if self.settings.drops_code(&d.code) {
@@ -220,8 +227,36 @@ impl<'s> Linter<'s> {
                 Some(severity) => d.severity = severity,
                 None => continue,
             }
-            kept.push(d);
+            let line_of = |offset: usize| {
+                anchor_instruction(dockerfile, offset)
+                    .map(|i| dockerfile.instructions[i].start_line)
+                    .unwrap_or_else(|| dockerfile.line_index.line_col(offset).0)
+            };
+            let mut lines = vec![anchor_line];
+            lines.extend(d.labels.iter().map(|l| line_of(l.span.start)));
+            kept.push((lines, d));
         }
+        kept.retain(|(lines, d)| {
+            !same_problem::partners(&d.code).any(|partner| {
+                silenced
+                    .iter()
+                    .any(|(l, code)| lines.contains(l) && code == partner)
+            })
+        });
+        let hadolint_in_play = facts
+            .pragmas
+            .iter()
+            .any(|p| p.tool == crate::pragma::Tool::Hadolint);
+        let buildkit_in_play = self.settings.buildkit_check.is_some()
+            || dockerfile.directives.iter().any(|d| d.name == "check");
+        let keep = self
+            .settings
+            .prefer_family
+            .unwrap_or_else(|| same_problem::preference(hadolint_in_play, buildkit_in_play));
+        let mut kept: Vec<Diagnostic> = same_problem::merge(kept, keep, &dockerfile.source)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
         if checks.error && !self.settings.drops_code(rules::buildkit::BUILD_ERROR) {
             // `error=true`: once its checks ran, BuildKit fails the build naming the checks
             // that fired (in Go map order; berth names them in order of appearance).
@@ -571,18 +606,28 @@ fn check_codes(codes: &[String]) -> CodeCheck {
 }
 
 /// DL1000 findings for what BuildKit rejects: the parser's first error (BuildKit stops there)
+/// DL1000 findings for what BuildKit rejects: the parser's first error (BuildKit stops there)
 /// and every instructions-layer error, in BuildKit's words: its instructions layer prefixes
 /// the errors of one instruction with `dockerfile parse error on line N:`, and an empty file
-/// is `the Dockerfile cannot be empty`.
+/// is `the Dockerfile cannot be empty`. "No build stage" is one problem however many
+/// instructions precede the first FROM: it is reported once, at the first of them (BuildKit
+/// stops there too).
 fn syntax_findings(dockerfile: &Dockerfile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut parser_error_seen = false;
+    let mut no_stage_seen = false;
     for error in &dockerfile.errors {
         if error.is_parser_error() {
             if parser_error_seen {
                 continue;
             }
             parser_error_seen = true;
+        }
+        if error.code == berth_syntax::ErrorCode::NoBuildStage {
+            if no_stage_seen {
+                continue;
+            }
+            no_stage_seen = true;
         }
         let message = if dockerfile.source.is_empty() {
             "the Dockerfile cannot be empty".to_string()
@@ -710,6 +755,21 @@ mod tests {
         );
         // hadolint's DL3061 names the same problem (an instruction before the first FROM).
         assert_eq!(codes("RUN x\n", &s), ["1:DL3061:error", "1:DL1000:error"]);
+        // A file without FROM is one problem: BuildKit stops at its first instruction, and
+        // so does DL1000 (hadolint's DL3061 still names every line, as hadolint does).
+        let no_from = codes(
+            "LABEL a=b\nCOPY . /x\nCMD [\"x\"]\n",
+            &Settings {
+                select: vec!["DL1000".into()],
+                ..Settings::default()
+            },
+        );
+        assert_eq!(no_from, ["1:DL1000:error"]);
+        // Other rejections are each their own problem.
+        assert_eq!(
+            codes("FROM a:1\nCMD [\"echo\", 1]\nCOPY --nope=1 . /x\n", &s),
+            ["2:DL1000:error", "3:DL1000:error"]
+        );
         let result = lint("FROM a:1\nCMD [\"echo\", 1]\n", &s);
         assert!(result.rejected());
         // A malformed `# check=` directive fails BuildKit's build too.

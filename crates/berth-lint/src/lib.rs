@@ -16,6 +16,7 @@
 //! Adding a rule: see `RULES.md` in this crate.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod config;
 pub mod context;
@@ -30,9 +31,11 @@ pub mod guard;
 pub mod meta;
 pub mod pragma;
 pub mod registry;
+mod reorder;
 pub mod report;
 pub mod rule;
 pub mod rules;
+pub mod same_problem;
 pub mod settings;
 mod shell;
 #[cfg(test)]

@@ -246,6 +246,10 @@ pub struct Settings {
     pub buildkit_check: Option<CheckConfig>,
     /// Run `shellcheck` on RUN text when it is on PATH (hadolint's SC findings).
     pub shellcheck: bool,
+    /// Which family's code names a problem two families report, when the configuration says
+    /// (a loaded `.hadolint.yaml` sets hadolint's); `None` leaves it to the file (see
+    /// [`crate::same_problem::preference`]).
+    pub prefer_family: Option<crate::meta::Family>,
 }
 
 /// How specific a pattern is for `code`: `None` if it does not match, else its length

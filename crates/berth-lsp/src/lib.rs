@@ -23,6 +23,7 @@
 //! transport so that a malformed message gets a JSON-RPC error instead of ending the session.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod analysis;
 mod cache_adapter;

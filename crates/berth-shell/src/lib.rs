@@ -33,7 +33,9 @@
 //! [brush-parser]: https://crates.io/crates/brush-parser
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
+mod case_patterns;
 mod command;
 mod fallback;
 mod heredoc_guard;

@@ -9,6 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use brush_parser::ast;
 
+use crate::case_patterns::open_case_patterns;
 use crate::heredoc_guard::has_unterminable_here_document;
 use crate::script::{AndOr, AndOrList, Heredoc, List, Node, Pipeline, Script};
 use crate::word::{self, MAX_DEPTH};
@@ -243,6 +244,8 @@ fn parse_with_brush(text: &str) -> Result<ast::Program, String> {
     if redirect_number_overflows(text) {
         return Err("file descriptor number before a redirection is too large".to_string());
     }
+    // `case` patterns inside `$( )` get their optional `(` (same length, same spans).
+    let text = &*open_case_patterns(text);
     let options = brush_parser::ParserOptions::default();
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options);

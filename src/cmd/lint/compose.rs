@@ -129,6 +129,7 @@ fn lint_build(build: &Build, setup: &Setup, out: &mut Outcome) -> Result<(), Str
                 source: result.dockerfile.source.to_string(),
                 diagnostics: result.diagnostics,
                 fixed,
+                diff: String::new(),
                 from_stdin: false,
                 service: Some(service.clone()),
             }
@@ -158,6 +159,7 @@ fn lint_build(build: &Build, setup: &Setup, out: &mut Outcome) -> Result<(), Str
                 source: compose_text,
                 diagnostics,
                 fixed: 0,
+                diff: String::new(),
                 from_stdin: false,
                 service: Some(service.clone()),
             }

@@ -51,6 +51,34 @@ pub(super) fn write_summary(linted: &[Linted], out: &mut dyn Write) -> io::Resul
     )
 }
 
+/// The unified diff from `before` to `after` of the file shown as `path` (`--- a/path`,
+/// `+++ b/path`, three lines of context, as `git diff` and `patch -p1` read it); empty when
+/// nothing changed.
+pub(super) fn unified_diff(path: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .missing_newline_hint(true)
+        .to_string()
+}
+
+/// One line on what `--diff` shows: `Would fix 3 findings in 2 files.`
+pub(super) fn write_diff_summary(linted: &[Linted], out: &mut dyn Write) -> io::Result<()> {
+    let fixed: usize = linted.iter().map(|l| l.fixed).sum();
+    let files = linted.iter().filter(|l| !l.diff.is_empty()).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    writeln!(
+        out,
+        "Would fix {} in {}.",
+        plural(fixed, "finding"),
+        plural(files, "file"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -718,6 +718,7 @@ pub fn berth_replay(
             build_args: h.args.clone(),
             target: h.target.clone(),
             engine: profile(engine),
+            ..berth_cache::Options::default()
         },
         range: Range::All,
         what_if: h

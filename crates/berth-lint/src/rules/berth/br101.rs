@@ -3,10 +3,12 @@ use std::collections::BTreeSet;
 use berth_syntax::Instruction;
 
 use super::support::{
-    broad_copies_before, manifests_for, optional_note, plural, run_script, sources_from_elsewhere, thousands,
+    broad_copies_before, manifests_for, optional_note, plural, run_script, sources_from_elsewhere,
+    thousands,
 };
-use crate::ecosystem::StepKind;
 use crate::context::LintContext;
+use crate::ecosystem::StepKind;
+use crate::reorder;
 use crate::rule::Rule;
 
 crate::declare_rule! {
@@ -56,6 +58,12 @@ crate::declare_rule! {
     /// RUN npm ci
     /// COPY . .
     /// ```
+    /// `berth lint --fix --unsafe-fixes` (or `--diff` to see it first) makes this rewrite when
+    /// the build context shows it is sound: the sources come from one `COPY . <dir>`, nothing
+    /// between it and the step reads them, the manifests exist, and the context holds no
+    /// output of the step (`node_modules`, `target`, ...). It copies the files the tool reads
+    /// (lock and rc files included, `.csproj` references followed) and keeps `--chown`,
+    /// `--chmod` and `--link`.
     pub struct Br101 {}
     meta {
         code: "BR101",
@@ -79,9 +87,10 @@ fn cleans_up(c: &berth_shell::Command) -> bool {
         "rm" | "echo" | "true" | "mkdir" | "chown" | "chmod" | "ln" | "find" | "cd" | "set"
     ) || matches!(
         (base, sub),
-        ("npm" | "yarn" | "pnpm" | "pip" | "pip3" | "composer" | "bundle" | "go", Some(
-            "cache" | "clean" | "clear-cache" | "config"
-        ))
+        (
+            "npm" | "yarn" | "pnpm" | "pip" | "pip3" | "composer" | "bundle" | "go",
+            Some("cache" | "clean" | "clear-cache" | "config")
+        )
     ) || crate::ecosystem::dependency_step(c).is_some_and(|s| s.kind == StepKind::Fetch)
 }
 
@@ -154,7 +163,11 @@ impl Rule for Br101 {
             .map(|c| ctx.text(script.span(c.span)))
             .collect();
         let copy_manifests = if manifests.iter().all(|m| !m.contains(' ')) {
-            format!("COPY {} ./{}", manifests.join(" "), optional_note(step, ctx))
+            format!(
+                "COPY {} ./{}",
+                manifests.join(" "),
+                optional_note(step, ctx)
+            )
         } else {
             format!("COPY {names}")
         };
@@ -168,9 +181,11 @@ impl Rule for Br101 {
                 rest.join(" && ")
             )
         };
+        let fix = reorder::fix_for(ctx, &script, command, copy, index);
         ctx.report(script.span(command.span), message)
             .label(source.span, label)
-            .help(help);
+            .help(help)
+            .fix(fix);
     }
 }
 
@@ -246,7 +261,12 @@ mod tests {
         let found = RuleTest::new::<super::Br101>()
             .context(BuildContext::new(
                 "/app".into(),
-                vec!["package.json".into(), "src/a.js".into(), "src/b.js".into(), "src/c.js".into()],
+                vec![
+                    "package.json".into(),
+                    "src/a.js".into(),
+                    "src/b.js".into(),
+                    "src/c.js".into(),
+                ],
                 true,
             ))
             .findings("FROM node:20\nCOPY . .\nRUN npm install\n");
@@ -257,7 +277,15 @@ mod tests {
         // A RUN that goes on to read the sources must be split.
         let found = RuleTest::new::<super::Br101>()
             .findings("FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt && python manage.py collectstatic\n");
-        assert!(found[0].help.as_deref().unwrap_or("").starts_with("split the RUN"), "{:?}", found[0].help);
+        assert!(
+            found[0]
+                .help
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("split the RUN"),
+            "{:?}",
+            found[0].help
+        );
         // A context holding little more than the manifests gives no finding.
         let test = RuleTest::new::<super::Br101>().context(node_context(0));
         assert!(test

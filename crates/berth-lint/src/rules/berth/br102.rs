@@ -110,7 +110,9 @@ impl Rule for Br102 {
             let coupled_earlier = ctx.instructions()[stage.from..index]
                 .iter()
                 .filter_map(|i| match &i.command {
-                    Some(Command::Arg(d)) => Some(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>()),
+                    Some(Command::Arg(d)) => {
+                        Some(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>())
+                    }
                     _ => None,
                 })
                 .flatten()
@@ -118,7 +120,9 @@ impl Rule for Br102 {
                 .any(|other| {
                     changes_together(name, other)
                         && (!is_platform_arg(name)
-                            || between.iter().any(|r| reads_var(ctx.text(r.span), other, windows)))
+                            || between
+                                .iter()
+                                .any(|r| reads_var(ctx.text(r.span), other, windows)))
                 });
             if coupled_earlier {
                 continue;
@@ -203,18 +207,35 @@ mod wording {
             "FROM node:20\nARG NODE_ENV=production\nRUN npm ci\nENV NODE_ENV=$NODE_ENV\n",
         );
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("the RUN step (`npm ci`) in between"), "{}", found[0].message);
-        let help = found[0].help.as_deref().unwrap_or("");
-        assert!(help.contains("safe only if `npm` does not read $NODE_ENV"), "{help}");
-        let packages = test.findings(
-            "FROM debian:12\nARG V\nRUN apt-get install -y a b c\nRUN echo $V\n",
+        assert!(
+            found[0]
+                .message
+                .contains("the RUN step (`npm ci`) in between"),
+            "{}",
+            found[0].message
         );
-        assert!(packages[0].message.contains("package install of 3 packages"), "{}", packages[0].message);
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("safe only if `npm` does not read $NODE_ENV"),
+            "{help}"
+        );
+        let packages =
+            test.findings("FROM debian:12\nARG V\nRUN apt-get install -y a b c\nRUN echo $V\n");
+        assert!(
+            packages[0]
+                .message
+                .contains("package install of 3 packages"),
+            "{}",
+            packages[0].message
+        );
         // A script in between may read it: the help says the move depends on that.
         let script = test.findings(
             "FROM debian:12\nARG JAVA_VERSION=17\nRUN apt-get install -y a b c\nRUN ./jdk-download.sh\nRUN echo $JAVA_VERSION\n",
         );
         let help = script[0].help.as_deref().unwrap_or("");
-        assert!(help.contains("only if `jdk-download.sh` does not read $JAVA_VERSION"), "{help}");
+        assert!(
+            help.contains("only if `jdk-download.sh` does not read $JAVA_VERSION"),
+            "{help}"
+        );
     }
 }

@@ -1,7 +1,8 @@
 use berth_syntax::{Command, Instruction};
 
 use super::support::{
-    changes_together, is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, snippet, stage_arg,
+    changes_together, is_proxy_arg, is_volatile, mentions_var, plural, runs_rerun_by_arg, snippet,
+    stage_arg,
 };
 use crate::context::LintContext;
 use crate::rule::Rule;
@@ -62,8 +63,25 @@ crate::declare_rule! {
 
 /// Defaults that stand for "not given": the real value comes with each build.
 const PLACEHOLDERS: [&str; 19] = [
-    "", "unknown", "none", "null", "undefined", "unset", "dev", "devel", "development", "local",
-    "0", "-", "n/a", "snapshot", "head", "master", "main", "latest", "nightly",
+    "",
+    "unknown",
+    "none",
+    "null",
+    "undefined",
+    "unset",
+    "dev",
+    "devel",
+    "development",
+    "local",
+    "0",
+    "-",
+    "n/a",
+    "snapshot",
+    "head",
+    "master",
+    "main",
+    "latest",
+    "nightly",
 ];
 
 /// Whether a default value pins the arg rather than standing in for a per-build value.
@@ -88,7 +106,9 @@ impl Rule for Br103 {
             }
             // A checksum or commit that goes with a version arg of the stage changes with
             // the version, not with every build.
-            let stage_args = ctx.stage().map_or(&[][..], |s| &ctx.instructions()[s.instructions.clone()]);
+            let stage_args = ctx
+                .stage()
+                .map_or(&[][..], |s| &ctx.instructions()[s.instructions.clone()]);
             if stage_args.iter().any(|i| match &i.command {
                 Some(Command::Arg(d)) => d.iter().any(|o| changes_together(&decl.name, &o.name)),
                 _ => false,

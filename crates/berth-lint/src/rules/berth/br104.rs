@@ -1,8 +1,8 @@
 use berth_syntax::{Command, Instruction};
 
 use crate::context::LintContext;
-use crate::Severity;
 use crate::rule::Rule;
+use crate::Severity;
 
 crate::declare_rule! {
     /// ## What it does
@@ -73,9 +73,11 @@ fn is_versioned_url(url: &str) -> bool {
     }
     path.split(['/', '-', '_']).any(|segment| {
         let s = segment.trim_start_matches(['v', 'V']);
-        let dotted = s.split('.').take_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).count();
-        dotted >= 2
-            || (segment.len() >= 40 && segment.bytes().all(|b| b.is_ascii_hexdigit()))
+        let dotted = s
+            .split('.')
+            .take_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .count();
+        dotted >= 2 || (segment.len() >= 40 && segment.bytes().all(|b| b.is_ascii_hexdigit()))
     })
 }
 

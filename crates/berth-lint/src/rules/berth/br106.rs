@@ -97,7 +97,9 @@ impl Rule for Br106 {
             .filter(|i| i.keyword == Keyword::Run);
         // Only when a later RUN visibly installs from these lists: scripts may update for
         // themselves, and with no install after it the update is redundant, not stale.
-        let Some(first_relying) = later_runs.clone().find(|r| installs_from_cached_lists(r, ctx))
+        let Some(first_relying) = later_runs
+            .clone()
+            .find(|r| installs_from_cached_lists(r, ctx))
         else {
             return;
         };

@@ -1,8 +1,8 @@
 use berth_syntax::{Command, Instruction, Keyword};
 
 use super::support::{
-    describe_cost, env_caveat, env_read, is_platform_arg, mentions_var, reads_var, stage_is_per_platform,
-    windows_stage, EnvRead,
+    describe_cost, env_caveat, env_read, is_platform_arg, mentions_var, reads_var,
+    stage_is_per_platform, windows_stage, EnvRead,
 };
 use crate::context::LintContext;
 use crate::rule::Rule;
@@ -108,7 +108,8 @@ impl Rule for Br107 {
         let rest = &ctx.instructions()[index + 1..stage.instructions.end];
         for pair in pairs {
             let key = pair.key.as_str();
-            let exported: Option<&str> = args.iter().copied().find(|a| mentions_var(&pair.value, a));
+            let exported: Option<&str> =
+                args.iter().copied().find(|a| mentions_var(&pair.value, a));
             let version = is_version_name(key) && is_version_value(&pair.value);
             if exported.is_none() && !version {
                 continue;
@@ -116,11 +117,10 @@ impl Rule for Br107 {
             if exported.is_some_and(is_platform_arg) && stage_is_per_platform(ctx, stage.index) {
                 continue;
             }
-            let Some(first_use) = rest
-                .iter()
-                .position(|i| i.keyword != Keyword::Env && reads_var(ctx.text(i.span), key, windows)
-                    || exported.is_some_and(|a| reads_var(ctx.text(i.span), a, windows)))
-            else {
+            let Some(first_use) = rest.iter().position(|i| {
+                i.keyword != Keyword::Env && reads_var(ctx.text(i.span), key, windows)
+                    || exported.is_some_and(|a| reads_var(ctx.text(i.span), a, windows))
+            }) else {
                 continue;
             };
             let between: Vec<&Instruction> = rest[..first_use]
@@ -141,8 +141,14 @@ impl Rule for Br107 {
             };
             let used_at = rest[first_use].start_line;
             let what = match exported {
-                Some(arg) => format!("ENV {key} re-exports build arg {arg} at line {}", instruction.start_line),
-                None => format!("ENV {key}={} is set at line {}", pair.value, instruction.start_line),
+                Some(arg) => format!(
+                    "ENV {key} re-exports build arg {arg} at line {}",
+                    instruction.start_line
+                ),
+                None => format!(
+                    "ENV {key}={} is set at line {}",
+                    pair.value, instruction.start_line
+                ),
             };
             let caveat = env_caveat(&reads, key);
             let moved = match exported {

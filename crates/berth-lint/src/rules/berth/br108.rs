@@ -87,10 +87,14 @@ impl Rule for Br108 {
         }
         let Some(install) = commands.iter().find(|c| {
             is_apt(c)
-                && c.args_no_flags().next().is_some_and(|w| w.value == "install")
                 && c.args_no_flags()
-                    .skip(1)
-                    .any(|w| !w.value.ends_with(".deb") && !w.value.starts_with('/') && !w.value.starts_with('.'))
+                    .next()
+                    .is_some_and(|w| w.value == "install")
+                && c.args_no_flags().skip(1).any(|w| {
+                    !w.value.ends_with(".deb")
+                        && !w.value.starts_with('/')
+                        && !w.value.starts_with('.')
+                })
         }) else {
             return;
         };
@@ -107,7 +111,11 @@ impl Rule for Br108 {
             return;
         };
         let update_run = &ctx.instructions()[update_index];
-        let named = update_script.script.commands().filter(|c| c.name().is_some()).count();
+        let named = update_script
+            .script
+            .commands()
+            .filter(|c| c.name().is_some())
+            .count();
         if named <= 1 || caches_apt(update_run) {
             // A lone update is BR106's; cached lists are never stale.
             return;

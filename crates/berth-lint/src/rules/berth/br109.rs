@@ -53,6 +53,13 @@ crate::declare_rule! {
     /// COPY . .
     /// RUN go build -o /app ./cmd/app
     /// ```
+    /// `berth lint --fix --unsafe-fixes` (or `--diff` to see it first) makes this rewrite when
+    /// the build context shows it is sound (the sources come from one `COPY . <dir>`, the
+    /// manifests exist, the context holds no output of the build): it inserts the fetch-only
+    /// step (`go mod download`, `cargo fetch` over a stub, `mvn dependency:go-offline`,
+    /// `gradle dependencies`; for `composer install` of a project without scripts of its
+    /// own, the install without scripts and autoloader, then `composer dump-autoload` after
+    /// the sources) before the sources.
     pub struct Br109 {}
     meta {
         code: "BR109",
@@ -93,18 +100,21 @@ impl Rule for Br109 {
             return;
         }
         // An earlier fetch of the same ecosystem, in this stage or one it builds on.
-        let earlier_fetch = ctx.instructions()[..index].iter().enumerate().any(|(i, r)| {
-            ctx.stage_of_index(i).is_some()
-                && run_script(r, ctx).is_some_and(|s| {
-                    s.script.commands().any(|c| {
-                        // A fetch, or an earlier build of the same ecosystem: one finding per
-                        // download, at the first step that does it.
-                        dependency_step(c).is_some_and(|d| d.ecosystem == step.ecosystem)
+        let earlier_fetch = ctx.instructions()[..index]
+            .iter()
+            .enumerate()
+            .any(|(i, r)| {
+                ctx.stage_of_index(i).is_some()
+                    && run_script(r, ctx).is_some_and(|s| {
+                        s.script.commands().any(|c| {
+                            // A fetch, or an earlier build of the same ecosystem: one finding per
+                            // download, at the first step that does it.
+                            dependency_step(c).is_some_and(|d| d.ecosystem == step.ecosystem)
+                        })
                     })
-                })
-                && (ctx.stage_of_index(i).map(|s| s.index) == ctx.stage().map(|s| s.index)
-                    || is_ancestor(ctx, i))
-        });
+                    && (ctx.stage_of_index(i).map(|s| s.index) == ctx.stage().map(|s| s.index)
+                        || is_ancestor(ctx, i))
+            });
         if earlier_fetch {
             return;
         }
@@ -142,7 +152,9 @@ impl Rule for Br109 {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
-            let into_gopath = broad.iter().any(|b| ctx.text(b.instruction.span).contains("/go/src"));
+            let into_gopath = broad
+                .iter()
+                .any(|b| ctx.text(b.instruction.span).contains("/go/src"));
             if into_gopath && !stage_text.contains("GO111MODULE=on") {
                 return;
             }
@@ -156,6 +168,7 @@ impl Rule for Br109 {
             .to_string();
         let fetch = step.split_before.unwrap_or_default();
         let note = optional_note(step, ctx);
+        let fix = crate::reorder::fix_for(ctx, &script, command, copy, index);
         ctx.report(
             script.span(command.span),
             format!(
@@ -168,7 +181,8 @@ impl Rule for Br109 {
             "COPY {} ./{}\nRUN {fetch}\nthen copy the sources and keep `{command_text}` after them",
             manifests.join(" "),
             note
-        ));
+        ))
+        .fix(fix);
     }
 }
 
@@ -231,7 +245,11 @@ mod tests {
         let found = crate::testing::RuleTest::new::<super::Br109>()
             .findings("FROM golang:1.22\nCOPY . .\nRUN go build ./...\n");
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("fetch them before the sources"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("fetch them before the sources"),
+            "{}",
+            found[0].message
+        );
         assert_eq!(
             found[0].help.as_deref(),
             Some("COPY go.mod ./ (add go.sum, go.work when the project has them)\nRUN go mod download\nthen copy the sources and keep `go build ./...` after them")

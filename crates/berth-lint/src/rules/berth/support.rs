@@ -794,11 +794,20 @@ pub(crate) fn optional_note(step: &crate::ecosystem::DependencyStep, ctx: &LintC
     if ctx.build_context().is_some() {
         return String::new();
     }
+    // A name that is also an alternative of a required file is covered by the required one.
+    let required = |name: &str| {
+        step.reads.iter().any(|r| {
+            r.split(" (")
+                .next()
+                .is_some_and(|r| r.split('|').any(|a| a == name))
+        })
+    };
     let names: Vec<&str> = step
         .optional
         .iter()
-        .filter_map(|o| o.split(" (").next())
+        .filter_map(|o| o.split(" (").next()?.split('|').next())
         .filter(|o| !o.contains(' ') && !o.ends_with('/') && !o.starts_with('.'))
+        .filter(|o| !required(o))
         .take(2)
         .collect();
     if names.is_empty() {

@@ -93,7 +93,12 @@ fn buildkit_lint_cases() {
     for case in &cases {
         let name = case["name"].as_str().unwrap_or("?");
         let source = case["dockerfile"].as_str().unwrap_or_default();
-        let mut settings = Settings::default();
+        // BuildKit's checks are what is compared: point the run at BuildKit's names, so that a problem hadolint's rules share is
+        // reported under the check's name (one problem, one finding).
+        let mut settings = Settings {
+            prefer_family: Some(crate::meta::Family::BuildKit),
+            ..Settings::default()
+        };
         if let Some(check) = case["args"]["BUILDKIT_DOCKERFILE_CHECK"].as_str() {
             settings.buildkit_check = CheckConfig::parse(check).ok();
         }

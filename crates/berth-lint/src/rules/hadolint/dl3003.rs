@@ -61,7 +61,9 @@ mod tests {
             ],
             fail: [
                 "FROM debian:12\nRUN cd /usr/src/app && make\n",
-                "FROM debian:12\nRUN (cd /x; make)\n"
+                "FROM debian:12\nRUN (cd /x; make)\n",
+                // A `case` inside `$( )` (its patterns close with `)`) hid every command.
+                "FROM debian:12\nRUN ARCH=$(case \"$(uname -m)\" in x86_64) echo amd64;; *) echo arm64;; esac) && cd /src && make\n"
             ],
         );
     }

@@ -67,7 +67,11 @@ impl Rule for Dl3059 {
             .map(|f| f.text.to_string())
             .collect();
         flags.sort();
-        let short = shell.script.commands().count() <= 1;
+        let commands = match shell.script.parse_error() {
+            Some(error) if !shell.exec_form => commands_before_error(shell.script.text(), error),
+            _ => shell.script.commands().count(),
+        };
+        let short = commands <= 1;
         if let Some((previous_flags, previous_short)) = &self.previous {
             if *previous_flags == flags && short && *previous_short {
                 let span = shell
@@ -82,6 +86,47 @@ impl Rule for Dl3059 {
     }
 }
 
+/// How many commands hadolint counts in a RUN the shell parser rejects. Not none:
+/// ShellCheck (hadolint's parser) keeps the commands it read before the syntax error, so
+/// these are the commands the fallback tokenizer finds before the place the error names
+/// (`... at line L col C`), or all of them when it names none.
+fn commands_before_error(text: &str, error: &str) -> usize {
+    let number_after = |key: &str| -> Option<usize> {
+        let rest = &error[error.find(key)? + key.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let offset = number_after("line ")
+        .zip(number_after(" col "))
+        .and_then(|(line, col)| {
+            let start: usize = text
+                .split_inclusive('\n')
+                .take(line.checked_sub(1)?)
+                .map(str::len)
+                .sum();
+            let in_line = text.get(start..)?;
+            let column = in_line
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(in_line.len(), |(i, _)| i);
+            Some(start + column)
+        });
+    // ShellCheck gives up at the first bracket it cannot place, often earlier than brush.
+    let bracket = text
+        .char_indices()
+        .find(|&(i, c)| matches!(c, '(' | '[' | '{') && !text[..i].ends_with('$'))
+        .map(|(i, _)| i);
+    let offset = match (offset, bracket) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let lenient = berth_shell::Script::parse(text);
+    lenient
+        .commands()
+        .filter(|c| offset.is_none_or(|at| c.span.end <= at))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -92,7 +137,9 @@ mod tests {
                 "FROM debian:12\nRUN a && b\nRUN c\n",
                 "FROM debian:12\nRUN a\nENV X=1\nRUN b\n",
                 "FROM debian:12\nRUN --mount=type=cache,target=/x a\nRUN b\n",
-                "FROM debian:12\nRUN a\nONBUILD RUN b\nRUN c\n"
+                "FROM debian:12\nRUN a\nONBUILD RUN b\nRUN c\n",
+                // The shell parser rejects the first RUN; it still runs two commands.
+                "FROM debian:12\nRUN apt-get update && apt-get install -y curl (\nRUN echo hi\n"
             ],
             fail: [
                 "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y x\n",
