@@ -2,16 +2,20 @@
 //!
 //! [`walkdir`] lists the directories (siblings sorted by name, which is BuildKit's key
 //! order), `.dockerignore` deciding on the way which to enter; then every entry's
-//! metadata is read (`lstat`, in parallel with rayon), and file contents only where a
-//! digest is needed (in parallel, largest first). Symlinks are recorded, never followed,
+//! metadata is read (`lstat`, in parallel with rayon, each name looked up from its
+//! directory's descriptor, see [`ParentDirs`]), and file contents only where a digest is
+//! needed (in parallel, largest first). Symlinks are recorded, never followed,
 //! so loops are harmless. Sockets are sent as empty regular files; named pipes and
 //! devices keep their type.
 
 use std::fs;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, StatxFlags};
 
 use crate::digest::{file_record, Digest, EntryKind};
 use crate::engine::Engine;
@@ -134,7 +138,7 @@ impl Context {
         let found = self.enumerate(0)?;
         let entries = found
             .par_iter()
-            .map(|f| self.stat(f))
+            .map_init(ParentDirs::default, |dirs, f| self.stat_in(dirs, f))
             .collect::<Result<Vec<Entry>, ContextError>>()?;
         Ok(Tree::from_sorted(entries))
     }
@@ -183,6 +187,41 @@ impl Context {
     }
 
     /// The entry of a found path: its metadata (`lstat`) and, for a symlink, its target.
+    /// The name is looked up from its directory's descriptor in `dirs`: resolving the
+    /// whole path from the root again for each of 100,000 entries was most of a re-scan's
+    /// time (the kernel's path walk). Whatever that fast path cannot do (a directory
+    /// that cannot be opened, a kernel without `statx`) is done by path, which also
+    /// reports any error exactly as before.
+    fn stat_in(&self, dirs: &mut ParentDirs, path: &[u8]) -> Result<Entry, ContextError> {
+        match self.stat_at(dirs, path) {
+            Ok(entry) => Ok(entry),
+            Err(_) => self.stat(path),
+        }
+    }
+
+    fn stat_at(&self, dirs: &mut ParentDirs, path: &[u8]) -> io::Result<Entry> {
+        let (parent, name) = match path.iter().rposition(|&b| b == b'/') {
+            Some(slash) => (&path[..slash], &path[slash + 1..]),
+            None if path.is_empty() => return Err(io::ErrorKind::Unsupported.into()),
+            None => (&b""[..], path),
+        };
+        let dir = dirs.open(&self.root, parent)?;
+        let stat = rustix::fs::statx(
+            dir,
+            name,
+            AtFlags::SYMLINK_NOFOLLOW,
+            StatxFlags::BASIC_STATS,
+        )?;
+        let meta = Meta::from_statx(&stat);
+        let target = if meta.file_type == FileType::Symlink {
+            Some(rustix::fs::readlinkat(dir, name, Vec::new())?.into_bytes())
+        } else {
+            None
+        };
+        Ok(entry_from(path, &meta, target.as_deref()))
+    }
+
+    /// The entry of a found path, looked up from the root (`lstat` by path).
     fn stat(&self, path: &[u8]) -> Result<Entry, ContextError> {
         let abs = self.abs(path);
         let meta = fs::symlink_metadata(&abs).map_err(|e| io_err(&abs, e))?;
@@ -192,7 +231,11 @@ impl Context {
         } else {
             None
         };
-        Ok(entry_from(path, &meta, target.as_deref()))
+        Ok(entry_from(
+            path,
+            &Meta::from_metadata(&meta),
+            target.as_deref(),
+        ))
     }
 
     fn walk_error(&self, err: walkdir::Error) -> ContextError {
@@ -317,8 +360,8 @@ impl Context {
             .zip(old)
             .enumerate()
             .skip(1)
-            .map(|(i, (f, o))| {
-                let entry = self.stat(f)?;
+            .map_init(ParentDirs::default, |dirs, (i, (f, o))| {
+                let entry = self.stat_in(dirs, f)?;
                 Ok(scan::may_differ(&entry, o, reuse).then_some((i, entry)))
             })
             .filter_map(Result::transpose)
@@ -407,36 +450,150 @@ pub fn dockerignore_matcher(
     })
 }
 
-fn entry_from(path: &[u8], meta: &fs::Metadata, target: Option<&[u8]>) -> Entry {
-    let ft = meta.file_type();
-    let kind = if ft.is_dir() {
-        EntryKind::Dir
-    } else if ft.is_symlink() {
-        EntryKind::Symlink
-    } else if ft.is_char_device() {
-        EntryKind::CharDevice
-    } else if ft.is_block_device() {
-        EntryKind::BlockDevice
-    } else if ft.is_fifo() {
-        EntryKind::Fifo
-    } else {
-        // Regular files, and sockets: BuildKit clears the socket bit and sends them as
-        // empty files.
-        EntryKind::File
-    };
-    let dev = if matches!(kind, EntryKind::CharDevice | EntryKind::BlockDevice) {
+/// The directories a parallel stat task looks names up in: the chain of open
+/// descriptors from the context root down to the directory of the last entry. Entries
+/// come in key order, so consecutive ones mostly share a directory or sit just below or
+/// above it: each directory is opened once per task, by one name from its parent
+/// (`O_PATH`, so no read permission is needed, as for `lstat` by path).
+#[derive(Default)]
+struct ParentDirs {
+    /// Relative path and descriptor of each open directory, the root (empty path) first,
+    /// each one inside the one before.
+    chain: Vec<(Box<[u8]>, OwnedFd)>,
+}
+
+impl ParentDirs {
+    /// The descriptor of the directory `parent` (relative to `root`), opening what the
+    /// chain lacks.
+    fn open(&mut self, root: &Path, parent: &[u8]) -> io::Result<&OwnedFd> {
+        /// Open directories per task at most (the process's descriptors are limited).
+        const MAX_DEPTH: usize = 128;
+        const FLAGS: OFlags = OFlags::PATH
+            .union(OFlags::DIRECTORY)
+            .union(OFlags::NOFOLLOW)
+            .union(OFlags::CLOEXEC);
+        let holds = |dir: &[u8]| {
+            dir.is_empty()
+                || parent == dir
+                || (parent.starts_with(dir) && parent.get(dir.len()) == Some(&b'/'))
+        };
+        while self.chain.last().is_some_and(|(dir, _)| !holds(dir)) {
+            self.chain.pop();
+        }
+        if self.chain.is_empty() {
+            let fd = rustix::fs::open(root, FLAGS.difference(OFlags::NOFOLLOW), Mode::empty())?;
+            self.chain.push((Box::default(), fd));
+        }
+        loop {
+            let (dir, fd) = self.chain.last().ok_or(io::ErrorKind::NotFound)?;
+            if **dir == *parent {
+                break;
+            }
+            // The next component of `parent` below `dir`.
+            let start = if dir.is_empty() { 0 } else { dir.len() + 1 };
+            let end = parent[start..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(parent.len(), |i| start + i);
+            if self.chain.len() >= MAX_DEPTH {
+                // Deeper than any real context: stat by path rather than hold more
+                // descriptors.
+                return Err(io::ErrorKind::Unsupported.into());
+            }
+            let child = rustix::fs::openat(fd, &parent[start..end], FLAGS, Mode::empty())?;
+            self.chain.push((parent[..end].into(), child));
+        }
+        self.chain
+            .last()
+            .map(|(_, fd)| fd)
+            .ok_or_else(|| io::ErrorKind::NotFound.into())
+    }
+}
+
+/// What an entry takes from `lstat`, from either way of reading it.
+struct Meta {
+    file_type: FileType,
+    /// `st_mode` (type and permission bits).
+    mode: u32,
+    size: u64,
+    mtime_ns: i64,
+    ctime_ns: i64,
+    ino: u64,
+    /// Device major and minor numbers.
+    rdev: (u64, u64),
+}
+
+impl Meta {
+    fn from_metadata(meta: &fs::Metadata) -> Meta {
+        let ft = meta.file_type();
+        let file_type = if ft.is_dir() {
+            FileType::Directory
+        } else if ft.is_symlink() {
+            FileType::Symlink
+        } else if ft.is_char_device() {
+            FileType::CharacterDevice
+        } else if ft.is_block_device() {
+            FileType::BlockDevice
+        } else if ft.is_fifo() {
+            FileType::Fifo
+        } else if ft.is_socket() {
+            FileType::Socket
+        } else {
+            FileType::RegularFile
+        };
         let rdev = meta.rdev();
-        (major(rdev), minor(rdev))
-    } else {
-        (0, 0)
-    };
-    let mut entry = Entry::bare(path, kind, meta.mode() & 0o7777);
-    if kind == EntryKind::File {
-        entry.size = meta.len();
-        entry.stamp = Stamp::Stat {
+        Meta {
+            file_type,
+            mode: meta.mode(),
+            size: meta.len(),
             mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
             ctime_ns: meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
             ino: meta.ino(),
+            rdev: (major(rdev), minor(rdev)),
+        }
+    }
+
+    fn from_statx(stat: &rustix::fs::Statx) -> Meta {
+        let mode = u32::from(stat.stx_mode);
+        let ns = |t: &rustix::fs::StatxTimestamp| t.tv_sec * 1_000_000_000 + i64::from(t.tv_nsec);
+        Meta {
+            file_type: FileType::from_raw_mode(mode),
+            mode,
+            size: stat.stx_size,
+            mtime_ns: ns(&stat.stx_mtime),
+            ctime_ns: ns(&stat.stx_ctime),
+            ino: stat.stx_ino,
+            rdev: (
+                u64::from(stat.stx_rdev_major),
+                u64::from(stat.stx_rdev_minor),
+            ),
+        }
+    }
+}
+
+fn entry_from(path: &[u8], meta: &Meta, target: Option<&[u8]>) -> Entry {
+    let kind = match meta.file_type {
+        FileType::Directory => EntryKind::Dir,
+        FileType::Symlink => EntryKind::Symlink,
+        FileType::CharacterDevice => EntryKind::CharDevice,
+        FileType::BlockDevice => EntryKind::BlockDevice,
+        FileType::Fifo => EntryKind::Fifo,
+        // Regular files, and sockets: BuildKit clears the socket bit and sends them as
+        // empty files.
+        _ => EntryKind::File,
+    };
+    let dev = if matches!(kind, EntryKind::CharDevice | EntryKind::BlockDevice) {
+        meta.rdev
+    } else {
+        (0, 0)
+    };
+    let mut entry = Entry::bare(path, kind, meta.mode & 0o7777);
+    if kind == EntryKind::File {
+        entry.size = meta.size;
+        entry.stamp = Stamp::Stat {
+            mtime_ns: meta.mtime_ns,
+            ctime_ns: meta.ctime_ns,
+            ino: meta.ino,
         };
     }
     entry.dev = dev;
@@ -451,4 +608,66 @@ fn major(dev: u64) -> u64 {
 
 fn minor(dev: u64) -> u64 {
     ((dev >> 12) & 0xffff_ff00) | (dev & 0x0000_00ff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rayon::prelude::*;
+
+    /// The descriptor-relative stat and the stat by path read every kind of entry the
+    /// same way, in whatever order a parallel task meets them.
+    #[test]
+    fn stat_from_the_directory_matches_stat_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for sub in ["a/b/c", "a/d", "e"] {
+            fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        for (file, text) in [("a/b/c/f", "1"), ("a/g", "22"), ("e/h", ""), ("top", "333")] {
+            fs::write(root.join(file), text).unwrap();
+        }
+        std::os::unix::fs::symlink("../top", root.join("a/d/link")).unwrap();
+        std::os::unix::fs::symlink("missing", root.join("dangling")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            root.join("e/pipe"),
+            FileType::Fifo,
+            Mode::from_raw_mode(0o640),
+            0,
+        )
+        .unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("a/sock")).unwrap();
+        let context = Context::open(root, None, Engine::default()).unwrap();
+        let found = context.enumerate(0).unwrap();
+        let by_path: Vec<Entry> = found.iter().map(|f| context.stat(f).unwrap()).collect();
+        let mut dirs = ParentDirs::default();
+        let forward: Vec<Entry> = found
+            .iter()
+            .map(|f| context.stat_in(&mut dirs, f).unwrap())
+            .collect();
+        let backward: Vec<Entry> = found
+            .iter()
+            .rev()
+            .map(|f| context.stat_in(&mut dirs, f).unwrap())
+            .collect();
+        let parallel: Vec<Entry> = found
+            .par_iter()
+            .map_init(ParentDirs::default, |dirs, f| {
+                context.stat_in(dirs, f).unwrap()
+            })
+            .collect();
+        assert_eq!(by_path.len(), 14);
+        assert_eq!(forward, by_path);
+        assert_eq!(backward.into_iter().rev().collect::<Vec<_>>(), by_path);
+        assert_eq!(parallel, by_path);
+        // The fast path answered them (only the root is read by path).
+        let mut dirs = ParentDirs::default();
+        for f in found.iter().skip(1) {
+            assert!(context.stat_at(&mut dirs, f).is_ok(), "{f:?}");
+        }
+        // A name that went away is reported as before, by path.
+        let err = context.stat_in(&mut dirs, b"a/gone").unwrap_err();
+        assert!(err.to_string().contains("a/gone"), "{err}");
+    }
 }
