@@ -15,6 +15,7 @@ over 20 ms or not below the anchor's, or berth's RSS is over 60 MiB.
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -212,7 +213,9 @@ def probe_features(client, uri, text, server_caps):
     rows.append(("push diagnostics", bool(diags), f"{len(diags)} diagnostics, codes {short(codes, 60)}"))
     dl = [d for d in diags if str(d.get("code", "")).startswith("DL")]
     rows.append(("hadolint DL rules", bool(dl), f"{len(dl)} DL findings"))
-    bk = [d for d in diags if str(d.get("code")) in ("FromAsCasing", "MaintainerDeprecated", "StageNameCasing")]
+    # BuildKit's checks go by name (FromAsCasing, ConsistentInstructionCasing, ...); where a
+    # check and a hadolint rule are the same problem, berth reports it once under one code.
+    bk = [d for d in diags if re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]*)+", str(d.get("code")))]
     rows.append(("BuildKit checks by name", bool(bk), short(sorted({d['code'] for d in bk}))))
     rows.append(("diagnostic codeDescription.href", any("codeDescription" in d for d in diags),
                  short(next((d["codeDescription"]["href"] for d in diags if "codeDescription" in d), None))))

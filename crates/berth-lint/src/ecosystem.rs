@@ -18,6 +18,9 @@
 //! assert_eq!(step.required_files(), vec!["package.json", "package-lock.json"]);
 //! ```
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use berth_shell::Command;
 
 /// What a dependency command does with the sources.
@@ -692,21 +695,11 @@ pub fn go_vendored(run_text: &str) -> bool {
 /// `gradlew`, `/usr/bin/pip3` → `pip3`, `python -m pip` → `pip`), then the arguments
 /// that are not options nor values of the table's directory options.
 fn command_words(command: &Command, dir_options: &[&str]) -> Vec<String> {
-    let Some(name) = command.name() else {
+    let Some((program, mut i)) = program(command) else {
         return Vec::new();
     };
-    let mut name = name.rsplit('/').next().unwrap_or(name).to_string();
-    if let Some(stripped) = name.strip_suffix(".exe") {
-        name = stripped.to_string();
-    }
-    let mut words = vec![name.clone()];
+    let mut words = vec![program.to_string()];
     let args: Vec<&str> = command.arg_values().collect();
-    let mut i = 0;
-    if name.starts_with("python") && args.first() == Some(&"-m") {
-        // `python -m pip install`: the module is the program.
-        words[0] = args.get(1).copied().unwrap_or("").to_string();
-        i = 2;
-    }
     while i < args.len() {
         let a = args[i];
         if dir_options.contains(&a) || VALUE_OPTIONS.contains(&a) {
@@ -719,6 +712,50 @@ fn command_words(command: &Command, dir_options: &[&str]) -> Vec<String> {
         i += 1;
     }
     words
+}
+
+/// The program a command runs, as the table names it (`./gradlew` → `gradlew`,
+/// `/usr/bin/pip3` → `pip3`, `pip.exe` → `pip`, `python -m pip` → `pip`), and the index of
+/// the first argument after it.
+fn program(command: &Command) -> Option<(&str, usize)> {
+    let name = command.name()?;
+    let name = name.rsplit('/').next().unwrap_or(name);
+    let name = name.strip_suffix(".exe").unwrap_or(name);
+    if name.starts_with("python") {
+        let mut args = command.arg_values();
+        if args.next() == Some("-m") {
+            // `python -m pip install`: the module is the program.
+            return Some((args.next().unwrap_or(""), 2));
+        }
+    }
+    Some((name, 0))
+}
+
+/// The steps whose patterns start with `program`, from an index built once: most commands of
+/// a RUN are no package manager, and this rules them out before the matched words are built
+/// (it runs for every command of every RUN, for several rules).
+fn steps_naming(program: &str) -> &'static [&'static DependencyStep] {
+    static BY_PROGRAM: OnceLock<HashMap<&'static str, Vec<&'static DependencyStep>>> =
+        OnceLock::new();
+    let index = BY_PROGRAM.get_or_init(|| {
+        let mut index: HashMap<&'static str, Vec<&'static DependencyStep>> = HashMap::new();
+        for step in DEPENDENCY_STEPS.iter() {
+            let mut programs: Vec<&'static str> = step
+                .commands
+                .iter()
+                .filter_map(|pattern| pattern_words(pattern).first().copied())
+                .collect();
+            programs.dedup();
+            for program in programs {
+                let steps = index.entry(program).or_default();
+                if !steps.iter().any(|s| std::ptr::eq(*s, step)) {
+                    steps.push(step);
+                }
+            }
+        }
+        index
+    });
+    index.get(program).map_or(&[], Vec::as_slice)
 }
 
 /// Options of the table's commands that take the next word as their value (`--jobs 4`,
@@ -829,7 +866,8 @@ fn applies(step: &DependencyStep, command: &Command, operands: &[String]) -> boo
 /// subcommand words match an entry's and the entry's condition holds. `yarn` alone and
 /// `bundle` alone count; `npm install left-pad` (adds a package) does not.
 pub fn dependency_step(command: &Command) -> Option<&'static DependencyStep> {
-    DEPENDENCY_STEPS.iter().find(|step| {
+    let (program, _) = program(command)?;
+    steps_naming(program).iter().copied().find(|step| {
         let words = command_words(command, step.dir_options);
         step.commands.iter().any(|pattern| {
             let want = pattern_words(pattern);

@@ -5,7 +5,7 @@
 //! MaintainerDeprecated, a shell-form CMD is DL3025 and JSONArgsRecommended, and so on. With
 //! both families on (the default selection) each such problem would be reported twice. When
 //! both findings of a pair fall on the same instruction, the run keeps one: the family the
-//! file's configuration points to (see [`Preference`]). The finding kept names the other code
+//! file's configuration points to (see [`preference`]). The finding kept names the other code
 //! ([`Diagnostic::also`]), and `--select` of either code still runs that rule alone.
 
 use crate::diagnostic::Diagnostic;
