@@ -205,7 +205,8 @@ echo "== the engines berth version names"
 # .ci/setup.sh installs (Debian's packages, whose versions move). A difference is printed, not
 # failed: the engine checks themselves say whether berth still agrees with the new engine.
 for version in ${BERTH_ENGINES:-}; do
-    running="$(scripts/engine.sh status "$version" 2>/dev/null | sed -n 's/.*Docker \([0-9][0-9.]*\).*/\1/p')"
+    running="$(scripts/engine.sh docker "$version" version --format '{{.Server.Version}}' 2>/dev/null |
+        sed -n 's/^\([0-9][0-9.]*\).*/\1/p')"
     if [ -z "$running" ]; then
         echo "SKIPPED: engine $version is not running"
     elif "$BERTH_BIN" version --format json | grep -q "\"version\": \"$running\""; then
