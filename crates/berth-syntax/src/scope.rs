@@ -909,61 +909,27 @@ impl<'a> Resolver<'a> {
         };
         let mut triggers = Vec::new();
         for (ins_index, instruction) in onbuild {
-            let mut step = StepScope {
-                instruction: ins_index,
-                env: env.clone(),
-                args: args.clone(),
-                expansion: None,
-                matched: BTreeSet::new(),
-                unmatched: BTreeSet::new(),
-                undefined: BTreeSet::new(),
-                error: None,
-            };
-            let mut expander = StepExpander {
-                lexer: self.lexer,
-                step: &mut step,
-                env: &mut env,
-                config: &mut config,
-                args: &mut args,
-                options: self.options,
-                global: &self.scope.global,
-            };
-            expander.dispatch(&instruction);
-            if let Some(err) = &step.error {
-                self.error(ins_index, err.to_string());
-            }
-            let sources = self.stage_sources(&step, index);
-            depends_on.extend(sources);
+            let step = self.dispatch_step(
+                ins_index,
+                &instruction,
+                index,
+                [&mut env, &mut config],
+                &mut args,
+                &mut depends_on,
+            );
             triggers.push(Trigger { instruction, step });
         }
         let mut steps = Vec::new();
+        let file = self.file;
         for ins_index in instructions.start + 1..instructions.end {
-            let instruction = &self.file.instructions[ins_index];
-            let mut step = StepScope {
-                instruction: ins_index,
-                env: env.clone(),
-                args: args.clone(),
-                expansion: None,
-                matched: BTreeSet::new(),
-                unmatched: BTreeSet::new(),
-                undefined: BTreeSet::new(),
-                error: None,
-            };
-            let mut expander = StepExpander {
-                lexer: self.lexer,
-                step: &mut step,
-                env: &mut env,
-                config: &mut config,
-                args: &mut args,
-                options: self.options,
-                global: &self.scope.global,
-            };
-            expander.dispatch(instruction);
-            if let Some(err) = &step.error {
-                self.error(ins_index, err.to_string());
-            }
-            let sources = self.stage_sources(&step, index);
-            depends_on.extend(sources);
+            let step = self.dispatch_step(
+                ins_index,
+                &file.instructions[ins_index],
+                index,
+                [&mut env, &mut config],
+                &mut args,
+                &mut depends_on,
+            );
             steps.push(step);
         }
         StageScope {
@@ -987,6 +953,45 @@ impl<'a> Resolver<'a> {
 
     /// Stages a step reads from: `COPY --from=<name|index>` and `RUN --mount from=`;
     /// a reference BuildKit rejects is recorded as an error of the instruction.
+    /// Expands and dispatches one instruction run in stage `stage` (one of its own, or an
+    /// ONBUILD trigger of its parent) against the stage's environment, config env and args so
+    /// far; records its error and the stages it reads.
+    fn dispatch_step(
+        &mut self,
+        ins_index: usize,
+        instruction: &Instruction,
+        stage: usize,
+        [env, config]: [&mut Env; 2],
+        args: &mut Vec<DeclaredArg>,
+        depends_on: &mut BTreeSet<usize>,
+    ) -> StepScope {
+        let mut step = StepScope {
+            instruction: ins_index,
+            env: env.clone(),
+            args: args.clone(),
+            expansion: None,
+            matched: BTreeSet::new(),
+            unmatched: BTreeSet::new(),
+            undefined: BTreeSet::new(),
+            error: None,
+        };
+        let mut expander = StepExpander {
+            lexer: self.lexer,
+            step: &mut step,
+            env,
+            config,
+            args,
+            options: self.options,
+            global: &self.scope.global,
+        };
+        expander.dispatch(instruction);
+        if let Some(err) = &step.error {
+            self.error(ins_index, err.to_string());
+        }
+        depends_on.extend(self.stage_sources(&step, stage));
+        step
+    }
+
     fn stage_sources(&mut self, step: &StepScope, current: usize) -> Vec<usize> {
         let mut out = Vec::new();
         for reference in from_values(step) {
