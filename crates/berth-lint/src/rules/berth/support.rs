@@ -253,7 +253,11 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The first line of an instruction's text, shortened for messages.
 pub(crate) fn snippet(ctx: &LintContext, instruction: &Instruction) -> String {
-    let text = ctx.text(instruction.span);
+    first_line_snippet(ctx.text(instruction.span))
+}
+
+/// The first line of `text` without its continuation backslash, cut to 40 characters.
+fn first_line_snippet(text: &str) -> String {
     let line = text
         .lines()
         .next()
@@ -436,18 +440,7 @@ fn heavy_command(instruction: &Instruction, ctx: &LintContext) -> String {
     let Some(command) = command else {
         return snippet(ctx, instruction);
     };
-    let text = ctx.text(script.span(command.span));
-    let line = text
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('\\')
-        .trim();
-    if line.chars().count() > 40 {
-        format!("{}…", line.chars().take(39).collect::<String>())
-    } else {
-        line.to_string()
-    }
+    first_line_snippet(ctx.text(script.span(command.span)))
 }
 
 /// Commands known not to read variables from their environment (beyond the proxy and
